@@ -1,0 +1,50 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
+import { toErrorResponse } from './common/filters/api-exception.filter';
+
+/** Largest request body accepted; larger ones get 413 `{"detail"}`. */
+export const BODY_LIMIT = '64kb';
+
+/**
+ * Express-level wiring shared by main.ts, the e2e tests and the OpenAPI script. Nest's own body
+ * parser is off (see createApp) so that parse errors can be shaped like every other error.
+ */
+export function configureApp(app: NestExpressApplication): void {
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(json({ limit: BODY_LIMIT }));
+  app.use(urlencoded({ extended: false, limit: BODY_LIMIT }));
+  // Errors of the body parsers (invalid JSON, too large) happen before Nest's filters can see them.
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const { status, body } = toErrorResponse(error);
+    res.status(status).json(body);
+  });
+  app.enableShutdownHooks();
+}
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Stripe Configuration Service')
+    .setDescription(
+      'Store, check and manage the Stripe credentials of each of your projects. Credentials are encrypted at rest and only ever returned masked (`sk_test_...aBcD`).',
+    )
+    .setVersion('0.1.0')
+    .addOAuth2({ type: 'oauth2', flows: { password: { tokenUrl: '/api/v1/auth/login', scopes: {} } } }, 'OAuth2PasswordBearer')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'HTTPBearer')
+    .build();
+  return SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
+  });
+}
+
+export function setupSwagger(app: INestApplication): void {
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+    swaggerOptions: { persistAuthorization: true },
+  });
+}

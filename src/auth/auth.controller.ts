@@ -1,0 +1,63 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiExtraModels, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
+import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { Public } from '../common/decorators/public.decorator';
+import { UsersService } from '../users/users.service';
+import { AuthService } from './auth.service';
+import type { AuthenticatedUser } from './authenticated-user';
+import { RegistrationResponse, TokenResponse, UserResponse } from './dto/auth-response.dto';
+import { OAuth2PasswordForm } from './dto/oauth2-password-form.dto';
+import { UserCreateRequest, UserLoginRequest } from './dto/register.dto';
+import { LoginCredentials } from './login-credentials.decorator';
+import { NotFoundException } from '@nestjs/common';
+
+@ApiTags('Authentication')
+@Controller('api/v1/auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Public()
+  @Post('register')
+  @ApiOperation({ operationId: 'register', summary: 'Register', description: 'Create a developer account and receive an access token.' })
+  @ApiResponse({ status: 201, type: RegistrationResponse, description: 'The new developer, with an access token' })
+  @ApiErrorResponses(409, 413, 422)
+  register(@Body() body: UserCreateRequest): Promise<RegistrationResponse> {
+    return this.auth.register(body);
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    operationId: 'login',
+    summary: 'Login',
+    description: 'Exchange email and password for a bearer token. Accepts JSON, or the OAuth2 password form (username = email).',
+  })
+  @ApiExtraModels(UserLoginRequest, OAuth2PasswordForm)
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
+  @ApiBody({
+    required: true,
+    schema: { $ref: getSchemaPath(UserLoginRequest) },
+  })
+  @ApiResponse({ status: 200, type: TokenResponse, description: 'A bearer token' })
+  @ApiErrorResponses(401, 413, 422)
+  login(@LoginCredentials() credentials: UserLoginRequest): Promise<TokenResponse> {
+    return this.auth.login(credentials);
+  }
+
+  @Get('me')
+  @ApiDeveloperAuth()
+  @ApiOperation({ operationId: 'getCurrentUser', summary: 'Read Users Me', description: 'The developer the bearer token belongs to.' })
+  @ApiResponse({ status: 200, type: UserResponse })
+  @ApiErrorResponses(401, 403)
+  async me(@CurrentUser() current: AuthenticatedUser): Promise<UserResponse> {
+    const user = await this.users.findById(current.id);
+    if (!user) throw new NotFoundException('User not found');
+    return UserResponse.from(user);
+  }
+}

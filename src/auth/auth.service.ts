@@ -1,0 +1,54 @@
+import { ConflictException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { User } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+import type { AccessTokenClaims } from './authenticated-user';
+import { RegistrationResponse, TokenResponse, UserResponse } from './dto/auth-response.dto';
+import { UserCreateRequest, UserLoginRequest } from './dto/register.dto';
+import { hashPassword, verifyPassword } from './password-hasher';
+
+/** Compared against when the email is unknown, so that a wrong email costs as much time as a wrong password. */
+const DUMMY_HASH_PROMISE = hashPassword('dummy-password-for-timing');
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly jwt: JwtService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async register(input: UserCreateRequest): Promise<RegistrationResponse> {
+    const user = await this.users.create({
+      email: input.email,
+      passwordHash: await hashPassword(input.password),
+      fullName: input.full_name ?? null,
+    });
+    if (!user) throw new ConflictException('A user with this email already exists');
+    const token = await this.issueToken(user);
+    return Object.assign(new RegistrationResponse(), UserResponse.from(user), {
+      access_token: token.access_token,
+      refresh_token: null,
+      token_type: token.token_type,
+    });
+  }
+
+  async login(input: UserLoginRequest): Promise<TokenResponse> {
+    const user = await this.users.findByEmail(input.email);
+    const ok = await verifyPassword(input.password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));
+    if (!user || !ok) throw new UnauthorizedException('Incorrect email or password');
+    if (!user.isActive) throw new UnauthorizedException('Inactive user');
+    return this.issueToken(user);
+  }
+
+  async issueToken(user: User): Promise<TokenResponse> {
+    const claims: AccessTokenClaims = { sub: user.id, role: user.role };
+    const accessToken = await this.jwt.signAsync(claims, {
+      secret: this.config.jwtSecret,
+      algorithm: 'HS256',
+      expiresIn: this.config.jwtExpiresInSeconds,
+    });
+    return Object.assign(new TokenResponse(), { access_token: accessToken, refresh_token: null, token_type: 'bearer' });
+  }
+}

@@ -1,0 +1,63 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { EncryptionKey } from '../../config/app-config';
+
+const FORMAT_VERSION = 'v1';
+const IV_BYTES = 12;
+
+/** Thrown when a stored value cannot be decrypted: wrong key, tampered, or moved to another row/field. */
+export class CredentialDecryptionError extends Error {
+  constructor(reason: string) {
+    super(`Stored credential could not be decrypted: ${reason}`);
+    this.name = 'CredentialDecryptionError';
+  }
+}
+
+/**
+ * AES-256-GCM with a random IV per value. The additional authenticated data binds each
+ * ciphertext to its owner and field (`projectId:fieldName`), so a ciphertext copied to another
+ * project or column fails authentication instead of decrypting.
+ *
+ * Stored format: `v1:<keyId>:<iv b64>:<ciphertext b64>:<tag b64>`; the key id lets old values
+ * decrypt after a new key is put first in ENCRYPTION_KEYS.
+ */
+export class CredentialCipher {
+  constructor(private readonly keys: EncryptionKey[]) {
+    if (keys.length === 0) throw new Error('CredentialCipher needs at least one key');
+  }
+
+  get currentKeyId(): string {
+    return this.keys[0].id;
+  }
+
+  encrypt(plaintext: string, context: string): string {
+    const { id, key } = this.keys[0];
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(Buffer.from(context, 'utf8'));
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    return [FORMAT_VERSION, id, iv.toString('base64'), ciphertext.toString('base64'), tag.toString('base64')].join(':');
+  }
+
+  decrypt(stored: string, context: string): string {
+    const parts = stored.split(':');
+    if (parts.length !== 5 || parts[0] !== FORMAT_VERSION) throw new CredentialDecryptionError('unknown format');
+    const [, keyId, ivB64, ctB64, tagB64] = parts;
+    const entry = this.keys.find((k) => k.id === keyId);
+    if (!entry) throw new CredentialDecryptionError(`key "${keyId}" is not in ENCRYPTION_KEYS`);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(ivB64, 'base64'));
+      decipher.setAAD(Buffer.from(context, 'utf8'));
+      decipher.setAuthTag(Buffer.from(tagB64, 'base64'));
+      return Buffer.concat([decipher.update(Buffer.from(ctB64, 'base64')), decipher.final()]).toString('utf8');
+    } catch {
+      throw new CredentialDecryptionError('authentication failed');
+    }
+  }
+
+  /** The key id a stored value was written with (used by key rotation). */
+  static keyIdOf(stored: string): string | undefined {
+    const parts = stored.split(':');
+    return parts.length === 5 ? parts[1] : undefined;
+  }
+}

@@ -1,0 +1,27 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { HTTPError, HTTPValidationError } from '../errors/error-response.dto';
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Missing, malformed, badly signed or expired bearer token',
+  403: 'The token is not a developer\'s, or the developer does not own the project',
+  404: 'Project (or configuration) not found',
+  409: 'Conflict with the current state',
+  412: 'If-Match does not match the current version',
+  413: 'Request body larger than 64 KiB',
+  422: 'Validation Error',
+  429: 'Too many requests',
+  502: 'Stripe could not be reached',
+  503: 'Service unavailable',
+  504: 'Stripe did not answer in time',
+};
+
+/** Documents the error responses an operation can give, each with its body schema. */
+export function ApiErrorResponses(...statuses: number[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'Error', type: status === 422 ? HTTPValidationError : HTTPError }),
+    ),
+  );
+}

@@ -1,0 +1,76 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { maskSecretsDeep, maskSecretsInText } from '../masking/mask';
+
+/** A body-parser or other low-level error that carries an HTTP status of its own. */
+interface StatusError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  message?: string;
+}
+
+const DEFAULT_DETAILS: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Not authenticated',
+  403: 'Not authorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Request body too large',
+  415: 'Unsupported media type',
+  429: 'Too many requests',
+  500: 'Internal Server Error',
+  502: 'Bad gateway',
+  503: 'Service unavailable',
+  504: 'Gateway timeout',
+};
+
+/** Maps any thrown value to the status and `{"detail": ...}` body the reference API uses. */
+export function toErrorResponse(exception: unknown): { status: number; body: { detail: unknown } } {
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    if (typeof response === 'object' && response !== null && 'detail' in response) {
+      return { status, body: { detail: (response as { detail: unknown }).detail } };
+    }
+    const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : DEFAULT_DETAILS[status];
+    return { status, body: { detail: detail ?? HttpStatus[status] ?? 'Error' } };
+  }
+  const statusError = exception as StatusError;
+  const status = statusError?.status ?? statusError?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // body-parser: malformed JSON is a validation error in the reference API's terms.
+    if (statusError.type === 'entity.parse.failed') {
+      return { status: 422, body: { detail: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }] } };
+    }
+    if (statusError.type === 'entity.too.large') return { status: 413, body: { detail: DEFAULT_DETAILS[413] } };
+    if (statusError.type === 'encoding.unsupported' || statusError.type === 'charset.unsupported') {
+      return { status: 415, body: { detail: 'Unsupported content encoding or charset' } };
+    }
+    return { status, body: { detail: DEFAULT_DETAILS[status] ?? 'Bad request' } };
+  }
+  return { status: 500, body: { detail: DEFAULT_DETAILS[500] } };
+}
+
+/**
+ * The one place errors become HTTP responses: `{"detail": ...}` bodies, `WWW-Authenticate` on 401,
+ * and every Stripe credential in the body masked (error messages can echo user input).
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ApiExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const { status, body } = toErrorResponse(exception);
+    if (status >= 500) {
+      const error = exception instanceof Error ? exception : new Error(String(exception));
+      // Log the stack only (masked): SDK/driver error objects can hold request data.
+      this.logger.error(maskSecretsInText(`${error.name}: ${error.message}\n${error.stack ?? ''}`));
+    }
+    if (response.headersSent) return;
+    if (status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    response.status(status).json(maskSecretsDeep(body));
+  }
+}

@@ -1,0 +1,99 @@
+import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { UnprocessableEntityError, ValidationIssue } from '../errors/unprocessable-entity.error';
+
+/** class-validator constraint name → the error `type` of the reference API's 422 body. */
+const ERROR_TYPES: Record<string, string> = {
+  whitelistValidation: 'extra_forbidden',
+  isDefined: 'missing',
+  isNotEmpty: 'missing',
+  isString: 'string_type',
+  isBoolean: 'bool_type',
+  isInt: 'int_parsing',
+  isEmail: 'value_error',
+  isUuid: 'uuid_parsing',
+  isIn: 'literal_error',
+  isEnum: 'enum',
+  minLength: 'string_too_short',
+  maxLength: 'string_too_long',
+  min: 'greater_than_equal',
+  max: 'less_than_equal',
+  matches: 'string_pattern_mismatch',
+};
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Flattens nested class-validator errors into reference-style issues with their location. */
+export function toValidationIssues(errors: ValidationError[], location: string, parent: (string | number)[] = []): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const error of errors) {
+    const loc = [...(parent.length ? parent : [location]), error.property];
+    for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
+      const isUnknown = constraint === 'whitelistValidation';
+      issues.push({
+        loc,
+        msg: isUnknown ? 'Extra inputs are not permitted' : message,
+        type: ERROR_TYPES[constraint] ?? constraint,
+      });
+    }
+    if (error.children?.length) issues.push(...toValidationIssues(error.children, location, loc));
+  }
+  return issues;
+}
+
+function findForbiddenKey(value: unknown, path: (string | number)[], depth = 0): (string | number)[] | undefined {
+  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) return [...path, key];
+    const nested = findForbiddenKey((value as Record<string, unknown>)[key], [...path, key], depth + 1);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
+/**
+ * The global ValidationPipe: whitelist + forbid unknown properties + transform, with every failure
+ * reported as the reference API's 422 body. Bodies that are not JSON objects, and objects carrying
+ * prototype-polluting keys, are rejected before class-transformer ever sees them.
+ */
+@Injectable()
+export class ApiValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      validateCustomDecorators: true,
+      transformOptions: { enableImplicitConversion: false },
+      exceptionFactory: (errors) => new UnprocessableEntityError(toValidationIssues(errors, 'body')),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const validatesClass = metadata.metatype && !this.isPrimitiveClass(metadata.metatype);
+    if ((metadata.type === 'body' || metadata.type === 'custom') && validatesClass) {
+      if (value === undefined || value === null) {
+        throw UnprocessableEntityError.single(['body'], 'Field required', 'missing');
+      }
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        throw UnprocessableEntityError.single(['body'], 'Input should be a valid dictionary or object', 'model_attributes_type');
+      }
+      const forbidden = findForbiddenKey(value, ['body']);
+      if (forbidden) throw UnprocessableEntityError.single(forbidden, 'Extra inputs are not permitted', 'extra_forbidden');
+    }
+    try {
+      return await super.transform(value, metadata);
+    } catch (error) {
+      if (error instanceof UnprocessableEntityError && metadata.type !== 'body') {
+        // Same rules for query strings and custom decorators, reported at their own location.
+        const location = metadata.type === 'custom' ? 'body' : metadata.type;
+        throw new UnprocessableEntityError(error.issues.map((i) => ({ ...i, loc: [location, ...i.loc.slice(1)] })));
+      }
+      throw error;
+    }
+  }
+
+  private isPrimitiveClass(metatype: unknown): boolean {
+    return [String, Boolean, Number, Array, Object].includes(metatype as never);
+  }
+}

@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** Everything the service reads from its environment, validated once at start-up. */
+export interface AppConfig {
+  nodeEnv: string;
+  port: number;
+  /** Unset means: start the embedded PostgreSQL (see src/database/embedded-postgres.ts). */
+  databaseUrl?: string;
+  jwtSecret: string;
+  /** Seconds until an access token expires. */
+  jwtExpiresInSeconds: number;
+  /** Ordered key ring: the first key encrypts, all keys decrypt. */
+  encryptionKeys: EncryptionKey[];
+  publicBaseUrl: string;
+  stripeApiBase: string;
+  stripeTimeoutMs: number;
+  /** Where development data (embedded database, generated dev secrets) lives. */
+  dataDir: string;
+}
+
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export class ConfigError extends Error {
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+export function parseDurationSeconds(raw: string): number | undefined {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(raw.trim());
+  if (!match) return undefined;
+  const value = Number(match[1]) * DURATION_UNITS[match[2] || 's'];
+  return value > 0 ? value : undefined;
+}
+
+/** Parses `id:base64,id2:base64` into a key ring; pushes a problem for each bad entry. */
+export function parseEncryptionKeys(raw: string, problems: string[]): EncryptionKey[] {
+  const keys: EncryptionKey[] = [];
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const sep = entry.indexOf(':');
+    const id = sep > 0 ? entry.slice(0, sep) : '';
+    const key = Buffer.from(sep > 0 ? entry.slice(sep + 1) : '', 'base64');
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+      problems.push('ENCRYPTION_KEYS: each entry must look like "id:base64-of-32-bytes" (id of letters, digits, _ or -)');
+    } else if (key.length !== 32) {
+      problems.push(`ENCRYPTION_KEYS: key "${id}" must be 32 bytes encoded in base64`);
+    } else if (keys.some((k) => k.id === id)) {
+      problems.push(`ENCRYPTION_KEYS: key id "${id}" appears twice`);
+    } else {
+      keys.push({ id, key });
+    }
+  }
+  if (keys.length === 0 && problems.length === 0) problems.push('ENCRYPTION_KEYS: no key given');
+  return keys;
+}
+
+interface DevSecrets {
+  JWT_SECRET: string;
+  ENCRYPTION_KEYS: string;
+}
+
+/**
+ * Outside production a developer should not have to invent secrets: generate them once
+ * and keep them under the data folder so that restarts can still decrypt what was stored.
+ */
+function loadOrCreateDevSecrets(dataDir: string, onNotice: (msg: string) => void): DevSecrets {
+  const file = join(dataDir, 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  const secrets: DevSecrets = {
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    ENCRYPTION_KEYS: `dev1:${randomBytes(32).toString('base64')}`,
+  };
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  onNotice(`Generated development JWT_SECRET and ENCRYPTION_KEYS in ${file} (never used in production)`);
+  return secrets;
+}
+
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  onNotice: (msg: string) => void = () => undefined,
+): AppConfig {
+  const problems: string[] = [];
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const isProduction = nodeEnv === 'production';
+  const dataDir = env.DATA_DIR ?? join(process.cwd(), '.data');
+
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('PORT must be an integer between 0 and 65535');
+
+  let jwtSecret = env.JWT_SECRET;
+  let encryptionKeysRaw = env.ENCRYPTION_KEYS;
+  if (isProduction) {
+    if (!jwtSecret) problems.push('JWT_SECRET is required when NODE_ENV=production');
+    if (!encryptionKeysRaw) problems.push('ENCRYPTION_KEYS is required when NODE_ENV=production');
+  } else if (!jwtSecret || !encryptionKeysRaw) {
+    const dev = loadOrCreateDevSecrets(dataDir, onNotice);
+    jwtSecret ||= dev.JWT_SECRET;
+    encryptionKeysRaw ||= dev.ENCRYPTION_KEYS;
+  }
+  if (jwtSecret !== undefined && jwtSecret.length < 16) problems.push('JWT_SECRET must be at least 16 characters long');
+  const encryptionKeys = encryptionKeysRaw ? parseEncryptionKeys(encryptionKeysRaw, problems) : [];
+
+  const jwtExpiresInSeconds = parseDurationSeconds(env.JWT_EXPIRES_IN ?? '1h');
+  if (jwtExpiresInSeconds === undefined) problems.push('JWT_EXPIRES_IN must be a duration such as 3600, 60m or 1h');
+
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
+
+  const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  if (!isHttpUrl(publicBaseUrl)) problems.push('PUBLIC_BASE_URL must be an http(s) URL');
+  const stripeApiBase = (env.STRIPE_API_BASE ?? 'https://api.stripe.com').replace(/\/+$/, '');
+  if (!isHttpUrl(stripeApiBase)) problems.push('STRIPE_API_BASE must be an http(s) URL');
+  const stripeTimeoutMs = Number(env.STRIPE_TIMEOUT_MS ?? 8000);
+  if (!Number.isInteger(stripeTimeoutMs) || stripeTimeoutMs <= 0) problems.push('STRIPE_TIMEOUT_MS must be a positive integer');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    nodeEnv,
+    port,
+    databaseUrl,
+    jwtSecret: jwtSecret as string,
+    jwtExpiresInSeconds: jwtExpiresInSeconds as number,
+    encryptionKeys,
+    publicBaseUrl,
+    stripeApiBase,
+    stripeTimeoutMs,
+    dataDir,
+  };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { join } from 'node:path';
+import { AppModule } from './app.module';
+import { configureApp, setupSwagger } from './app.setup';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { startEmbeddedPostgres } from './database/embedded-postgres';
+
+const EMBEDDED_PORT = Number(process.env.EMBEDDED_POSTGRES_PORT ?? 54329);
+
+async function resolveDatabase(config: AppConfig, logger: Logger): Promise<void> {
+  if (config.databaseUrl) return;
+  logger.log(`DATABASE_URL is not set: starting the embedded PostgreSQL on 127.0.0.1:${EMBEDDED_PORT} (data in ${join(config.dataDir, 'postgres')})`);
+  const embedded = await startEmbeddedPostgres({
+    dataDir: join(config.dataDir, 'postgres'),
+    port: EMBEDDED_PORT,
+    database: 'stripe_config',
+    persistent: true,
+  });
+  config.databaseUrl = embedded.url;
+}
+
+async function bootstrap(): Promise<void> {
+  const logger = new Logger('Bootstrap');
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env, (notice) => logger.warn(notice));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      logger.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  await resolveDatabase(config, logger);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false });
+  configureApp(app);
+  setupSwagger(app);
+  await app.listen(config.port);
+  logger.log(`Listening on http://localhost:${config.port} (Swagger UI at /docs)`);
+}
+
+void bootstrap();

@@ -1,0 +1,43 @@
+import { Body, Controller, Get, Post } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
+import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { ProjectCreatedResponse, ProjectCreateRequest, ProjectResponse } from './dto/project.dto';
+import { OwnedProject, RequestProject } from './guards/project-ownership.guard';
+import type { Project } from './project.entity';
+import { ProjectsService } from './projects.service';
+
+@ApiTags('Project Management')
+@ApiDeveloperAuth()
+@Controller('api/v1/projects')
+export class ProjectsController {
+  constructor(private readonly projects: ProjectsService) {}
+
+  @Post()
+  @ApiOperation({ operationId: 'createProject', summary: 'Create Project', description: 'Create a new project for the current user' })
+  @ApiResponse({ status: 201, type: ProjectCreatedResponse })
+  @ApiErrorResponses(401, 403, 413, 422)
+  async create(@CurrentUser() user: AuthenticatedUser, @Body() body: ProjectCreateRequest): Promise<ProjectCreatedResponse> {
+    const project = await this.projects.create(user.id, body);
+    return { id: project.id };
+  }
+
+  @Get()
+  @ApiOperation({ operationId: 'listProjects', summary: 'List Projects', description: 'List all projects for the current user' })
+  @ApiResponse({ status: 200, type: [ProjectResponse] })
+  @ApiErrorResponses(401, 403)
+  async list(@CurrentUser() user: AuthenticatedUser): Promise<ProjectResponse[]> {
+    return (await this.projects.listOwnedBy(user.id)).map((p) => ProjectResponse.from(p));
+  }
+
+  @Get(':project_id')
+  @OwnedProject()
+  @ApiOperation({ operationId: 'getProject', summary: 'Get Project', description: 'Get details of a specific project' })
+  @ApiResponse({ status: 200, type: ProjectResponse })
+  @ApiErrorResponses(401, 403, 404, 422)
+  get(@RequestProject() project: Project): ProjectResponse {
+    return ProjectResponse.from(project);
+  }
+}

@@ -1,0 +1,32 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+
+export class ValidateStripeCredentialsRequest {
+  @ApiProperty({
+    type: String,
+    minLength: 1,
+    maxLength: 255,
+    title: 'Secret Key',
+    description: 'A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored.',
+    example: 'sk_test_...aBcD',
+  })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @MinLength(1, { message: 'secret_key must not be empty' })
+  @MaxLength(255)
+  secret_key: string;
+
+  @ApiPropertyOptional({ type: Boolean, default: true, title: 'Is Test Mode' })
+  @IsOptional()
+  @IsBoolean()
+  is_test_mode?: boolean = true;
+}
+
+export class ValidateStripeCredentialsResponse {
+  @ApiProperty({ type: Boolean, title: 'Valid' })
+  valid: boolean;
+
+  @ApiProperty({ type: String, title: 'Message', example: 'Stripe credentials are valid' })
+  message: string;
+}

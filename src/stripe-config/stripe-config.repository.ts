@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { StripeConfig } from './stripe-config.entity';
+
+/** All SQL on stripe_configs. Every method is keyed by the project id, checked for ownership upstream. */
+@Injectable()
+export class StripeConfigRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  findByProjectId(projectId: string): Promise<StripeConfig | null> {
+    return this.dataSource.getRepository(StripeConfig).findOneBy({ projectId });
+  }
+
+  /**
+   * Runs `change` on the project's config row, locked (SELECT ... FOR UPDATE) inside a transaction,
+   * creating the row first if there is none. Concurrent writers to one project queue up on the lock,
+   * so partial updates merge instead of overwriting each other, and concurrent first writes end up
+   * with exactly one row (INSERT ... ON CONFLICT DO NOTHING on the unique project_id).
+   */
+  async upsertLocked(projectId: string, change: (config: StripeConfig, isNew: boolean) => void): Promise<StripeConfig> {
+    return this.dataSource.transaction(async (manager: EntityManager) => {
+      const inserted = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(StripeConfig)
+        .values({ projectId })
+        .orIgnore()
+        .returning('id')
+        .execute();
+      const isNew = (inserted.raw as unknown[]).length > 0;
+      const config = await manager
+        .getRepository(StripeConfig)
+        .createQueryBuilder('config')
+        .setLock('pessimistic_write')
+        .where('config.project_id = :projectId', { projectId })
+        .getOneOrFail();
+      change(config, isNew);
+      return manager.getRepository(StripeConfig).save(config);
+    });
+  }
+
+  /** Marks the config inactive; returns false when the project has none. */
+  async deactivate(projectId: string): Promise<boolean> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(StripeConfig)
+      .set({ isActive: false, version: () => 'version + 1' })
+      .where('project_id = :projectId', { projectId })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+}

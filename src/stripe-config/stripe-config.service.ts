@@ -1,0 +1,91 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { CredentialCipher } from '../common/crypto/credential-cipher';
+import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
+import { maskCredential } from '../common/masking/mask';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
+import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
+import { StripeApiClient } from './stripe-api.client';
+import { CREDENTIAL_COLUMNS, toStripeConfigResponse } from './stripe-config.mapper';
+import { StripeConfigRepository } from './stripe-config.repository';
+import { StripeConfig } from './stripe-config.entity';
+import { CREDENTIAL_FIELDS, CREDENTIAL_RULES, CredentialField, modeOfKey, StripeMode } from './stripe-credential-fields';
+
+/** AAD of a stored credential: binds the ciphertext to its project and field. */
+export function credentialContext(projectId: string, field: CredentialField): string {
+  return `stripe_configs:${projectId}:${field}`;
+}
+
+@Injectable()
+export class StripeConfigService {
+  constructor(
+    private readonly repository: StripeConfigRepository,
+    private readonly cipher: CredentialCipher,
+    private readonly stripe: StripeApiClient,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async get(projectId: string): Promise<StripeConfigResponse | null> {
+    const config = await this.repository.findByProjectId(projectId);
+    return config ? toStripeConfigResponse(config) : null;
+  }
+
+  /** Creates or partially updates the config: omitted/null fields keep their stored value. */
+  async upsert(projectId: string, input: StripeConfigRequest): Promise<StripeConfigResponse> {
+    const provided = CREDENTIAL_FIELDS.filter((field) => typeof input[field] === 'string');
+    if (provided.length === 0) {
+      throw UnprocessableEntityError.single(['body'], 'At least one Stripe credential must be provided', 'value_error');
+    }
+    // Encrypt outside the transaction: keeps the row lock short.
+    const encrypted = provided.map((field) => {
+      const value = input[field] as string;
+      return { field, ciphertext: this.cipher.encrypt(value, credentialContext(projectId, field)), masked: maskCredential(value) };
+    });
+    const saved = await this.repository.upsertLocked(projectId, (config) => {
+      const now = new Date();
+      for (const { field, ciphertext, masked } of encrypted) {
+        const columns = CREDENTIAL_COLUMNS[field];
+        Object.assign(config, { [columns.encrypted]: ciphertext, [columns.masked]: masked });
+      }
+      const modes = new Set(provided.map((field) => CREDENTIAL_RULES[field].mode));
+      if (modes.has('test')) config.testConfiguredAt = now;
+      if (modes.has('live')) config.liveConfiguredAt = now;
+      config.isActive = true;
+      config.updatedAt = now;
+    });
+    return toStripeConfigResponse(saved);
+  }
+
+  async deactivate(projectId: string): Promise<void> {
+    const found = await this.repository.deactivate(projectId);
+    if (!found) throw new NotFoundException('Stripe configuration not found');
+  }
+
+  webhookUrls(projectId: string): StripeWebhookUrlsResponse {
+    const base = `${this.config.publicBaseUrl}/api/v1/payments/stripe/webhooks/${projectId}`;
+    return { test_webhook_url: `${base}/test`, live_webhook_url: `${base}/live` };
+  }
+
+  /** Checks a secret or restricted key with one call to Stripe (nothing is stored). */
+  async validateCredentials(input: ValidateStripeCredentialsRequest): Promise<ValidateStripeCredentialsResponse> {
+    const expectedMode: StripeMode = input.is_test_mode === false ? 'live' : 'test';
+    const key = input.secret_key;
+    if (!/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/.test(key)) {
+      return { valid: false, message: 'Not a Stripe secret key: expected sk_test_, rk_test_, sk_live_ or rk_live_ followed by letters and digits' };
+    }
+    const keyMode = modeOfKey(key);
+    if (keyMode !== expectedMode) {
+      return {
+        valid: false,
+        message: `This is a ${keyMode}-mode key, but is_test_mode is ${String(expectedMode === 'test')}: use a ${expectedMode}-mode key`,
+      };
+    }
+    return this.stripe.checkSecretKey(key);
+  }
+
+  /** Decrypts one stored credential; only for calls to Stripe. */
+  decryptCredential(config: StripeConfig, field: CredentialField): string | null {
+    const stored = config[CREDENTIAL_COLUMNS[field].encrypted] as string | null;
+    return stored === null ? null : this.cipher.decrypt(stored, credentialContext(config.projectId, field));
+  }
+}

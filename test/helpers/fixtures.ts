@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import type { TestApp } from './test-app';
+
+export interface Developer {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+  auth: { Authorization: string };
+}
+
+let counter = 0;
+
+export function uniqueEmail(): string {
+  counter += 1;
+  return `dev-${Date.now()}-${counter}-${randomBytes(3).toString('hex')}@example.com`;
+}
+
+/** A Stripe-shaped credential with a random body, e.g. `sk_test_` + 24 letters/digits. */
+export function fakeKey(prefix: string, length = 24): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(length);
+  return prefix + Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+}
+
+export async function registerDeveloper(t: TestApp): Promise<Developer> {
+  const email = uniqueEmail();
+  const password = 'correct-horse-battery';
+  const res = await t.http().post('/api/v1/auth/register').send({ email, password, full_name: 'Test Dev' }).expect(201);
+  const token = res.body.access_token as string;
+  return { id: res.body.id, email, password, token, auth: { Authorization: `Bearer ${token}` } };
+}
+
+export async function createProject(t: TestApp, dev: Developer, name = 'My project'): Promise<string> {
+  const res = await t.http().post('/api/v1/projects/').set(dev.auth).send({ name }).expect(201);
+  return res.body.id as string;
+}
+
+export const configPath = (projectId: string, suffix = 'config') => `/api/v1/payments/stripe/projects/${projectId}/${suffix}`;

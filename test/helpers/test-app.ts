@@ -1,0 +1,97 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module';
+import { configureApp, setupSwagger } from '../../src/app.setup';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  /** Base URL when started with `listen: true`. */
+  url: string;
+  config: AppConfig;
+  /** A direct connection to this test file's own database, for reading rows as they are stored. */
+  db: Client;
+  http: () => ReturnType<typeof request>;
+  close(): Promise<void>;
+}
+
+function databaseUrlFor(adminUrl: string, database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** Creates an empty database on the run's PostgreSQL server and returns its URL. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL;
+  if (!adminUrl) throw new Error('TEST_DATABASE_ADMIN_URL is not set: run the tests through jest (test/setup/global-setup.ts)');
+  const name = `scs_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return {
+    url: databaseUrlFor(adminUrl, name),
+    drop: async () => {
+      const c = new Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export function testEncryptionKey(id = 'k1'): string {
+  return `${id}:${randomBytes(32).toString('base64')}`;
+}
+
+/**
+ * Boots the whole service (real PostgreSQL, migrations at start-up, the same express wiring as
+ * main.ts) on a fresh database of its own.
+ */
+export async function createTestApp(
+  options: { env?: Record<string, string | undefined>; listen?: boolean; databaseUrl?: string } = {},
+): Promise<TestApp> {
+  const database = options.databaseUrl ? undefined : await createTestDatabase();
+  const databaseUrl = options.databaseUrl ?? (database as { url: string }).url;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'scs-test-')),
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    ENCRYPTION_KEYS: testEncryptionKey(),
+    PUBLIC_BASE_URL: 'https://api.example.test',
+    ...options.env,
+    DATABASE_URL: databaseUrl,
+  });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, logger: false });
+  configureApp(app);
+  setupSwagger(app);
+  let url = '';
+  if (options.listen) {
+    await app.listen(0, '127.0.0.1');
+    const address = app.getHttpServer().address() as { port: number };
+    url = `http://127.0.0.1:${address.port}`;
+  } else {
+    await app.init();
+  }
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  return {
+    app,
+    url,
+    config,
+    db,
+    http: () => request(app.getHttpServer()),
+    close: async () => {
+      await db.end();
+      await app.close();
+      await database?.drop();
+    },
+  };
+}
