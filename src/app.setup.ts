@@ -1,8 +1,12 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
+import { AppModule } from './app.module';
 import { toErrorResponse } from './common/filters/api-exception.filter';
+import { JsonNullExpressAdapter } from './common/http/json-null-express.adapter';
+import type { AppConfig } from './config/app-config';
 
 /** Largest request body accepted; larger ones get 413 `{"detail"}`. */
 export const BODY_LIMIT = '64kb';
@@ -47,4 +51,23 @@ export function setupSwagger(app: INestApplication): void {
     yamlDocumentUrl: 'openapi.yaml',
     swaggerOptions: { persistAuthorization: true },
   });
+}
+
+/**
+ * Builds the service exactly as it runs: main.ts, the e2e tests and the OpenAPI script all start here.
+ * `preview: true` builds the module graph without connecting to the database (OpenAPI generation).
+ */
+export async function createApp(
+  config: AppConfig,
+  options: { logger?: NestApplicationOptions['logger']; preview?: boolean } = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new JsonNullExpressAdapter(), {
+    bodyParser: false,
+    logger: options.logger,
+    preview: options.preview,
+    abortOnError: false,
+  });
+  configureApp(app);
+  setupSwagger(app);
+  return app;
 }

@@ -1,10 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { join } from 'node:path';
-import { AppModule } from './app.module';
-import { configureApp, setupSwagger } from './app.setup';
+import { createApp } from './app.setup';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 
@@ -35,9 +32,7 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   await resolveDatabase(config, logger);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false });
-  configureApp(app);
-  setupSwagger(app);
+  const app = await createApp(config);
   await app.listen(config.port);
   logger.log(`Listening on http://localhost:${config.port} (Swagger UI at /docs)`);
 }

@@ -1,4 +1,3 @@
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -6,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
-import { AppModule } from '../../src/app.module';
-import { configureApp, setupSwagger } from '../../src/app.setup';
+import { createApp } from '../../src/app.setup';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 
 export interface TestApp {
@@ -69,9 +67,7 @@ export async function createTestApp(
     ...options.env,
     DATABASE_URL: databaseUrl,
   });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, logger: false });
-  configureApp(app);
-  setupSwagger(app);
+  const app = await createApp(config, { logger: false });
   let url = '';
   if (options.listen) {
     await app.listen(0, '127.0.0.1');
