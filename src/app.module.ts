@@ -17,7 +17,14 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, CryptoModule, AuthModule, ProjectsModule, StripeConfigModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        CryptoModule,
+        AuthModule,
+        ProjectsModule,
+        StripeConfigModule,
+      ],
       providers: [
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

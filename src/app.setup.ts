@@ -36,7 +36,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'Store, check and manage the Stripe credentials of each of your projects. Credentials are encrypted at rest and only ever returned masked (`sk_test_...aBcD`).',
     )
     .setVersion('0.1.0')
-    .addOAuth2({ type: 'oauth2', flows: { password: { tokenUrl: '/api/v1/auth/login', scopes: {} } } }, 'OAuth2PasswordBearer')
+    .addOAuth2(
+      { type: 'oauth2', flows: { password: { tokenUrl: '/api/v1/auth/login', scopes: {} } } },
+      'OAuth2PasswordBearer',
+    )
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'HTTPBearer')
     .build();
   return SwaggerModule.createDocument(app, config, {
@@ -61,12 +64,16 @@ export async function createApp(
   config: AppConfig,
   options: { logger?: NestApplicationOptions['logger']; preview?: boolean } = {},
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new JsonNullExpressAdapter(), {
-    bodyParser: false,
-    logger: options.logger,
-    preview: options.preview,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config),
+    new JsonNullExpressAdapter(),
+    {
+      bodyParser: false,
+      logger: options.logger,
+      preview: options.preview,
+      abortOnError: false,
+    },
+  );
   configureApp(app);
   setupSwagger(app);
   return app;

@@ -9,7 +9,9 @@ const EMBEDDED_PORT = Number(process.env.EMBEDDED_POSTGRES_PORT ?? 54329);
 
 async function resolveDatabase(config: AppConfig, logger: Logger): Promise<void> {
   if (config.databaseUrl) return;
-  logger.log(`DATABASE_URL is not set: starting the embedded PostgreSQL on 127.0.0.1:${EMBEDDED_PORT} (data in ${join(config.dataDir, 'postgres')})`);
+  logger.log(
+    `DATABASE_URL is not set: starting the embedded PostgreSQL on 127.0.0.1:${EMBEDDED_PORT} (data in ${join(config.dataDir, 'postgres')})`,
+  );
   const embedded = await startEmbeddedPostgres({
     dataDir: join(config.dataDir, 'postgres'),
     port: EMBEDDED_PORT,

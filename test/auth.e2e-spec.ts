@@ -19,8 +19,18 @@ describe('Developer auth (e2e)', () => {
 
   it('registers a developer and returns the user with a bearer token', async () => {
     const email = uniqueEmail();
-    const res = await t.http().post('/api/v1/auth/register').send({ email, password: 'password123', full_name: 'Ada' }).expect(201);
-    expect(res.body).toMatchObject({ email, full_name: 'Ada', role: 'developer', is_active: true, token_type: 'bearer' });
+    const res = await t
+      .http()
+      .post('/api/v1/auth/register')
+      .send({ email, password: 'password123', full_name: 'Ada' })
+      .expect(201);
+    expect(res.body).toMatchObject({
+      email,
+      full_name: 'Ada',
+      role: 'developer',
+      is_active: true,
+      token_type: 'bearer',
+    });
     expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Date(res.body.created_at).toString()).not.toBe('Invalid Date');
     expect(res.body.access_token.split('.')).toHaveLength(3);
@@ -30,7 +40,10 @@ describe('Developer auth (e2e)', () => {
 
   it('issues HS256 tokens with sub, role, iat and a one-hour exp', async () => {
     const dev = await registerDeveloper(t);
-    const [header, payload] = dev.token.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+    const [header, payload] = dev.token
+      .split('.')
+      .slice(0, 2)
+      .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
     expect(header.alg).toBe('HS256');
     expect(payload).toMatchObject({ sub: dev.id, role: 'developer' });
     expect(payload.exp - payload.iat).toBe(3600);
@@ -45,7 +58,11 @@ describe('Developer auth (e2e)', () => {
 
   it('answers 409 with a clear detail for a taken email (any case)', async () => {
     const dev = await registerDeveloper(t);
-    const res = await t.http().post('/api/v1/auth/register').send({ email: dev.email.toUpperCase(), password: 'password123' }).expect(409);
+    const res = await t
+      .http()
+      .post('/api/v1/auth/register')
+      .send({ email: dev.email.toUpperCase(), password: 'password123' })
+      .expect(409);
     expect(res.body).toEqual({ detail: 'A user with this email already exists' });
   });
 
@@ -65,7 +82,11 @@ describe('Developer auth (e2e)', () => {
 
   it('logs in with JSON credentials', async () => {
     const dev = await registerDeveloper(t);
-    const res = await t.http().post('/api/v1/auth/login').send({ email: dev.email, password: dev.password }).expect(200);
+    const res = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .send({ email: dev.email, password: dev.password })
+      .expect(200);
     expect(res.body).toMatchObject({ token_type: 'bearer' });
     expect(typeof res.body.access_token).toBe('string');
   });
@@ -83,7 +104,11 @@ describe('Developer auth (e2e)', () => {
 
   it('answers 401 for a wrong password or an unknown email', async () => {
     const dev = await registerDeveloper(t);
-    const wrong = await t.http().post('/api/v1/auth/login').send({ email: dev.email, password: 'wrong-password' }).expect(401);
+    const wrong = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .send({ email: dev.email, password: 'wrong-password' })
+      .expect(401);
     expect(wrong.body).toEqual({ detail: 'Incorrect email or password' });
     await t.http().post('/api/v1/auth/login').send({ email: uniqueEmail(), password: 'whatever1' }).expect(401);
   });
@@ -91,7 +116,13 @@ describe('Developer auth (e2e)', () => {
   it('returns the current user from /auth/me', async () => {
     const dev = await registerDeveloper(t);
     const res = await t.http().get('/api/v1/auth/me').set(dev.auth).expect(200);
-    expect(res.body).toMatchObject({ id: dev.id, email: dev.email, role: 'developer', is_active: true, project_id: null });
+    expect(res.body).toMatchObject({
+      id: dev.id,
+      email: dev.email,
+      role: 'developer',
+      is_active: true,
+      project_id: null,
+    });
   });
 
   describe('bearer token checks', () => {

@@ -12,13 +12,18 @@ describe('Projects (e2e)', () => {
 
   it('creates a project and answers 201 with its id (with and without trailing slash)', async () => {
     const dev = await registerDeveloper(t);
-    const withSlash = await t.http().post('/api/v1/projects/').set(dev.auth).send({ name: 'One', description: 'first' }).expect(201);
+    const withSlash = await t
+      .http()
+      .post('/api/v1/projects/')
+      .set(dev.auth)
+      .send({ name: 'One', description: 'first' })
+      .expect(201);
     expect(Object.keys(withSlash.body)).toEqual(['id']);
     const withoutSlash = await t.http().post('/api/v1/projects').set(dev.auth).send({ name: 'Two' }).expect(201);
     expect(withoutSlash.body.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('lists only the caller\'s own projects', async () => {
+  it("lists only the caller's own projects", async () => {
     const alice = await registerDeveloper(t);
     const bob = await registerDeveloper(t);
     const a1 = await createProject(t, alice, 'A1');
@@ -38,7 +43,7 @@ describe('Projects (e2e)', () => {
     await t.http().get('/api/v1/projects').set(bob.auth).expect(200);
   });
 
-  it('gets one project; 403 for another developer\'s, 404 for none, 422 for a malformed id', async () => {
+  it("gets one project; 403 for another developer's, 404 for none, 422 for a malformed id", async () => {
     const alice = await registerDeveloper(t);
     const bob = await registerDeveloper(t);
     const id = await createProject(t, alice, 'Mine');
@@ -47,7 +52,11 @@ describe('Projects (e2e)', () => {
     const forbidden = await t.http().get(`/api/v1/projects/${id}`).set(bob.auth).expect(403);
     expect(forbidden.body).toEqual({ detail: 'Not authorized to access this project' });
     expect(JSON.stringify(forbidden.body)).not.toContain('Mine');
-    const missing = await t.http().get('/api/v1/projects/3fa85f64-5717-4562-b3fc-2c963f66afa6').set(alice.auth).expect(404);
+    const missing = await t
+      .http()
+      .get('/api/v1/projects/3fa85f64-5717-4562-b3fc-2c963f66afa6')
+      .set(alice.auth)
+      .expect(404);
     expect(missing.body).toEqual({ detail: 'Project not found' });
     const malformed = await t.http().get('/api/v1/projects/not-a-uuid').set(alice.auth).expect(422);
     expect(malformed.body.detail[0]).toMatchObject({ loc: ['path', 'project_id'], type: 'uuid_parsing' });

@@ -68,7 +68,12 @@ describe('Stripe configuration (e2e)', () => {
     it('merges partial updates with what is stored; null and omitted mean unchanged', async () => {
       const projectId = await createProject(t, dev);
       const testKey = fakeKey('sk_test_');
-      const first = await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: testKey }).expect(200);
+      const first = await t
+        .http()
+        .put(configPath(projectId))
+        .set(dev.auth)
+        .send({ test_secret_key: testKey })
+        .expect(200);
       const liveKey = fakeKey('sk_live_');
       const second = await t
         .http()
@@ -83,14 +88,21 @@ describe('Stripe configuration (e2e)', () => {
       expect(second.body.has_live_credentials).toBe(true);
       // Only the live mode changed.
       expect(second.body.test_configured_at).toBe(first.body.test_configured_at);
-      expect(new Date(second.body.updated_at).getTime()).toBeGreaterThanOrEqual(new Date(first.body.updated_at).getTime());
+      expect(new Date(second.body.updated_at).getTime()).toBeGreaterThanOrEqual(
+        new Date(first.body.updated_at).getTime(),
+      );
       const rows = await t.db.query('SELECT count(*)::int AS n FROM stripe_configs WHERE project_id = $1', [projectId]);
       expect(rows.rows[0].n).toBe(1);
     });
 
     it('has_test_credentials follows the secret key, not the publishable key', async () => {
       const projectId = await createProject(t, dev);
-      const res = await t.http().put(configPath(projectId)).set(dev.auth).send({ test_publishable_key: fakeKey('pk_test_') }).expect(200);
+      const res = await t
+        .http()
+        .put(configPath(projectId))
+        .set(dev.auth)
+        .send({ test_publishable_key: fakeKey('pk_test_') })
+        .expect(200);
       expect(res.body.has_test_credentials).toBe(false);
       expect(res.body.test_configured_at).not.toBeNull();
     });
@@ -98,7 +110,12 @@ describe('Stripe configuration (e2e)', () => {
     it('trims surrounding whitespace before checking and storing', async () => {
       const projectId = await createProject(t, dev);
       const key = fakeKey('sk_test_');
-      const res = await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: `  ${key}\n` }).expect(200);
+      const res = await t
+        .http()
+        .put(configPath(projectId))
+        .set(dev.auth)
+        .send({ test_secret_key: `  ${key}\n` })
+        .expect(200);
       expect(res.body.test_secret_key_masked).toBe(masked(key));
     });
 
@@ -111,7 +128,12 @@ describe('Stripe configuration (e2e)', () => {
     ])('rejects a key of the other mode in %s (%s...) and says so', async (field, prefix) => {
       const projectId = await createProject(t, dev);
       const key = fakeKey(prefix);
-      const res = await t.http().put(configPath(projectId)).set(dev.auth).send({ [field]: key }).expect(422);
+      const res = await t
+        .http()
+        .put(configPath(projectId))
+        .set(dev.auth)
+        .send({ [field]: key })
+        .expect(422);
       expect(res.body.detail).toHaveLength(1);
       expect(res.body.detail[0].loc).toEqual(['body', field]);
       const expected = field.startsWith('test') ? 'a live-mode key was given' : 'a test-mode key was given';
@@ -131,13 +153,23 @@ describe('Stripe configuration (e2e)', () => {
       ['test_secret_key', 12345],
     ])('rejects %s = %j with 422', async (field, value) => {
       const projectId = await createProject(t, dev);
-      const res = await t.http().put(configPath(projectId)).set(dev.auth).send({ [field]: value }).expect(422);
+      const res = await t
+        .http()
+        .put(configPath(projectId))
+        .set(dev.auth)
+        .send({ [field]: value })
+        .expect(422);
       expect(res.body.detail.every((d: { loc: string[] }) => d.loc[0] === 'body' && d.loc[1] === field)).toBe(true);
     });
 
     it('accepts a key of exactly 255 characters', async () => {
       const projectId = await createProject(t, dev);
-      await t.http().put(configPath(projectId)).set(dev.auth).send({ live_secret_key: `sk_live_${'a'.repeat(247)}` }).expect(200);
+      await t
+        .http()
+        .put(configPath(projectId))
+        .set(dev.auth)
+        .send({ live_secret_key: `sk_live_${'a'.repeat(247)}` })
+        .expect(200);
     });
 
     it('rejects a body without any credential, and unknown properties, with 422', async () => {
@@ -158,16 +190,44 @@ describe('Stripe configuration (e2e)', () => {
 
     it('rejects invalid JSON and non-object bodies with 422, never 500', async () => {
       const projectId = await createProject(t, dev);
-      const invalid = await t.http().put(configPath(projectId)).set(dev.auth).set('Content-Type', 'application/json').send('{"test_secret_key": ').expect(422);
+      const invalid = await t
+        .http()
+        .put(configPath(projectId))
+        .set(dev.auth)
+        .set('Content-Type', 'application/json')
+        .send('{"test_secret_key": ')
+        .expect(422);
       expect(invalid.body.detail[0].type).toBe('json_invalid');
-      await t.http().put(configPath(projectId)).set(dev.auth).send([{ test_secret_key: fakeKey('sk_test_') }]).expect(422);
-      await t.http().put(configPath(projectId)).set(dev.auth).set('Content-Type', 'text/plain').send('hello').expect(422);
-      await t.http().put(configPath(projectId)).set(dev.auth).set('Content-Type', 'application/json').send('{"__proto__": {"x": 1}}').expect(422);
+      await t
+        .http()
+        .put(configPath(projectId))
+        .set(dev.auth)
+        .send([{ test_secret_key: fakeKey('sk_test_') }])
+        .expect(422);
+      await t
+        .http()
+        .put(configPath(projectId))
+        .set(dev.auth)
+        .set('Content-Type', 'text/plain')
+        .send('hello')
+        .expect(422);
+      await t
+        .http()
+        .put(configPath(projectId))
+        .set(dev.auth)
+        .set('Content-Type', 'application/json')
+        .send('{"__proto__": {"x": 1}}')
+        .expect(422);
     });
 
     it('answers 413 with a detail for a body over 64 KiB', async () => {
       const projectId = await createProject(t, dev);
-      const res = await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: 'x'.repeat(70 * 1024) }).expect(413);
+      const res = await t
+        .http()
+        .put(configPath(projectId))
+        .set(dev.auth)
+        .send({ test_secret_key: 'x'.repeat(70 * 1024) })
+        .expect(413);
       expect(res.body).toEqual({ detail: 'Request body too large' });
     });
 
@@ -175,7 +235,12 @@ describe('Stripe configuration (e2e)', () => {
       const projectId = await createProject(t, dev);
       const key = fakeKey('sk_test_');
       await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
-      await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: fakeKey('sk_live_') }).expect(422);
+      await t
+        .http()
+        .put(configPath(projectId))
+        .set(dev.auth)
+        .send({ test_secret_key: fakeKey('sk_live_') })
+        .expect(422);
       const res = await t.http().get(configPath(projectId)).set(dev.auth).expect(200);
       expect(res.body.test_secret_key_masked).toBe(masked(key));
     });
@@ -196,8 +261,17 @@ describe('Stripe configuration (e2e)', () => {
       const del = await t.http().delete(configPath(projectId)).set(dev.auth).expect(204);
       expect(del.text).toBe('');
       const after = await t.http().get(configPath(projectId)).set(dev.auth).expect(200);
-      expect(after.body).toMatchObject({ is_active: false, has_test_credentials: true, test_secret_key_masked: masked(key) });
-      const again = await t.http().put(configPath(projectId)).set(dev.auth).send({ test_publishable_key: fakeKey('pk_test_') }).expect(200);
+      expect(after.body).toMatchObject({
+        is_active: false,
+        has_test_credentials: true,
+        test_secret_key_masked: masked(key),
+      });
+      const again = await t
+        .http()
+        .put(configPath(projectId))
+        .set(dev.auth)
+        .send({ test_publishable_key: fakeKey('pk_test_') })
+        .expect(200);
       expect(again.body.is_active).toBe(true);
       expect(again.body.test_secret_key_masked).toBe(masked(key));
     });
@@ -223,8 +297,18 @@ describe('Stripe configuration (e2e)', () => {
     it('fails to decrypt a ciphertext moved to another project', async () => {
       const a = await createProject(t, dev);
       const b = await createProject(t, dev);
-      await t.http().put(configPath(a)).set(dev.auth).send({ test_secret_key: fakeKey('sk_test_') }).expect(200);
-      await t.http().put(configPath(b)).set(dev.auth).send({ test_secret_key: fakeKey('sk_test_') }).expect(200);
+      await t
+        .http()
+        .put(configPath(a))
+        .set(dev.auth)
+        .send({ test_secret_key: fakeKey('sk_test_') })
+        .expect(200);
+      await t
+        .http()
+        .put(configPath(b))
+        .set(dev.auth)
+        .send({ test_secret_key: fakeKey('sk_test_') })
+        .expect(200);
       await t.db.query(
         `UPDATE stripe_configs SET test_secret_key_encrypted = (SELECT test_secret_key_encrypted FROM stripe_configs WHERE project_id = $1) WHERE project_id = $2`,
         [a, b],
@@ -239,7 +323,9 @@ describe('Stripe configuration (e2e)', () => {
       expect(() => service.decryptCredential(movedRow, 'test_secret_key')).toThrow(/could not be decrypted/);
       // Moving it to another field of the same project fails too.
       const sameProjectOtherField = { ...ownRow, liveSecretKeyEncrypted: ownRow.testSecretKeyEncrypted };
-      expect(() => service.decryptCredential(sameProjectOtherField, 'live_secret_key')).toThrow(/could not be decrypted/);
+      expect(() => service.decryptCredential(sameProjectOtherField, 'live_secret_key')).toThrow(
+        /could not be decrypted/,
+      );
     });
   });
 
@@ -259,7 +345,12 @@ describe('Stripe configuration (e2e)', () => {
       const projectId = await createProject(t, dev);
       const key = fakeKey('sk_test_');
       stripe.validKeys.add(key);
-      const res = await t.http().post(configPath(projectId, 'validate-credentials')).set(dev.auth).send({ secret_key: key }).expect(200);
+      const res = await t
+        .http()
+        .post(configPath(projectId, 'validate-credentials'))
+        .set(dev.auth)
+        .send({ secret_key: key })
+        .expect(200);
       expect(res.body).toEqual({ valid: true, message: 'Stripe credentials are valid' });
       expect(stripe.requests).toHaveLength(1);
       expect(stripe.requests[0]).toMatchObject({ method: 'GET', path: '/v1/balance' });
@@ -267,7 +358,7 @@ describe('Stripe configuration (e2e)', () => {
       expect(stripe.requests[0].path + stripe.requests[0].body).not.toContain(key);
     });
 
-    it('a key Stripe rejects with 401 is invalid, and Stripe\'s message is not passed on', async () => {
+    it("a key Stripe rejects with 401 is invalid, and Stripe's message is not passed on", async () => {
       const projectId = await createProject(t, dev);
       const key = fakeKey('sk_live_');
       const res = await t
@@ -298,8 +389,18 @@ describe('Stripe configuration (e2e)', () => {
     it('rejects a missing or empty secret_key with 422', async () => {
       const projectId = await createProject(t, dev);
       await t.http().post(configPath(projectId, 'validate-credentials')).set(dev.auth).send({}).expect(422);
-      await t.http().post(configPath(projectId, 'validate-credentials')).set(dev.auth).send({ secret_key: '' }).expect(422);
-      await t.http().post(configPath(projectId, 'validate-credentials')).set(dev.auth).send({ secret_key: 'sk_test_x', is_test_mode: 'yes' }).expect(422);
+      await t
+        .http()
+        .post(configPath(projectId, 'validate-credentials'))
+        .set(dev.auth)
+        .send({ secret_key: '' })
+        .expect(422);
+      await t
+        .http()
+        .post(configPath(projectId, 'validate-credentials'))
+        .set(dev.auth)
+        .send({ secret_key: 'sk_test_x', is_test_mode: 'yes' })
+        .expect(422);
     });
   });
 
@@ -309,37 +410,57 @@ describe('Stripe configuration (e2e)', () => {
       ['PUT', 'config', (id) => configPath(id), { test_secret_key: 'sk_test_abcdefgh1234' }],
       ['DELETE', 'config', (id) => configPath(id), null],
       ['GET', 'webhook-urls', (id) => configPath(id, 'webhook-urls'), null],
-      ['POST', 'validate-credentials', (id) => configPath(id, 'validate-credentials'), { secret_key: 'sk_test_abcdefgh1234' }],
+      [
+        'POST',
+        'validate-credentials',
+        (id) => configPath(id, 'validate-credentials'),
+        { secret_key: 'sk_test_abcdefgh1234' },
+      ],
     ];
 
     function send(method: string, path: string, body: object | null) {
       const agent = t.http();
-      const req = method === 'GET' ? agent.get(path) : method === 'PUT' ? agent.put(path) : method === 'DELETE' ? agent.delete(path) : agent.post(path);
+      const req =
+        method === 'GET'
+          ? agent.get(path)
+          : method === 'PUT'
+            ? agent.put(path)
+            : method === 'DELETE'
+              ? agent.delete(path)
+              : agent.post(path);
       return body ? req.send(body) : req;
     }
 
-    it.each(endpoints)('%s %s: 401 without token, 403 for another developer, 404 unknown project, 422 malformed id', async (method, _name, path, body) => {
-      const owner = await registerDeveloper(t);
-      const intruder = await registerDeveloper(t);
-      const projectId = await createProject(t, owner, 'Secret project name');
-      await t.http().put(configPath(projectId)).set(owner.auth).send({ test_secret_key: fakeKey('sk_test_') }).expect(200);
+    it.each(endpoints)(
+      '%s %s: 401 without token, 403 for another developer, 404 unknown project, 422 malformed id',
+      async (method, _name, path, body) => {
+        const owner = await registerDeveloper(t);
+        const intruder = await registerDeveloper(t);
+        const projectId = await createProject(t, owner, 'Secret project name');
+        await t
+          .http()
+          .put(configPath(projectId))
+          .set(owner.auth)
+          .send({ test_secret_key: fakeKey('sk_test_') })
+          .expect(200);
 
-      const anonymous = await send(method, path(projectId), body).expect(401);
-      expect(anonymous.headers['www-authenticate']).toBe('Bearer');
-      expect(anonymous.body).toEqual({ detail: 'Not authenticated' });
+        const anonymous = await send(method, path(projectId), body).expect(401);
+        expect(anonymous.headers['www-authenticate']).toBe('Bearer');
+        expect(anonymous.body).toEqual({ detail: 'Not authenticated' });
 
-      const forbidden = await send(method, path(projectId), body).set(intruder.auth).expect(403);
-      expect(forbidden.body).toEqual({ detail: 'Not authorized to access this project' });
+        const forbidden = await send(method, path(projectId), body).set(intruder.auth).expect(403);
+        expect(forbidden.body).toEqual({ detail: 'Not authorized to access this project' });
 
-      const missing = await send(method, path(UNKNOWN_PROJECT), body).set(owner.auth).expect(404);
-      expect(missing.body).toEqual({ detail: 'Project not found' });
+        const missing = await send(method, path(UNKNOWN_PROJECT), body).set(owner.auth).expect(404);
+        expect(missing.body).toEqual({ detail: 'Project not found' });
 
-      const malformed = await send(method, path('123'), body).set(owner.auth).expect(422);
-      expect(malformed.body.detail[0]).toMatchObject({ loc: ['path', 'project_id'], type: 'uuid_parsing' });
+        const malformed = await send(method, path('123'), body).set(owner.auth).expect(422);
+        expect(malformed.body.detail[0]).toMatchObject({ loc: ['path', 'project_id'], type: 'uuid_parsing' });
 
-      // The intruder's attempt changed nothing.
-      const stored = await t.http().get(configPath(projectId)).set(owner.auth).expect(200);
-      expect(stored.body.is_active).toBe(true);
-    });
+        // The intruder's attempt changed nothing.
+        const stored = await t.http().get(configPath(projectId)).set(owner.auth).expect(200);
+        expect(stored.body.is_active).toBe(true);
+      },
+    );
   });
 });

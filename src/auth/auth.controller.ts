@@ -1,5 +1,13 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiExtraModels, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiExtraModels,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
@@ -23,7 +31,11 @@ export class AuthController {
 
   @Public()
   @Post('register')
-  @ApiOperation({ operationId: 'register', summary: 'Register', description: 'Create a developer account and receive an access token.' })
+  @ApiOperation({
+    operationId: 'register',
+    summary: 'Register',
+    description: 'Create a developer account and receive an access token.',
+  })
   @ApiResponse({ status: 201, type: RegistrationResponse, description: 'The new developer, with an access token' })
   @ApiErrorResponses(409, 413, 422)
   register(@Body() body: UserCreateRequest): Promise<RegistrationResponse> {
@@ -36,7 +48,8 @@ export class AuthController {
   @ApiOperation({
     operationId: 'login',
     summary: 'Login',
-    description: 'Exchange email and password for a bearer token. Accepts JSON, or the OAuth2 password form (username = email).',
+    description:
+      'Exchange email and password for a bearer token. Accepts JSON, or the OAuth2 password form (username = email).',
   })
   @ApiExtraModels(UserLoginRequest, OAuth2PasswordForm)
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
@@ -52,7 +65,11 @@ export class AuthController {
 
   @Get('me')
   @ApiDeveloperAuth()
-  @ApiOperation({ operationId: 'getCurrentUser', summary: 'Read Users Me', description: 'The developer the bearer token belongs to.' })
+  @ApiOperation({
+    operationId: 'getCurrentUser',
+    summary: 'Read Users Me',
+    description: 'The developer the bearer token belongs to.',
+  })
   @ApiResponse({ status: 200, type: UserResponse })
   @ApiErrorResponses(401, 403)
   async me(@CurrentUser() current: AuthenticatedUser): Promise<UserResponse> {

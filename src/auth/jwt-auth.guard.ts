@@ -16,7 +16,10 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override canActivate(context: ExecutionContext) {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (isPublic) return true;
     return super.canActivate(context);
   }
@@ -27,9 +30,12 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     if (!user) {
       const expired = info instanceof Error && info.name === 'TokenExpiredError';
       const missing = info instanceof Error && info.message === 'No auth token';
-      throw new UnauthorizedException(missing ? 'Not authenticated' : expired ? 'Token has expired' : 'Could not validate credentials');
+      throw new UnauthorizedException(
+        missing ? 'Not authenticated' : expired ? 'Token has expired' : 'Could not validate credentials',
+      );
     }
-    if ((user as unknown as AuthenticatedUser).role !== DEVELOPER_ROLE) throw new ForbiddenException('Developer role required');
+    if ((user as unknown as AuthenticatedUser).role !== DEVELOPER_ROLE)
+      throw new ForbiddenException('Developer role required');
     return user;
   }
 }

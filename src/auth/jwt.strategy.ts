@@ -23,7 +23,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(claims: AccessTokenClaims): Promise<AuthenticatedUser> {
-    if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) throw new UnauthorizedException('Could not validate credentials');
+    if (typeof claims.sub !== 'string' || !UUID.test(claims.sub))
+      throw new UnauthorizedException('Could not validate credentials');
     const user = await this.users.findById(claims.sub);
     if (!user || !user.isActive) throw new UnauthorizedException('Could not validate credentials');
     // The role is read from the database, not trusted from the token.

@@ -46,12 +46,17 @@ export function parseDurationSeconds(raw: string): number | undefined {
 /** Parses `id:base64,id2:base64` into a key ring; pushes a problem for each bad entry. */
 export function parseEncryptionKeys(raw: string, problems: string[]): EncryptionKey[] {
   const keys: EncryptionKey[] = [];
-  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const sep = entry.indexOf(':');
     const id = sep > 0 ? entry.slice(0, sep) : '';
     const key = Buffer.from(sep > 0 ? entry.slice(sep + 1) : '', 'base64');
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
-      problems.push('ENCRYPTION_KEYS: each entry must look like "id:base64-of-32-bytes" (id of letters, digits, _ or -)');
+      problems.push(
+        'ENCRYPTION_KEYS: each entry must look like "id:base64-of-32-bytes" (id of letters, digits, _ or -)',
+      );
     } else if (key.length !== 32) {
       problems.push(`ENCRYPTION_KEYS: key "${id}" must be 32 bytes encoded in base64`);
     } else if (keys.some((k) => k.id === id)) {
@@ -122,7 +127,8 @@ export function loadConfig(
   const stripeApiBase = (env.STRIPE_API_BASE ?? 'https://api.stripe.com').replace(/\/+$/, '');
   if (!isHttpUrl(stripeApiBase)) problems.push('STRIPE_API_BASE must be an http(s) URL');
   const stripeTimeoutMs = Number(env.STRIPE_TIMEOUT_MS ?? 8000);
-  if (!Number.isInteger(stripeTimeoutMs) || stripeTimeoutMs <= 0) problems.push('STRIPE_TIMEOUT_MS must be a positive integer');
+  if (!Number.isInteger(stripeTimeoutMs) || stripeTimeoutMs <= 0)
+    problems.push('STRIPE_TIMEOUT_MS must be a positive integer');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {

@@ -16,16 +16,27 @@ export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
 
   @Post()
-  @ApiOperation({ operationId: 'createProject', summary: 'Create Project', description: 'Create a new project for the current user' })
+  @ApiOperation({
+    operationId: 'createProject',
+    summary: 'Create Project',
+    description: 'Create a new project for the current user',
+  })
   @ApiResponse({ status: 201, type: ProjectCreatedResponse })
   @ApiErrorResponses(401, 403, 413, 422)
-  async create(@CurrentUser() user: AuthenticatedUser, @Body() body: ProjectCreateRequest): Promise<ProjectCreatedResponse> {
+  async create(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: ProjectCreateRequest,
+  ): Promise<ProjectCreatedResponse> {
     const project = await this.projects.create(user.id, body);
     return { id: project.id };
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listProjects', summary: 'List Projects', description: 'List all projects for the current user' })
+  @ApiOperation({
+    operationId: 'listProjects',
+    summary: 'List Projects',
+    description: 'List all projects for the current user',
+  })
   @ApiResponse({ status: 200, type: [ProjectResponse] })
   @ApiErrorResponses(401, 403)
   async list(@CurrentUser() user: AuthenticatedUser): Promise<ProjectResponse[]> {

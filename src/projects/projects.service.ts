@@ -9,7 +9,9 @@ export class ProjectsService {
   constructor(@InjectRepository(Project) private readonly projects: Repository<Project>) {}
 
   create(ownerId: string, input: ProjectCreateRequest): Promise<Project> {
-    return this.projects.save(this.projects.create({ ownerId, name: input.name, description: input.description ?? null }));
+    return this.projects.save(
+      this.projects.create({ ownerId, name: input.name, description: input.description ?? null }),
+    );
   }
 
   /** Only the owner's projects: the owner id is part of every list query. */

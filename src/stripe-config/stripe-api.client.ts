@@ -42,7 +42,9 @@ export class StripeApiClient {
    */
   private describeFailure(error: unknown): ValidateStripeCredentialsResponse {
     if (!(error instanceof Stripe.errors.StripeError)) throw error;
-    this.logger.warn(`Stripe rejected a credential check: type=${error.type} status=${error.statusCode ?? '-'} code=${error.code ?? '-'} request=${error.requestId ?? '-'}`);
+    this.logger.warn(
+      `Stripe rejected a credential check: type=${error.type} status=${error.statusCode ?? '-'} code=${error.code ?? '-'} request=${error.requestId ?? '-'}`,
+    );
     if (error instanceof Stripe.errors.StripeAuthenticationError) {
       return error.code === 'api_key_expired'
         ? { valid: false, message: 'Stripe rejected the key: the API key has expired' }
@@ -61,10 +63,12 @@ export class StripeApiClient {
       return { valid: false, message: 'Rate limited by Stripe, try again later' };
     }
     if (error instanceof Stripe.errors.StripeConnectionError) {
-      if (/timeout/i.test(error.message)) throw new GatewayTimeoutException(`Stripe did not answer within ${this.config.stripeTimeoutMs} ms`);
+      if (/timeout/i.test(error.message))
+        throw new GatewayTimeoutException(`Stripe did not answer within ${this.config.stripeTimeoutMs} ms`);
       throw new BadGatewayException('Could not reach Stripe');
     }
-    if ((error.statusCode ?? 0) >= 500) throw new BadGatewayException('Stripe returned a server error, try again later');
+    if ((error.statusCode ?? 0) >= 500)
+      throw new BadGatewayException('Stripe returned a server error, try again later');
     return { valid: false, message: `Stripe rejected the request (${error.type})` };
   }
 }

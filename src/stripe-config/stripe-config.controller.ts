@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Put, Post } from '@nestjs/common';
-import { ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
@@ -19,7 +27,8 @@ export class StripeConfigController {
   @ApiOperation({
     operationId: 'getStripeConfig',
     summary: 'Get Stripe Configuration',
-    description: 'Retrieve the Stripe payment configuration for a project including masked credential information. `null` when the project has none.',
+    description:
+      'Retrieve the Stripe payment configuration for a project including masked credential information. `null` when the project has none.',
   })
   @ApiExtraModels(StripeConfigResponse)
   @ApiOkResponse({
@@ -35,7 +44,8 @@ export class StripeConfigController {
   @ApiOperation({
     operationId: 'updateStripeConfig',
     summary: 'Update Stripe Configuration',
-    description: 'Create or update Stripe payment configuration for a project. Supports both test and live credentials. Omitted or null fields keep their stored value; a deactivated configuration is reactivated.',
+    description:
+      'Create or update Stripe payment configuration for a project. Supports both test and live credentials. Omitted or null fields keep their stored value; a deactivated configuration is reactivated.',
   })
   @ApiOkResponse({ type: StripeConfigResponse })
   @ApiErrorResponses(401, 403, 404, 413, 422)
@@ -48,7 +58,8 @@ export class StripeConfigController {
   @ApiOperation({
     operationId: 'deleteStripeConfig',
     summary: 'Delete Stripe Configuration',
-    description: 'Deactivate Stripe payment configuration for a project. This does not delete existing subscriptions. Credentials are kept but unusable until the next PUT.',
+    description:
+      'Deactivate Stripe payment configuration for a project. This does not delete existing subscriptions. Credentials are kept but unusable until the next PUT.',
   })
   @ApiNoContentResponse({ description: 'Deactivated' })
   @ApiErrorResponses(401, 403, 404, 422)
@@ -73,7 +84,8 @@ export class StripeConfigController {
   @ApiOperation({
     operationId: 'validateStripeCredentials',
     summary: 'Validate Stripe Credentials',
-    description: 'Validate Stripe API credentials by making a test API call to Stripe. A key of the wrong mode is reported without calling Stripe.',
+    description:
+      'Validate Stripe API credentials by making a test API call to Stripe. A key of the wrong mode is reported without calling Stripe.',
   })
   @ApiResponse({ status: 200, type: ValidateStripeCredentialsResponse })
   @ApiErrorResponses(401, 403, 404, 413, 422, 502, 504)

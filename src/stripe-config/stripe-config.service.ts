@@ -9,7 +9,13 @@ import { StripeApiClient } from './stripe-api.client';
 import { CREDENTIAL_COLUMNS, toStripeConfigResponse } from './stripe-config.mapper';
 import { StripeConfigRepository } from './stripe-config.repository';
 import { StripeConfig } from './stripe-config.entity';
-import { CREDENTIAL_FIELDS, CREDENTIAL_RULES, CredentialField, modeOfKey, StripeMode } from './stripe-credential-fields';
+import {
+  CREDENTIAL_FIELDS,
+  CREDENTIAL_RULES,
+  CredentialField,
+  modeOfKey,
+  StripeMode,
+} from './stripe-credential-fields';
 
 /** AAD of a stored credential: binds the ciphertext to its project and field. */
 export function credentialContext(projectId: string, field: CredentialField): string {
@@ -39,7 +45,11 @@ export class StripeConfigService {
     // Encrypt outside the transaction: keeps the row lock short.
     const encrypted = provided.map((field) => {
       const value = input[field] as string;
-      return { field, ciphertext: this.cipher.encrypt(value, credentialContext(projectId, field)), masked: maskCredential(value) };
+      return {
+        field,
+        ciphertext: this.cipher.encrypt(value, credentialContext(projectId, field)),
+        masked: maskCredential(value),
+      };
     });
     const saved = await this.repository.upsertLocked(projectId, (config) => {
       const now = new Date();
@@ -71,7 +81,11 @@ export class StripeConfigService {
     const expectedMode: StripeMode = input.is_test_mode === false ? 'live' : 'test';
     const key = input.secret_key;
     if (!/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/.test(key)) {
-      return { valid: false, message: 'Not a Stripe secret key: expected sk_test_, rk_test_, sk_live_ or rk_live_ followed by letters and digits' };
+      return {
+        valid: false,
+        message:
+          'Not a Stripe secret key: expected sk_test_, rk_test_, sk_live_ or rk_live_ followed by letters and digits',
+      };
     }
     const keyMode = modeOfKey(key);
     if (keyMode !== expectedMode) {

@@ -29,8 +29,7 @@ export const CREDENTIAL_MAX_LENGTH = 255;
 function rule(field: CredentialField, mode: StripeMode, kind: CredentialKind): CredentialRule {
   const prefixes =
     kind === 'secret' ? [`sk_${mode}_`, `rk_${mode}_`] : kind === 'publishable' ? [`pk_${mode}_`] : ['whsec_'];
-  const prefixPattern =
-    kind === 'secret' ? `(sk|rk)_${mode}_` : kind === 'publishable' ? `pk_${mode}_` : 'whsec_';
+  const prefixPattern = kind === 'secret' ? `(sk|rk)_${mode}_` : kind === 'publishable' ? `pk_${mode}_` : 'whsec_';
   return { field, mode, kind, prefixes, pattern: `^${prefixPattern}${BODY}$` };
 }
 

@@ -92,6 +92,9 @@ export class FakeStripe {
       );
       return;
     }
-    stripeError(res, 404, { message: `Unrecognized request URL (${req.method}: ${req.path}).`, type: 'invalid_request_error' });
+    stripeError(res, 404, {
+      message: `Unrecognized request URL (${req.method}: ${req.path}).`,
+      type: 'invalid_request_error',
+    });
   }
 }

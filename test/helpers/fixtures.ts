@@ -36,4 +36,5 @@ export async function createProject(t: TestApp, dev: Developer, name = 'My proje
   return res.body.id as string;
 }
 
-export const configPath = (projectId: string, suffix = 'config') => `/api/v1/payments/stripe/projects/${projectId}/${suffix}`;
+export const configPath = (projectId: string, suffix = 'config') =>
+  `/api/v1/payments/stripe/projects/${projectId}/${suffix}`;

@@ -28,7 +28,8 @@ function databaseUrlFor(adminUrl: string, database: string): string {
 /** Creates an empty database on the run's PostgreSQL server and returns its URL. */
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const adminUrl = process.env.TEST_DATABASE_ADMIN_URL;
-  if (!adminUrl) throw new Error('TEST_DATABASE_ADMIN_URL is not set: run the tests through jest (test/setup/global-setup.ts)');
+  if (!adminUrl)
+    throw new Error('TEST_DATABASE_ADMIN_URL is not set: run the tests through jest (test/setup/global-setup.ts)');
   const name = `scs_test_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();

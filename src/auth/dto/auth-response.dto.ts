@@ -37,7 +37,11 @@ export class UserResponse {
 }
 
 export class TokenResponse {
-  @ApiProperty({ type: String, title: 'Access Token', description: 'HS256 JWT; send it as `Authorization: Bearer <token>`.' })
+  @ApiProperty({
+    type: String,
+    title: 'Access Token',
+    description: 'HS256 JWT; send it as `Authorization: Bearer <token>`.',
+  })
   access_token: string;
 
   @ApiProperty({ type: String, nullable: true, required: false, title: 'Refresh Token' })

@@ -4,7 +4,13 @@ import { CredentialCipher } from './credential-cipher';
 
 @Global()
 @Module({
-  providers: [{ provide: CredentialCipher, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new CredentialCipher(c.encryptionKeys) }],
+  providers: [
+    {
+      provide: CredentialCipher,
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) => new CredentialCipher(c.encryptionKeys),
+    },
+  ],
   exports: [CredentialCipher],
 })
 export class CryptoModule {}

@@ -5,7 +5,7 @@ import { HTTPError, HTTPValidationError } from '../errors/error-response.dto';
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Bad request',
   401: 'Missing, malformed, badly signed or expired bearer token',
-  403: 'The token is not a developer\'s, or the developer does not own the project',
+  403: "The token is not a developer's, or the developer does not own the project",
   404: 'Project (or configuration) not found',
   409: 'Conflict with the current state',
   412: 'If-Match does not match the current version',
@@ -21,7 +21,11 @@ const DESCRIPTIONS: Record<number, string> = {
 export function ApiErrorResponses(...statuses: number[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ...statuses.map((status) =>
-      ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'Error', type: status === 422 ? HTTPValidationError : HTTPError }),
+      ApiResponse({
+        status,
+        description: DESCRIPTIONS[status] ?? 'Error',
+        type: status === 422 ? HTTPValidationError : HTTPError,
+      }),
     ),
   );
 }

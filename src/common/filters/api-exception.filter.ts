@@ -34,7 +34,11 @@ export function toErrorResponse(exception: unknown): { status: number; body: { d
       return { status, body: { detail: (response as { detail: unknown }).detail } };
     }
     const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-    const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : DEFAULT_DETAILS[status];
+    const detail = Array.isArray(message)
+      ? message.join('; ')
+      : typeof message === 'string'
+        ? message
+        : DEFAULT_DETAILS[status];
     return { status, body: { detail: detail ?? HttpStatus[status] ?? 'Error' } };
   }
   const statusError = exception as StatusError;

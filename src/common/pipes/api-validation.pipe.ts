@@ -23,7 +23,11 @@ const ERROR_TYPES: Record<string, string> = {
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Flattens nested class-validator errors into reference-style issues with their location. */
-export function toValidationIssues(errors: ValidationError[], location: string, parent: (string | number)[] = []): ValidationIssue[] {
+export function toValidationIssues(
+  errors: ValidationError[],
+  location: string,
+  parent: (string | number)[] = [],
+): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const error of errors) {
     const loc = [...(parent.length ? parent : [location]), error.property];
@@ -76,10 +80,15 @@ export class ApiValidationPipe extends ValidationPipe {
         throw UnprocessableEntityError.single(['body'], 'Field required', 'missing');
       }
       if (typeof value !== 'object' || Array.isArray(value)) {
-        throw UnprocessableEntityError.single(['body'], 'Input should be a valid dictionary or object', 'model_attributes_type');
+        throw UnprocessableEntityError.single(
+          ['body'],
+          'Input should be a valid dictionary or object',
+          'model_attributes_type',
+        );
       }
       const forbidden = findForbiddenKey(value, ['body']);
-      if (forbidden) throw UnprocessableEntityError.single(forbidden, 'Extra inputs are not permitted', 'extra_forbidden');
+      if (forbidden)
+        throw UnprocessableEntityError.single(forbidden, 'Extra inputs are not permitted', 'extra_forbidden');
     }
     try {
       return await super.transform(value, metadata);

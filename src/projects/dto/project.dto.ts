@@ -13,7 +13,13 @@ export class ProjectCreateRequest {
   @MaxLength(255)
   name: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 1000, title: 'Description', example: 'Billing for my SaaS' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: 1000,
+    title: 'Description',
+    example: 'Billing for my SaaS',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1000)

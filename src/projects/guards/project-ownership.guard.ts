@@ -35,7 +35,9 @@ export class ProjectOwnershipGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const param = this.reflector.getAllAndOverride<string>(OWNED_PROJECT_PARAM, [context.getHandler(), context.getClass()]) ?? 'project_id';
+    const param =
+      this.reflector.getAllAndOverride<string>(OWNED_PROJECT_PARAM, [context.getHandler(), context.getClass()]) ??
+      'project_id';
     const request = context.switchToHttp().getRequest<RequestWithProject>();
     const projectId = request.params[param];
     if (typeof projectId !== 'string' || !UUID.test(projectId)) {
@@ -43,7 +45,8 @@ export class ProjectOwnershipGuard implements CanActivate {
     }
     const project = await this.projects.findById(projectId.toLowerCase());
     if (!project) throw new NotFoundException('Project not found');
-    if (!request.user || project.ownerId !== request.user.id) throw new ForbiddenException('Not authorized to access this project');
+    if (!request.user || project.ownerId !== request.user.id)
+      throw new ForbiddenException('Not authorized to access this project');
     request.ownedProject = project;
     return true;
   }
@@ -60,5 +63,6 @@ export function OwnedProject(param = 'project_id'): MethodDecorator & ClassDecor
 
 /** The project checked by ProjectOwnershipGuard. */
 export const RequestProject = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): Project => ctx.switchToHttp().getRequest<RequestWithProject>().ownedProject as Project,
+  (_data: unknown, ctx: ExecutionContext): Project =>
+    ctx.switchToHttp().getRequest<RequestWithProject>().ownedProject as Project,
 );

@@ -38,28 +38,78 @@ export class StripeConfigResponse {
   @ApiProperty({ type: Boolean, title: 'Has Live Credentials', description: 'A live secret key is stored' })
   has_live_credentials: boolean;
 
-  @ApiProperty({ type: String, nullable: true, required: false, title: 'Test Secret Key Masked', example: 'sk_test_...aBcD' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    required: false,
+    title: 'Test Secret Key Masked',
+    example: 'sk_test_...aBcD',
+  })
   test_secret_key_masked: string | null;
 
-  @ApiProperty({ type: String, nullable: true, required: false, title: 'Test Publishable Key Masked', example: 'pk_test_...eFgH' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    required: false,
+    title: 'Test Publishable Key Masked',
+    example: 'pk_test_...eFgH',
+  })
   test_publishable_key_masked: string | null;
 
-  @ApiProperty({ type: String, nullable: true, required: false, title: 'Test Webhook Secret Masked', example: 'whsec_...iJkL' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    required: false,
+    title: 'Test Webhook Secret Masked',
+    example: 'whsec_...iJkL',
+  })
   test_webhook_secret_masked: string | null;
 
-  @ApiProperty({ type: String, nullable: true, required: false, title: 'Live Secret Key Masked', example: 'rk_live_...9xYz' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    required: false,
+    title: 'Live Secret Key Masked',
+    example: 'rk_live_...9xYz',
+  })
   live_secret_key_masked: string | null;
 
-  @ApiProperty({ type: String, nullable: true, required: false, title: 'Live Publishable Key Masked', example: 'pk_live_...mNoP' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    required: false,
+    title: 'Live Publishable Key Masked',
+    example: 'pk_live_...mNoP',
+  })
   live_publishable_key_masked: string | null;
 
-  @ApiProperty({ type: String, nullable: true, required: false, title: 'Live Webhook Secret Masked', example: 'whsec_...qRsT' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    required: false,
+    title: 'Live Webhook Secret Masked',
+    example: 'whsec_...qRsT',
+  })
   live_webhook_secret_masked: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, required: false, title: 'Test Configured At', description: 'When test-mode credentials last changed' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    required: false,
+    title: 'Test Configured At',
+    description: 'When test-mode credentials last changed',
+  })
   test_configured_at: Date | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, required: false, title: 'Live Configured At', description: 'When live-mode credentials last changed' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    required: false,
+    title: 'Live Configured At',
+    description: 'When live-mode credentials last changed',
+  })
   live_configured_at: Date | null;
 
   @ApiProperty({ type: String, format: 'date-time', title: 'Created At' })
@@ -70,9 +120,17 @@ export class StripeConfigResponse {
 }
 
 export class StripeWebhookUrlsResponse {
-  @ApiProperty({ type: String, title: 'Test Webhook Url', example: 'https://api.example.com/api/v1/payments/stripe/webhooks/3fa85f64-5717-4562-b3fc-2c963f66afa6/test' })
+  @ApiProperty({
+    type: String,
+    title: 'Test Webhook Url',
+    example: 'https://api.example.com/api/v1/payments/stripe/webhooks/3fa85f64-5717-4562-b3fc-2c963f66afa6/test',
+  })
   test_webhook_url: string;
 
-  @ApiProperty({ type: String, title: 'Live Webhook Url', example: 'https://api.example.com/api/v1/payments/stripe/webhooks/3fa85f64-5717-4562-b3fc-2c963f66afa6/live' })
+  @ApiProperty({
+    type: String,
+    title: 'Live Webhook Url',
+    example: 'https://api.example.com/api/v1/payments/stripe/webhooks/3fa85f64-5717-4562-b3fc-2c963f66afa6/live',
+  })
   live_webhook_url: string;
 }

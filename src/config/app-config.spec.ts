@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, parseDurationSeconds } from './app-config';
+
+const key = () => `k1:${randomBytes(32).toString('base64')}`;
+
+describe('loadConfig', () => {
+  it('refuses to start in production without JWT_SECRET and ENCRYPTION_KEYS, naming both', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+    } catch (error) {
+      expect((error as Error).message).toContain('JWT_SECRET');
+      expect((error as Error).message).toContain('ENCRYPTION_KEYS');
+    }
+  });
+
+  it('generates development secrets once and reuses them', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const notices: string[] = [];
+    const first = loadConfig({ DATA_DIR: dataDir }, (n) => notices.push(n));
+    const second = loadConfig({ DATA_DIR: dataDir }, (n) => notices.push(n));
+    expect(first.jwtSecret).toBe(second.jwtSecret);
+    expect(first.encryptionKeys[0].key.equals(second.encryptionKeys[0].key)).toBe(true);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).not.toContain(first.jwtSecret);
+    expect(JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')).JWT_SECRET).toBe(first.jwtSecret);
+  });
+
+  it('reads defaults', () => {
+    const config = loadConfig({ JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEYS: key() });
+    expect(config).toMatchObject({
+      port: 3000,
+      publicBaseUrl: 'http://localhost:3000',
+      stripeApiBase: 'https://api.stripe.com',
+      jwtExpiresInSeconds: 3600,
+      stripeTimeoutMs: 8000,
+    });
+    expect(config.databaseUrl).toBeUndefined();
+  });
+
+  it('parses a key ring, first key first', () => {
+    const k2 = `k2:${randomBytes(32).toString('base64')}`;
+    const config = loadConfig({ JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEYS: `${k2},${key()}` });
+    expect(config.encryptionKeys.map((k) => k.id)).toEqual(['k2', 'k1']);
+  });
+
+  it.each([
+    [{ ENCRYPTION_KEYS: 'k1:short' }, 'ENCRYPTION_KEYS'],
+    [{ ENCRYPTION_KEYS: 'nocolon' }, 'ENCRYPTION_KEYS'],
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ JWT_EXPIRES_IN: 'soon' }, 'JWT_EXPIRES_IN'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ PUBLIC_BASE_URL: 'not a url' }, 'PUBLIC_BASE_URL'],
+    [{ STRIPE_API_BASE: 'ftp://x' }, 'STRIPE_API_BASE'],
+  ])('rejects %j naming %s', (env, name) => {
+    expect(() => loadConfig({ JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEYS: key(), ...env })).toThrow(name);
+  });
+
+  it('parses durations', () => {
+    expect(parseDurationSeconds('3600')).toBe(3600);
+    expect(parseDurationSeconds('15m')).toBe(900);
+    expect(parseDurationSeconds('1h')).toBe(3600);
+    expect(parseDurationSeconds('0')).toBeUndefined();
+  });
+});
