@@ -12,6 +12,7 @@ import { ApiErrorResponses } from '../common/decorators/api-error-responses.deco
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
+import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import type { AuthenticatedUser } from './authenticated-user';
@@ -59,7 +60,9 @@ export class AuthController {
   })
   @ApiResponse({ status: 200, type: TokenResponse, description: 'A bearer token' })
   @ApiErrorResponses(401, 413, 422)
-  login(@LoginCredentials() credentials: UserLoginRequest): Promise<TokenResponse> {
+  login(
+    @LoginCredentials(new ApiValidationPipe({ validateCustomDecorators: true })) credentials: UserLoginRequest,
+  ): Promise<TokenResponse> {
     return this.auth.login(credentials);
   }
 

@@ -61,13 +61,14 @@ function findForbiddenKey(value: unknown, path: (string | number)[], depth = 0):
  */
 @Injectable()
 export class ApiValidationPipe extends ValidationPipe {
-  constructor() {
+  /** `validateCustomDecorators`: false for the global instance; custom decorators opt in by passing their own. */
+  constructor(options: { validateCustomDecorators?: boolean } = {}) {
     super({
       whitelist: true,
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,
       transform: true,
-      validateCustomDecorators: true,
+      validateCustomDecorators: options.validateCustomDecorators ?? false,
       transformOptions: { enableImplicitConversion: false },
       exceptionFactory: (errors) => new UnprocessableEntityError(toValidationIssues(errors, 'body')),
     });
