@@ -12,6 +12,7 @@ import { ApiErrorResponses } from '../common/decorators/api-error-responses.deco
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
+import { LoginRateLimit } from '../common/rate-limit/rate-limit.decorators';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import type { AuthenticatedUser } from './authenticated-user';
@@ -22,6 +23,7 @@ import { LoginCredentials } from './login-credentials.decorator';
 import { NotFoundException } from '@nestjs/common';
 
 @ApiTags('Authentication')
+@ApiErrorResponses(503)
 @Controller('api/v1/auth')
 export class AuthController {
   constructor(
@@ -44,6 +46,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @LoginRateLimit()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     operationId: 'login',
