@@ -29,9 +29,23 @@ const UNAVAILABLE_MESSAGES = [
   'driver not connected',
 ];
 
+/**
+ * TypeORM releases a transaction's query runner when its connection breaks; the transaction's next
+ * statement then fails with this error instead of a driver one.
+ */
+const UNAVAILABLE_ERROR_NAMES = new Set(['QueryRunnerAlreadyReleasedError', 'ConnectionIsNotSetError']);
+
 export function isDatabaseUnavailableError(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 4) return false;
-  const e = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
+  const e = error as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    driverError?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
+  if (typeof e.name === 'string' && UNAVAILABLE_ERROR_NAMES.has(e.name)) return true;
   if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || isUnavailableSqlState(e.code))) return true;
   if (typeof e.message === 'string') {
     const message = e.message.toLowerCase();

@@ -70,7 +70,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const { status, body } = toErrorResponse(exception);
-    if (status === 503 && isDatabaseUnavailableError(exception)) {
+    if (exception instanceof HttpException && status === 503) {
+      // A deliberate 503 (e.g. the database health check): the response says it all.
+    } else if (status === 503 && isDatabaseUnavailableError(exception)) {
       // Expected while the database is down: one short line, not a stack per request.
       const error = exception as { code?: unknown; message?: unknown };
       this.logger.warn(
