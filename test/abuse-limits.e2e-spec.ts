@@ -19,8 +19,8 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
     t = await createTestApp({
       env: {
         RATE_LIMIT_LOGIN: '3/60',
-        RATE_LIMIT_LOGIN_PER_IP: '6/1m',
-        RATE_LIMIT_STRIPE_CALLS: '2/60',
+        RATE_LIMIT_LOGIN_IP: '6/1m',
+        RATE_LIMIT_STRIPE: '2/60',
         CORS_ORIGINS: `${ALLOWED_ORIGIN}, https://admin.example.com/`,
       },
     });

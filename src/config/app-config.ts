@@ -182,8 +182,8 @@ export function loadConfig(
 
   const rateLimits: RateLimits = {
     loginPerEmail: parseRateLimit('RATE_LIMIT_LOGIN', env.RATE_LIMIT_LOGIN ?? '10/60', problems),
-    loginPerIp: parseRateLimit('RATE_LIMIT_LOGIN_PER_IP', env.RATE_LIMIT_LOGIN_PER_IP ?? '100/60', problems),
-    stripeCalls: parseRateLimit('RATE_LIMIT_STRIPE_CALLS', env.RATE_LIMIT_STRIPE_CALLS ?? '30/60', problems),
+    loginPerIp: parseRateLimit('RATE_LIMIT_LOGIN_IP', env.RATE_LIMIT_LOGIN_IP ?? '100/60', problems),
+    stripeCalls: parseRateLimit('RATE_LIMIT_STRIPE', env.RATE_LIMIT_STRIPE ?? '30/60', problems),
   };
 
   const shutdownTimeoutMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10000);

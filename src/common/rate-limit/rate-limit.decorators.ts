@@ -21,12 +21,12 @@ function RateLimited(group: RateLimitGroup, description: string): MethodDecorato
   );
 }
 
-/** Login attempts: limited per client IP and email (RATE_LIMIT_LOGIN) and per client IP (RATE_LIMIT_LOGIN_PER_IP). */
+/** Login attempts: limited per client IP and email (RATE_LIMIT_LOGIN) and per client IP (RATE_LIMIT_LOGIN_IP). */
 export const LoginRateLimit = (): MethodDecorator & ClassDecorator =>
   RateLimited('login', 'Too many login attempts from this address or for this email');
 
 /**
- * Operations that call Stripe on the developer's behalf: limited per developer (RATE_LIMIT_STRIPE_CALLS).
+ * Operations that call Stripe on the developer's behalf: limited per developer (RATE_LIMIT_STRIPE).
  * Put it on the route next to the other decorators; the global bearer guard runs first, so the
  * developer is known.
  */
