@@ -3,9 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
-import { AppModule } from './app.module';
+import helmet from 'helmet';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { AppModule, type AppModuleOptions } from './app.module';
 import { toErrorResponse } from './common/filters/api-exception.filter';
 import { JsonNullExpressAdapter } from './common/http/json-null-express.adapter';
+import { REQUEST_ID_HEADER, requestIdMiddleware } from './common/logging/request-id';
 import type { AppConfig } from './config/app-config';
 
 /** Largest request body accepted; larger ones get 413 `{"detail"}`. */
@@ -15,9 +18,29 @@ export const BODY_LIMIT = '64kb';
  * Express-level wiring shared by main.ts, the e2e tests and the OpenAPI script. Nest's own body
  * parser is off (see createApp) so that parse errors can be shaped like every other error.
  */
-export function configureApp(app: NestExpressApplication): void {
+export function configureApp(app: NestExpressApplication, config?: Pick<AppConfig, 'corsOrigins'>): void {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Before anything that can answer: every response, even a body-parser error, carries X-Request-Id.
+  app.use(requestIdMiddleware);
+  // Security headers. Swagger UI (/docs) needs inline styles and data: images; nothing else is HTML.
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { 'img-src': ["'self'", 'data:'], 'style-src': ["'self'", "'unsafe-inline'"] },
+      },
+    }),
+  );
+  // CORS is off unless CORS_ORIGINS lists origins; then only those get Access-Control-* headers.
+  if (config?.corsOrigins.length) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', REQUEST_ID_HEADER],
+      exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After'],
+      maxAge: 600,
+    });
+  }
   app.use(json({ limit: BODY_LIMIT }));
   app.use(urlencoded({ extended: false, limit: BODY_LIMIT }));
   // Errors of the body parsers (invalid JSON, too large) happen before Nest's filters can see them.
@@ -26,7 +49,8 @@ export function configureApp(app: NestExpressApplication): void {
     const { status, body } = toErrorResponse(error);
     res.status(status).json(body);
   });
-  app.enableShutdownHooks();
+  // No app.enableShutdownHooks(): main.ts drains in-flight requests itself on SIGTERM/SIGINT
+  // (src/common/lifecycle/graceful-shutdown.ts) and then exits 0.
 }
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -59,22 +83,30 @@ export function setupSwagger(app: INestApplication): void {
 /**
  * Builds the service exactly as it runs: main.ts, the e2e tests and the OpenAPI script all start here.
  * `preview: true` builds the module graph without connecting to the database (OpenAPI generation).
+ * Without an explicit `logger`, Nest's own logs go through pino (structured JSON, see LoggingModule).
  */
 export async function createApp(
   config: AppConfig,
-  options: { logger?: NestApplicationOptions['logger']; preview?: boolean } = {},
+  options: { logger?: NestApplicationOptions['logger']; preview?: boolean } & AppModuleOptions = {},
 ): Promise<NestExpressApplication> {
+  const usePino = options.logger === undefined && !options.preview;
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot(config),
+    AppModule.forRoot(config, { logDestination: options.logDestination, throttlerStorage: options.throttlerStorage }),
     new JsonNullExpressAdapter(),
     {
       bodyParser: false,
       logger: options.logger,
+      bufferLogs: usePino,
       preview: options.preview,
       abortOnError: false,
     },
   );
-  configureApp(app);
+  if (usePino) {
+    app.useLogger(app.get(PinoNestLogger));
+    // Nest flushes its start-up buffer only on listen(); tests that only init() would lose it.
+    app.flushLogs();
+  }
+  configureApp(app, config);
   setupSwagger(app);
   return app;
 }

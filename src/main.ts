@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { createApp } from './app.setup';
+import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 
@@ -35,7 +36,8 @@ async function bootstrap(): Promise<void> {
   }
   await resolveDatabase(config, logger);
   const app = await createApp(config);
-  await app.listen(config.port);
+  installGracefulShutdown(app, logger, { timeoutMs: config.shutdownTimeoutMs });
+  await app.listen(config.port, process.env.HOST ?? '0.0.0.0');
   logger.log(`Listening on http://localhost:${config.port} (Swagger UI at /docs)`);
 }
 

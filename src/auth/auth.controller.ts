@@ -13,6 +13,7 @@ import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decora
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
+import { LoginRateLimit } from '../common/rate-limit/rate-limit.decorators';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import type { AuthenticatedUser } from './authenticated-user';
@@ -23,6 +24,7 @@ import { LoginCredentials } from './login-credentials.decorator';
 import { NotFoundException } from '@nestjs/common';
 
 @ApiTags('Authentication')
+@ApiErrorResponses(503)
 @Controller('api/v1/auth')
 export class AuthController {
   constructor(
@@ -45,6 +47,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @LoginRateLimit()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     operationId: 'login',

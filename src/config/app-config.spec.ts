@@ -66,3 +66,36 @@ describe('loadConfig', () => {
     expect(parseDurationSeconds('0')).toBeUndefined();
   });
 });
+
+describe('loadConfig: operations settings', () => {
+  const base = {
+    NODE_ENV: 'test',
+    JWT_SECRET: 'x'.repeat(32),
+    ENCRYPTION_KEYS: `k1:${Buffer.alloc(32).toString('base64')}`,
+  };
+
+  it('has safe defaults: info logs, CORS off, login 10/min per IP+email', () => {
+    const config = loadConfig(base);
+    expect(config.logLevel).toBe('info');
+    expect(config.corsOrigins).toEqual([]);
+    expect(config.rateLimits.loginPerEmail).toEqual({ limit: 10, ttlSeconds: 60 });
+  });
+
+  it('parses CORS origins and rate limits', () => {
+    const config = loadConfig({
+      ...base,
+      CORS_ORIGINS: 'https://a.example.com, https://b.example.com/',
+      RATE_LIMIT_LOGIN: '5/1m',
+      RATE_LIMIT_STRIPE: '0',
+    });
+    expect(config.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
+    expect(config.rateLimits.loginPerEmail).toEqual({ limit: 5, ttlSeconds: 60 });
+    expect(config.rateLimits.stripeCalls.limit).toBe(0);
+  });
+
+  it('names each bad operations setting', () => {
+    expect(() =>
+      loadConfig({ ...base, LOG_LEVEL: 'loud', CORS_ORIGINS: 'https://a.example.com/path', RATE_LIMIT_LOGIN: 'ten' }),
+    ).toThrow(/LOG_LEVEL[\s\S]*CORS_ORIGINS[\s\S]*RATE_LIMIT_LOGIN/);
+  });
+});

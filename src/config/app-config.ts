@@ -18,6 +18,31 @@ export interface AppConfig {
   stripeTimeoutMs: number;
   /** Where development data (embedded database, generated dev secrets) lives. */
   dataDir: string;
+  /** pino level: fatal, error, warn, info, debug, trace or silent. */
+  logLevel: LogLevel;
+  /** Origins allowed by CORS; empty = CORS off (no Access-Control-* headers). */
+  corsOrigins: string[];
+  rateLimits: RateLimits;
+  /** How long SIGTERM waits for in-flight requests before closing their connections. */
+  shutdownTimeoutMs: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** `limit` requests per `ttlSeconds` window; a limit of 0 switches that limit off. */
+export interface RateLimit {
+  limit: number;
+  ttlSeconds: number;
+}
+
+export interface RateLimits {
+  /** Login attempts per client IP and email. */
+  loginPerEmail: RateLimit;
+  /** Login attempts per client IP, whatever the email. */
+  loginPerIp: RateLimit;
+  /** Operations that call Stripe (validate-credentials, webhook endpoint creation), per developer. */
+  stripeCalls: RateLimit;
 }
 
 export interface EncryptionKey {
@@ -91,6 +116,19 @@ function loadOrCreateDevSecrets(dataDir: string, onNotice: (msg: string) => void
   return secrets;
 }
 
+/** Parses `limit/window`, e.g. `10/60`, `10/1m` or `0` (off). */
+export function parseRateLimit(name: string, raw: string, problems: string[]): RateLimit {
+  const trimmed = raw.trim();
+  if (trimmed === '0') return { limit: 0, ttlSeconds: 60 };
+  const match = /^(\d+)\s*\/\s*(\S+)$/.exec(trimmed);
+  const ttlSeconds = match ? parseDurationSeconds(match[2]) : undefined;
+  if (!match || ttlSeconds === undefined) {
+    problems.push(`${name} must look like "limit/window" (e.g. 10/60 or 10/1m), or 0 to switch it off`);
+    return { limit: 0, ttlSeconds: 60 };
+  }
+  return { limit: Number(match[1]), ttlSeconds };
+}
+
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   onNotice: (msg: string) => void = () => undefined,
@@ -130,6 +168,28 @@ export function loadConfig(
   if (!Number.isInteger(stripeTimeoutMs) || stripeTimeoutMs <= 0)
     problems.push('STRIPE_TIMEOUT_MS must be a positive integer');
 
+  const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const corsOrigins = (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((s) => s.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (!isHttpUrl(origin) || new URL(origin).origin !== origin)
+      problems.push(`CORS_ORIGINS: "${origin}" is not an origin such as https://app.example.com`);
+  }
+
+  const rateLimits: RateLimits = {
+    loginPerEmail: parseRateLimit('RATE_LIMIT_LOGIN', env.RATE_LIMIT_LOGIN ?? '10/60', problems),
+    loginPerIp: parseRateLimit('RATE_LIMIT_LOGIN_IP', env.RATE_LIMIT_LOGIN_IP ?? '100/60', problems),
+    stripeCalls: parseRateLimit('RATE_LIMIT_STRIPE', env.RATE_LIMIT_STRIPE ?? '30/60', problems),
+  };
+
+  const shutdownTimeoutMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10000);
+  if (!Number.isInteger(shutdownTimeoutMs) || shutdownTimeoutMs <= 0)
+    problems.push('SHUTDOWN_TIMEOUT_MS must be a positive integer');
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     nodeEnv,
@@ -142,6 +202,10 @@ export function loadConfig(
     stripeApiBase,
     stripeTimeoutMs,
     dataDir,
+    logLevel,
+    corsOrigins,
+    rateLimits,
+    shutdownTimeoutMs,
   };
 }
 

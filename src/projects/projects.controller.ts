@@ -11,6 +11,7 @@ import { ProjectsService } from './projects.service';
 
 @ApiTags('Project Management')
 @ApiDeveloperAuth()
+@ApiErrorResponses(503)
 @Controller('api/v1/projects')
 export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
+import { StripeCallRateLimit } from '../common/rate-limit/rate-limit.decorators';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
@@ -18,6 +19,7 @@ import { StripeConfigService } from './stripe-config.service';
 
 @ApiTags('Stripe Configuration')
 @ApiDeveloperAuth()
+@ApiErrorResponses(503)
 @OwnedProject('project_id')
 @Controller('api/v1/payments/stripe/projects/:project_id')
 export class StripeConfigController {
@@ -80,6 +82,7 @@ export class StripeConfigController {
   }
 
   @Post('validate-credentials')
+  @StripeCallRateLimit()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     operationId: 'validateStripeCredentials',

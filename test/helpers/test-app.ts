@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app.setup';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
@@ -55,7 +56,17 @@ export function testEncryptionKey(id = 'k1'): string {
  * main.ts) on a fresh database of its own.
  */
 export async function createTestApp(
-  options: { env?: Record<string, string | undefined>; listen?: boolean; databaseUrl?: string } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    listen?: boolean;
+    databaseUrl?: string;
+    /**
+     * Where the app's JSON log lines go (see test/helpers/log-capture.ts); without it the app logs nothing.
+     * nestjs-pino keeps one pino-http instance per process (per jest test file): the first app of a
+     * file decides where logs go, so capture logs in a file of their own.
+     */
+    logDestination?: DestinationStream;
+  } = {},
 ): Promise<TestApp> {
   const database = options.databaseUrl ? undefined : await createTestDatabase();
   const databaseUrl = options.databaseUrl ?? (database as { url: string }).url;
@@ -65,10 +76,14 @@ export async function createTestApp(
     JWT_SECRET: randomBytes(32).toString('base64url'),
     ENCRYPTION_KEYS: testEncryptionKey(),
     PUBLIC_BASE_URL: 'https://api.example.test',
+    LOG_LEVEL: options.logDestination ? 'debug' : 'silent',
     ...options.env,
     DATABASE_URL: databaseUrl,
   });
-  const app = await createApp(config, { logger: false });
+  const app = await createApp(
+    config,
+    options.logDestination ? { logDestination: options.logDestination } : { logger: false },
+  );
   let url = '';
   if (options.listen) {
     await app.listen(0, '127.0.0.1');

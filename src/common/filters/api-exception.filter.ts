@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { DATABASE_UNAVAILABLE_DETAIL, isDatabaseUnavailableError } from '../errors/database-unavailable';
 import { maskSecretsDeep, maskSecretsInText } from '../masking/mask';
 
 /** A body-parser or other low-level error that carries an HTTP status of its own. */
@@ -54,6 +55,7 @@ export function toErrorResponse(exception: unknown): { status: number; body: { d
     }
     return { status, body: { detail: DEFAULT_DETAILS[status] ?? 'Bad request' } };
   }
+  if (isDatabaseUnavailableError(exception)) return { status: 503, body: { detail: DATABASE_UNAVAILABLE_DETAIL } };
   return { status: 500, body: { detail: DEFAULT_DETAILS[500] } };
 }
 
@@ -68,13 +70,22 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const { status, body } = toErrorResponse(exception);
-    if (status >= 500) {
+    if (exception instanceof HttpException && status === 503) {
+      // A deliberate 503 (e.g. the database health check): the response says it all.
+    } else if (status === 503 && isDatabaseUnavailableError(exception)) {
+      // Expected while the database is down: one short line, not a stack per request.
+      const error = exception as { code?: unknown; message?: unknown };
+      this.logger.warn(
+        maskSecretsInText(`Database unavailable (${String(error.code ?? '')}): ${String(error.message)}`),
+      );
+    } else if (status >= 500) {
       const error = exception instanceof Error ? exception : new Error(String(exception));
       // Log the stack only (masked): SDK/driver error objects can hold request data.
       this.logger.error(maskSecretsInText(`${error.name}: ${error.message}\n${error.stack ?? ''}`));
     }
     if (response.headersSent) return;
     if (status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    if (status === 503 && !response.getHeader('Retry-After')) response.setHeader('Retry-After', '5');
     response.status(status).json(maskSecretsDeep(body));
   }
 }

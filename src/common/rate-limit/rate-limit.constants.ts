@@ -1,0 +1,7 @@
+/** Names of the throttlers (see RateLimitModule); each route opts into one group with a decorator. */
+export const LOGIN_PER_EMAIL = 'login-per-email';
+export const LOGIN_PER_IP = 'login-per-ip';
+export const STRIPE_CALLS = 'stripe-calls';
+
+export type RateLimitGroup = 'login' | 'stripe-calls';
+export const RATE_LIMIT_GROUP = 'rateLimitGroup';

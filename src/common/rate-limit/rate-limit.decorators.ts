@@ -1,0 +1,34 @@
+import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { HTTPError } from '../errors/error-response.dto';
+import { RATE_LIMIT_GROUP, type RateLimitGroup } from './rate-limit.constants';
+import { RateLimitGuard } from './rate-limit.guard';
+
+function ApiTooManyRequests(description: string): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status: 429,
+    description,
+    type: HTTPError,
+    headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+  });
+}
+
+function RateLimited(group: RateLimitGroup, description: string): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(RATE_LIMIT_GROUP, group),
+    UseGuards(RateLimitGuard),
+    ApiTooManyRequests(description),
+  );
+}
+
+/** Login attempts: limited per client IP and email (RATE_LIMIT_LOGIN) and per client IP (RATE_LIMIT_LOGIN_IP). */
+export const LoginRateLimit = (): MethodDecorator & ClassDecorator =>
+  RateLimited('login', 'Too many login attempts from this address or for this email');
+
+/**
+ * Operations that call Stripe on the developer's behalf: limited per developer (RATE_LIMIT_STRIPE).
+ * Put it on the route next to the other decorators; the global bearer guard runs first, so the
+ * developer is known.
+ */
+export const StripeCallRateLimit = (): MethodDecorator & ClassDecorator =>
+  RateLimited('stripe-calls', 'Too many Stripe calls by this developer');

@@ -1,0 +1,128 @@
+import { Client } from 'pg';
+import { createProject, Developer, registerDeveloper } from './helpers/fixtures';
+import { RestartablePostgres } from './helpers/restartable-postgres';
+import { createTestApp, TestApp } from './helpers/test-app';
+
+/** Fast answers while the database is down: no request may take longer than this. */
+const FAIL_FAST_MS = 2000;
+
+interface Outcome {
+  name: string;
+  status: number;
+  ms: number;
+  body: unknown;
+}
+
+/**
+ * A PostgreSQL of this test's own (never the machine's nor the run's shared one) is stopped while
+ * requests keep coming, then started again; the same app instance must answer 503 fast meanwhile
+ * and recover by itself, without losing any write it acknowledged.
+ */
+describe('Database outage (e2e, dedicated embedded PostgreSQL)', () => {
+  let pg: RestartablePostgres | undefined;
+  let t: TestApp;
+  let dev: Developer;
+
+  beforeAll(async () => {
+    pg = await RestartablePostgres.create('faults');
+    t = await createTestApp({ databaseUrl: pg.url('faults') });
+    // The helper's direct connection dies with the server; its error must not crash the test process.
+    t.db.on('error', () => undefined);
+    dev = await registerDeveloper(t);
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.app.close();
+    await t?.db.end().catch(() => undefined);
+    await pg?.destroy();
+  }, 60_000);
+
+  const createOne = async (name: string): Promise<Outcome> => {
+    const started = Date.now();
+    const res = await t.http().post('/api/v1/projects/').set(dev.auth).send({ name });
+    return { name, status: res.status, ms: Date.now() - started, body: res.body };
+  };
+
+  it('answers 503 {"detail"} within 2 s while the database is down, reports it, and recovers without a restart', async () => {
+    const projectBefore = await createProject(t, dev, 'before outage');
+    await t
+      .http()
+      .get('/api/v1/health/database')
+      .expect(200, { status: 'ok', info: { database: { status: 'up' } } });
+
+    // Load: 3 writers creating projects back to back, while the database is stopped under them.
+    const outcomes: Outcome[] = [];
+    let stopLoad = false;
+    let counter = 0;
+    const writer = async () => {
+      while (!stopLoad && counter < 400) {
+        counter += 1;
+        outcomes.push(await createOne(`load-${counter}`));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const writers = [writer(), writer(), writer()];
+    await new Promise((r) => setTimeout(r, 300));
+    await pg!.stop();
+    const stoppedAt = Date.now();
+
+    // While it is down: every kind of request fails fast with the API's 503 body.
+    const during: Outcome[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      during.push(await createOne(`during-${i}`));
+      const started = Date.now();
+      const read = await t.http().get(`/api/v1/projects/${projectBefore}`).set(dev.auth);
+      during.push({ name: 'read', status: read.status, ms: Date.now() - started, body: read.body });
+    }
+    const health = await t.http().get('/api/v1/health/database');
+    const liveness = await t.http().get('/api/v1/health');
+    await new Promise((r) => setTimeout(r, 300));
+    stopLoad = true;
+    await Promise.all(writers);
+
+    expect(during.map((o) => o.status)).toEqual(Array(10).fill(503));
+    for (const o of during) {
+      expect(o.ms).toBeLessThan(FAIL_FAST_MS);
+      expect(o.body).toEqual({ detail: expect.any(String) });
+      // No driver detail (host, port, error code) reaches the caller.
+      expect(JSON.stringify(o.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|5432|\d{4,5}|terminat/i);
+    }
+    expect(health.status).toBe(503);
+    expect(health.body).toEqual({ detail: expect.any(String) });
+    expect(health.headers['retry-after']).toBeDefined();
+    expect(liveness.status).toBe(200);
+    // Under load, every answer was either an acknowledged write or a fast 503: no 500, no hang.
+    expect(outcomes.length).toBeGreaterThan(5);
+    expect(outcomes.filter((o) => o.status !== 201 && o.status !== 503)).toEqual([]);
+    expect(outcomes.filter((o) => o.status === 503).every((o) => o.ms < FAIL_FAST_MS)).toBe(true);
+    expect(outcomes.some((o) => o.status === 201)).toBe(true);
+    expect(outcomes.some((o) => o.status === 503)).toBe(true);
+    expect(Date.now() - stoppedAt).toBeLessThan(30_000);
+
+    // The database comes back: the same app instance recovers by itself.
+    await pg!.start();
+    const deadline = Date.now() + 20_000;
+    let recovered = false;
+    while (!recovered && Date.now() < deadline) {
+      recovered = (await t.http().get('/api/v1/health/database')).status === 200;
+      if (!recovered) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(recovered).toBe(true);
+    await t.http().get(`/api/v1/projects/${projectBefore}`).set(dev.auth).expect(200);
+    const after = await createOne('after outage');
+    expect(after.status).toBe(201);
+
+    // No acknowledged write is lost: every 201 is in the database after the restart.
+    const acknowledged = outcomes.filter((o) => o.status === 201).map((o) => o.name);
+    const check = new Client({ connectionString: pg!.url('faults') });
+    await check.connect();
+    try {
+      const rows = await check.query<{ name: string }>('SELECT name FROM projects');
+      const stored = new Set(rows.rows.map((r) => r.name));
+      expect(acknowledged.filter((name) => !stored.has(name))).toEqual([]);
+      expect(stored.has('after outage')).toBe(true);
+    } finally {
+      await check.end();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,202 @@
+import { randomBytes } from 'node:crypto';
+import type { Response } from 'supertest';
+import { FakeStripe } from './helpers/fake-stripe';
+import { configPath, fakeKey, uniqueEmail } from './helpers/fixtures';
+import { LogCapture } from './helpers/log-capture';
+import { createTestApp, TestApp } from './helpers/test-app';
+
+/**
+ * Runs one representative scenario through every endpoint at LOG_LEVEL=debug, with secrets unique to
+ * this run (canaries), and captures every log line, response body and response header. None of them
+ * may contain a canary; masked forms (`sk_test_...aBcD`) are fine.
+ */
+describe('Secrets never leak (e2e, logs at debug level)', () => {
+  const run = randomBytes(4).toString('hex');
+  const jwtSecret = `jwt-canary-${run}-${randomBytes(16).toString('hex')}`;
+  const encryptionKey = randomBytes(32).toString('base64');
+  const password = `pw-canary-${run}-${randomBytes(8).toString('hex')}`;
+  const stripeKeys = {
+    test_secret_key: fakeKey('sk_test_', 32),
+    test_publishable_key: fakeKey('pk_test_', 32),
+    test_webhook_secret: fakeKey('whsec_', 32),
+    live_secret_key: fakeKey('rk_live_', 32),
+    live_publishable_key: fakeKey('pk_live_', 32),
+    live_webhook_secret: fakeKey('whsec_', 32),
+  };
+  const validKey = fakeKey('sk_test_', 32);
+  const rejectedKey = fakeKey('sk_test_', 32);
+  const misplacedKey = fakeKey('sk_live_', 32);
+  const cookieSecret = `cookie-canary-${run}`;
+
+  const logs = new LogCapture();
+  const responses: Response[] = [];
+  const issuedTokens: string[] = [];
+  let t: TestApp;
+  let stripe: FakeStripe;
+
+  const record = (res: Response): Response => {
+    responses.push(res);
+    return res;
+  };
+
+  beforeAll(async () => {
+    stripe = new FakeStripe();
+    await stripe.start();
+    stripe.validKeys.add(validKey);
+    t = await createTestApp({
+      logDestination: logs,
+      env: {
+        LOG_LEVEL: 'debug',
+        JWT_SECRET: jwtSecret,
+        ENCRYPTION_KEYS: `canary:${encryptionKey}`,
+        STRIPE_API_BASE: stripe.url,
+      },
+    });
+
+    const email = uniqueEmail();
+    const registered = record(
+      await t.http().post('/api/v1/auth/register').send({ email, password, full_name: 'Canary' }).expect(201),
+    );
+    issuedTokens.push(registered.body.access_token);
+    record(await t.http().post('/api/v1/auth/register').send({ email, password }).expect(409));
+    record(
+      await t
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ email, password: `${password}-wrong` })
+        .expect(401),
+    );
+    const login = record(
+      await t
+        .http()
+        .post('/api/v1/auth/login')
+        .type('form')
+        .send({ username: email, password })
+        .set('Cookie', `session=${cookieSecret}`)
+        .expect(200),
+    );
+    const token = login.body.access_token as string;
+    issuedTokens.push(token);
+    const auth = { Authorization: `Bearer ${token}` };
+    record(await t.http().get('/api/v1/auth/me').set(auth).expect(200));
+    record(await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${token}x`).expect(401));
+
+    const project = record(await t.http().post('/api/v1/projects/').set(auth).send({ name: 'Canary' }).expect(201));
+    const projectId = project.body.id as string;
+    record(await t.http().get('/api/v1/projects/').set(auth).expect(200));
+    record(await t.http().get(`/api/v1/projects/${projectId}`).set(auth).expect(200));
+
+    record(await t.http().get(configPath(projectId)).set(auth).expect(200));
+    record(await t.http().put(configPath(projectId)).set(auth).send(stripeKeys).expect(200));
+    record(await t.http().get(configPath(projectId)).set(auth).expect(200));
+    // Bad input that carries secrets: a key of the wrong mode, a key in the query string, broken JSON.
+    record(await t.http().put(configPath(projectId)).set(auth).send({ test_secret_key: misplacedKey }).expect(422));
+    record(
+      await t
+        .http()
+        .get(`${configPath(projectId)}?key=${misplacedKey}`)
+        .set(auth)
+        .expect(200),
+    );
+    record(
+      await t
+        .http()
+        .put(configPath(projectId))
+        .set(auth)
+        .set('Content-Type', 'application/json')
+        .send(`{"test_secret_key": "${misplacedKey}", "password": "${password}"`)
+        .expect(422),
+    );
+    record(await t.http().get(configPath(projectId, 'webhook-urls')).set(auth).expect(200));
+    record(
+      await t
+        .http()
+        .post(configPath(projectId, 'validate-credentials'))
+        .set(auth)
+        .send({ secret_key: validKey })
+        .expect(200),
+    );
+    record(
+      await t
+        .http()
+        .post(configPath(projectId, 'validate-credentials'))
+        .set(auth)
+        .send({ secret_key: rejectedKey })
+        .expect(200),
+    );
+    record(await t.http().delete(configPath(projectId)).set(auth).expect(204));
+    record(await t.http().get('/api/v1/health').expect(200));
+    record(await t.http().get('/api/v1/health/database').expect(200));
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await stripe?.stop();
+  });
+
+  /** Every secret of the run, and for Stripe keys the part the masked form must hide. */
+  function canaries(): Record<string, string> {
+    const out: Record<string, string> = {
+      jwtSecret,
+      encryptionKey,
+      encryptionKeyHex: Buffer.from(encryptionKey, 'base64').toString('hex'),
+      password,
+      cookieSecret,
+    };
+    for (const [name, key] of Object.entries({ ...stripeKeys, validKey, rejectedKey, misplacedKey })) {
+      out[name] = key;
+      // The masked form keeps the prefix and the last 4 characters: the rest must never show.
+      out[`${name} (hidden part)`] = key.slice(0, -4).replace(/^(?:(?:sk|rk|pk)_(?:test|live)_|whsec_)/, '');
+    }
+    return out;
+  }
+
+  it('the scenario really ran: Stripe saw both keys, and the logs hold one JSON line per request', () => {
+    expect(stripe.requests.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${validKey}`,
+      `Bearer ${rejectedKey}`,
+    ]);
+    const entries = logs.entries();
+    const completed = entries.filter((e) => e.msg === 'request completed' || e.msg === 'request errored');
+    expect(completed.length).toBeGreaterThanOrEqual(responses.length - 1);
+    // Debug level is on: Nest's own debug/info lines are captured too.
+    expect(entries.some((e) => e.level === 20 || e.context === 'RoutesResolver')).toBe(true);
+  });
+
+  it('no log line, response body or response header contains a canary', () => {
+    const logText = logs.text();
+    const responseText = responses.map((r) => `${JSON.stringify(r.headers)}\n${r.text}`).join('\n');
+    expect(logText.length).toBeGreaterThan(1000);
+    for (const [name, value] of Object.entries(canaries())) {
+      expect({ name, inLogs: logText.includes(value) }).toEqual({ name, inLogs: false });
+      expect({ name, inResponses: responseText.includes(value) }).toEqual({ name, inResponses: false });
+    }
+    // Masked forms are what the client sees.
+    expect(responseText).toContain(`sk_test_...${stripeKeys.test_secret_key.slice(-4)}`);
+  });
+
+  it('bearer tokens and cookies never reach the logs (authorization and cookie are redacted)', () => {
+    const logText = logs.text();
+    for (const token of issuedTokens) expect(logText.includes(token)).toBe(false);
+    expect(logText).not.toContain('Bearer ');
+  });
+
+  it('every response carries X-Request-Id, and the log lines of that request carry the same id', () => {
+    const entries = logs.entries();
+    for (const res of responses) {
+      const id = res.headers['x-request-id'];
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      const lines = entries.filter((e) => (e.req as { id?: string } | undefined)?.id === id);
+      // Body-parser errors are answered before the request logger runs; all other requests are logged.
+      if (res.status !== 422 || res.body?.detail?.[0]?.type !== 'json_invalid') expect(lines.length).toBeGreaterThan(0);
+    }
+    expect(new Set(responses.map((r) => r.headers['x-request-id'])).size).toBe(responses.length);
+  });
+
+  it('keeps a caller-supplied X-Request-Id, and replaces one that is not plain', async () => {
+    const kept = await t.http().get('/api/v1/health').set('X-Request-Id', `trace-${run}`).expect(200);
+    expect(kept.headers['x-request-id']).toBe(`trace-${run}`);
+    const replaced = await t.http().get('/api/v1/health').set('X-Request-Id', 'bad id with spaces').expect(200);
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
