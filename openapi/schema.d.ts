@@ -189,7 +189,7 @@ export interface components {
         };
         HTTPValidationError: {
             /** Detail */
-            detail: components["schemas"]["ValidationError"][];
+            detail?: components["schemas"]["ValidationError"][];
         };
         ProjectCreateRequest: {
             /**
@@ -233,6 +233,17 @@ export interface components {
              */
             updated_at: string | null;
         };
+        ProvisioningData: {
+            /** Api Key */
+            api_key?: string | null;
+            /** Developer Key */
+            developer_key?: string | null;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id?: string | null;
+        };
         RegistrationResponse: {
             /** Access Token */
             access_token?: string | null;
@@ -250,7 +261,7 @@ export interface components {
              * Full Name
              * @example Ada Lovelace
              */
-            full_name: string | null;
+            full_name?: string | null;
             /**
              * Id
              * Format: uuid
@@ -263,6 +274,8 @@ export interface components {
              * Format: uuid
              */
             project_id?: string | null;
+            /** @description Part of the reference API; this service does not provision anything and omits it. */
+            provisioning?: components["schemas"]["ProvisioningData"] | null;
             /** Refresh Token */
             refresh_token?: string | null;
             /**
@@ -460,7 +473,7 @@ export interface components {
              * Full Name
              * @example Ada Lovelace
              */
-            full_name: string | null;
+            full_name?: string | null;
             /**
              * Id
              * Format: uuid

@@ -18,12 +18,14 @@ const isObject = (value: unknown): value is JsonObject =>
 /**
  * OpenAPI 3.0 `nullable: true` → the 3.1 / JSON Schema 2020-12 spelling the reference uses:
  * `{type: 'string', nullable: true}` becomes `{type: ['string', 'null']}`; a `$ref` or composition
- * becomes `{anyOf: [{$ref}, {type: 'null'}]}` (siblings of `$ref` are kept outside).
+ * becomes `{anyOf: [{...}, {type: 'null'}]}` (a type array there would not help: `allOf: [$ref]`
+ * alone already rejects null). Annotations such as the description stay outside.
  */
 function nullableTo31(schema: JsonObject): JsonObject {
   const { nullable, ...rest } = schema;
   if (nullable !== true) return rest;
-  if (typeof rest.type === 'string') return { ...rest, type: [rest.type, 'null'] };
+  const composed = ['$ref', 'allOf', 'anyOf', 'oneOf'].some((key) => key in rest);
+  if (typeof rest.type === 'string' && !composed) return { ...rest, type: [rest.type, 'null'] };
   const outer: JsonObject = {};
   const inner: JsonObject = {};
   for (const [key, value] of Object.entries(rest)) (ANNOTATIONS.has(key) ? outer : inner)[key] = value;
