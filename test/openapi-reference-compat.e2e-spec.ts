@@ -120,6 +120,16 @@ describe('openapi/openapi.json against the reference API', () => {
       expect(diffOperation(copy, reference, configPath, 'put')).toEqual([`PUT ${configPath}: missing`]);
     });
 
+    it("accepts a narrower schema where the reference's is `{}` or a plain string, but not a different enum", () => {
+      const copy = JSON.parse(JSON.stringify(reference)) as JsonObject;
+      const put = copy.paths[configPath].put;
+      put.responses['200'].content['application/json'].schema = {};
+      put.parameters[0].schema.enum = ['a'];
+      expect(diffOperation(ours, copy, configPath, 'put')).toEqual([
+        `PUT ${configPath} parameter path project_id: enum none, reference ["a"]`,
+      ]);
+    });
+
     it('treats 3.0 `nullable: true` and 3.1 `anyOf [T, null]` / `type: [T, "null"]` alike', () => {
       expect(
         mutated((d) => {
