@@ -10,6 +10,7 @@ import { toErrorResponse } from './common/filters/api-exception.filter';
 import { JsonNullExpressAdapter } from './common/http/json-null-express.adapter';
 import { REQUEST_ID_HEADER, requestIdMiddleware } from './common/logging/request-id';
 import type { AppConfig } from './config/app-config';
+import { finalizeOpenApiDocument } from './openapi/finalize-document';
 
 /** Largest request body accepted; larger ones get 413 `{"detail"}`. */
 export const BODY_LIMIT = '64kb';
@@ -53,6 +54,7 @@ export function configureApp(app: NestExpressApplication, config?: Pick<AppConfi
   // (src/common/lifecycle/graceful-shutdown.ts) and then exits 0.
 }
 
+/** The spec served at /openapi.json and committed as openapi/openapi.json (`npm run openapi`). */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Stripe Configuration Service')
@@ -60,15 +62,24 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'Store, check and manage the Stripe credentials of each of your projects. Credentials are encrypted at rest and only ever returned masked (`sk_test_...aBcD`).',
     )
     .setVersion('0.1.0')
+    .addServer('/', 'This server')
+    .addTag('Authentication', 'Developer accounts and bearer tokens')
+    .addTag('Project Management', "The developer's projects")
+    .addTag('Stripe Configuration', 'Stripe credentials of a project: stored encrypted, returned masked')
     .addOAuth2(
       { type: 'oauth2', flows: { password: { tokenUrl: '/api/v1/auth/login', scopes: {} } } },
       'OAuth2PasswordBearer',
     )
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'HTTPBearer')
     .build();
-  return SwaggerModule.createDocument(app, config, {
-    operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
-  });
+  // DocumentBuilder always writes an empty `contact` and a license `url`; this service has neither.
+  delete config.info.contact;
+  config.info.license = { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' } as typeof config.info.license;
+  return finalizeOpenApiDocument(
+    SwaggerModule.createDocument(app, config, {
+      operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
+    }),
+  );
 }
 
 export function setupSwagger(app: INestApplication): void {

@@ -110,7 +110,8 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
 
   it('CORS: an allowed origin gets Access-Control-* headers, another origin none', async () => {
     const preflight = await t
-      .http()
+      // A CORS preflight is answered by the CORS middleware, not an API operation of the spec.
+      .http({ validate: false })
       .options('/api/v1/projects/')
       .set('Origin', ALLOWED_ORIGIN)
       .set('Access-Control-Request-Method', 'POST')
@@ -135,7 +136,8 @@ describe('CORS is off by default (e2e)', () => {
 
   it('sends no Access-Control-* header to any origin when CORS_ORIGINS is unset', async () => {
     const preflight = await t
-      .http()
+      // A CORS preflight is answered by the CORS middleware, not an API operation of the spec.
+      .http({ validate: false })
       .options('/api/v1/projects/')
       .set('Origin', ALLOWED_ORIGIN)
       .set('Access-Control-Request-Method', 'POST');

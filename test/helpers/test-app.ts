@@ -8,6 +8,7 @@ import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app.setup';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { OpenApiResponseValidator, VALIDATED_METHODS } from './openapi-validator';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -16,7 +17,12 @@ export interface TestApp {
   config: AppConfig;
   /** A direct connection to this test file's own database, for reading rows as they are stored. */
   db: Client;
-  http: () => ReturnType<typeof request>;
+  /**
+   * supertest against the app. Every response to an `/api/` path is checked against the committed
+   * openapi/openapi.json (status documented, body matches its schema); `{ validate: false }` is for
+   * the few tests that deliberately call what the spec does not describe.
+   */
+  http: (options?: { validate?: boolean }) => ReturnType<typeof request>;
   close(): Promise<void>;
 }
 
@@ -49,6 +55,29 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 
 export function testEncryptionKey(id = 'k1'): string {
   return `${id}:${randomBytes(32).toString('base64')}`;
+}
+
+let validator: OpenApiResponseValidator | undefined;
+
+/** supertest whose every request also asserts that its response is one the spec documents. */
+export function validatingRequest(server: Parameters<typeof request>[0]): ReturnType<typeof request> {
+  validator ??= OpenApiResponseValidator.fromCommittedSpec();
+  const spec = validator;
+  const agent = request(server);
+  return new Proxy(agent, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof property !== 'string' || typeof value !== 'function') return value;
+      const method = property === 'del' ? 'delete' : property;
+      if (!VALIDATED_METHODS.has(method)) return value;
+      return (url: string, ...rest: unknown[]) => {
+        const test = (value as (...args: unknown[]) => request.Test).call(target, url, ...rest);
+        // Paths outside /api/ (Swagger UI, the spec itself) are not API operations.
+        if (!new URL(url, 'http://x').pathname.startsWith('/api/')) return test;
+        return test.expect((res) => spec.assertResponse(method, url, res));
+      };
+    },
+  });
 }
 
 /**
@@ -99,7 +128,8 @@ export async function createTestApp(
     url,
     config,
     db,
-    http: () => request(app.getHttpServer()),
+    http: (httpOptions = {}) =>
+      httpOptions.validate === false ? request(app.getHttpServer()) : validatingRequest(app.getHttpServer()),
     close: async () => {
       await db.end();
       await app.close();

@@ -8,7 +8,8 @@ export class UserResponse {
   @ApiProperty({ type: String, title: 'Email', example: 'dev@example.com' })
   email: string;
 
-  @ApiProperty({ type: String, nullable: true, title: 'Full Name', example: 'Ada Lovelace' })
+  // Not required in the reference API's schema (always sent here).
+  @ApiProperty({ type: String, nullable: true, required: false, title: 'Full Name', example: 'Ada Lovelace' })
   full_name: string | null;
 
   @ApiProperty({ type: String, title: 'Role', example: 'developer' })
@@ -51,7 +52,27 @@ export class TokenResponse {
   token_type: string;
 }
 
+/** The reference API's one-time provisioning data; documented for wire compatibility, never sent here. */
+export class ProvisioningData {
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, required: false, title: 'Project Id' })
+  project_id?: string | null;
+
+  @ApiProperty({ type: String, nullable: true, required: false, title: 'Api Key' })
+  api_key?: string | null;
+
+  @ApiProperty({ type: String, nullable: true, required: false, title: 'Developer Key' })
+  developer_key?: string | null;
+}
+
 export class RegistrationResponse extends UserResponse {
+  @ApiProperty({
+    type: () => ProvisioningData,
+    nullable: true,
+    required: false,
+    description: 'Part of the reference API; this service does not provision anything and omits it.',
+  })
+  provisioning?: ProvisioningData | null;
+
   @ApiProperty({ type: String, nullable: true, required: false, title: 'Access Token' })
   access_token: string | null;
 

@@ -24,6 +24,7 @@ export class ValidationError {
 
 /** Body of a 422: `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`. */
 export class HTTPValidationError {
-  @ApiProperty({ type: () => [ValidationError], title: 'Detail' })
+  // Not required in the reference API's schema (always sent here).
+  @ApiProperty({ type: () => [ValidationError], title: 'Detail', required: false })
   detail: ValidationError[];
 }

@@ -4,15 +4,6 @@ import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength, ValidateBy, ValidationArguments } from 'class-validator';
 import { CREDENTIAL_MAX_LENGTH, CREDENTIAL_RULES, CredentialField, modeOfKey } from '../stripe-credential-fields';
 
-const EXAMPLES: Record<CredentialField, string> = {
-  test_secret_key: 'sk_test_...aBcD',
-  test_publishable_key: 'pk_test_...eFgH',
-  test_webhook_secret: 'whsec_...iJkL',
-  live_secret_key: 'rk_live_...9xYz',
-  live_publishable_key: 'pk_live_...mNoP',
-  live_webhook_secret: 'whsec_...qRsT',
-};
-
 const TITLES: Record<CredentialField, string> = {
   test_secret_key: 'Test Secret Key',
   test_publishable_key: 'Test Publishable Key',
@@ -41,7 +32,8 @@ function isModeMismatch(field: CredentialField, value: unknown): boolean {
  * One optional Stripe credential of the request body: trims whitespace, then checks its prefix, mode
  * and body (`^(sk|rk)_test_[A-Za-z0-9]{8,}$`, at most 255 characters); the same rule is written into
  * the OpenAPI schema as `pattern` so generated clients can check before sending. Messages never echo
- * the value.
+ * the value. No `example`: a masked value would not match the pattern, and a matching one would look
+ * like a real key.
  */
 export function StripeCredential(field: CredentialField): PropertyDecorator {
   const rule = CREDENTIAL_RULES[field];
@@ -54,7 +46,6 @@ export function StripeCredential(field: CredentialField): PropertyDecorator {
       pattern: rule.pattern,
       maxLength: CREDENTIAL_MAX_LENGTH,
       description: `${rule.mode === 'test' ? 'Test' : 'Live'}-mode ${rule.kind === 'webhook' ? 'webhook signing secret' : `${rule.kind} key`}: ${prefixList(field)} followed by at least 8 letters or digits. Omitted or null leaves the stored value unchanged.`,
-      example: EXAMPLES[field],
     }),
     Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value)),
     IsOptional(),

@@ -1,0 +1,80 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+/**
+ * Paths that the reference API writes with a trailing slash. Nest registers them without it; express'
+ * non-strict routing serves both, and the spec uses the reference's spelling so generated clients match.
+ */
+const TRAILING_SLASH_PATHS = ['/api/v1/projects'];
+
+/** Keywords that describe the value itself and stay on the outer schema when `null` is added. */
+const ANNOTATIONS = new Set(['title', 'description', 'example', 'examples', 'default', 'deprecated', 'readOnly']);
+
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * OpenAPI 3.0 `nullable: true` → the 3.1 / JSON Schema 2020-12 spelling the reference uses:
+ * `{type: 'string', nullable: true}` becomes `{type: ['string', 'null']}`; a `$ref` or composition
+ * becomes `{anyOf: [{...}, {type: 'null'}]}` (a type array there would not help: `allOf: [$ref]`
+ * alone already rejects null). Annotations such as the description stay outside.
+ */
+function nullableTo31(schema: JsonObject): JsonObject {
+  const { nullable, ...rest } = schema;
+  if (nullable !== true) return rest;
+  const composed = ['$ref', 'allOf', 'anyOf', 'oneOf'].some((key) => key in rest);
+  if (typeof rest.type === 'string' && !composed) return { ...rest, type: [rest.type, 'null'] };
+  const outer: JsonObject = {};
+  const inner: JsonObject = {};
+  for (const [key, value] of Object.entries(rest)) (ANNOTATIONS.has(key) ? outer : inner)[key] = value;
+  return { ...outer, anyOf: [inner, { type: 'null' }] };
+}
+
+/** Walks every schema-like object; `nullable` only ever appears on schemas, so a blind walk is safe. */
+function convertSchemas(node: Json): Json {
+  if (Array.isArray(node)) return node.map(convertSchemas);
+  if (!isObject(node)) return node;
+  const converted: JsonObject = {};
+  for (const [key, value] of Object.entries(node)) converted[key] = convertSchemas(value);
+  return 'nullable' in converted ? nullableTo31(converted) : converted;
+}
+
+/** Object keys sorted at every level (arrays keep their order): the committed file diffs cleanly. */
+export function sortKeys<T extends Json>(node: T): T {
+  if (Array.isArray(node)) return node.map(sortKeys) as T;
+  if (!isObject(node)) return node;
+  const sorted: JsonObject = {};
+  for (const key of Object.keys(node).sort()) sorted[key] = sortKeys(node[key]);
+  return sorted as T;
+}
+
+const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/**
+ * Every route needs a bearer token (global JwtAuthGuard) unless it is @Public(); protected operations
+ * carry @ApiDeveloperAuth(), so an operation without `security` is a public one: say so with `[]`.
+ */
+function markPublicOperations(item: JsonObject): JsonObject {
+  const marked: JsonObject = {};
+  for (const [key, value] of Object.entries(item)) {
+    marked[key] = HTTP_METHODS.has(key) && isObject(value) && !('security' in value) ? { ...value, security: [] } : value;
+  }
+  return marked;
+}
+
+/**
+ * Turns the document @nestjs/swagger builds (OpenAPI 3.0) into the one that is served and committed:
+ * OpenAPI 3.1 nullability, the reference's trailing-slash paths, explicit `security: []` on public
+ * operations, sorted keys.
+ */
+export function finalizeOpenApiDocument(document: OpenAPIObject): OpenAPIObject {
+  const paths: JsonObject = {};
+  for (const [path, item] of Object.entries(document.paths)) {
+    const finalPath = TRAILING_SLASH_PATHS.includes(path) ? `${path}/` : path;
+    paths[finalPath] = markPublicOperations(item as unknown as JsonObject);
+  }
+  const converted = convertSchemas({ ...(document as unknown as JsonObject), paths }) as JsonObject;
+  return sortKeys({ ...converted, openapi: '3.1.0' }) as unknown as OpenAPIObject;
+}

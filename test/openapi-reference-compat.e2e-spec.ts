@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMMITTED_SPEC_PATH } from './helpers/openapi-validator';
+import { diffOperation } from './helpers/spec-compat';
+
+type JsonObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+// CI clones the repository next to a copy of shared/, as on the development machine.
+const REFERENCE_PATH = join(__dirname, '..', '..', 'shared', 'reference', 'devkit4ai-cloud-api.openapi.json');
+const reference = JSON.parse(readFileSync(REFERENCE_PATH, 'utf8')) as JsonObject;
+const ours = JSON.parse(readFileSync(COMMITTED_SPEC_PATH, 'utf8')) as JsonObject;
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+const operationsOf = (doc: JsonObject) =>
+  Object.entries(doc.paths as JsonObject).flatMap(([path, item]) =>
+    METHODS.filter((m) => item[m]).map((method) => `${method.toUpperCase()} ${path}`),
+  );
+
+/** The reference's operations this service implements (or, for the webhook receiver, will). */
+const SHARED = [
+  'POST /api/v1/auth/register',
+  'POST /api/v1/auth/login',
+  'GET /api/v1/auth/me',
+  'POST /api/v1/projects/',
+  'GET /api/v1/projects/',
+  'GET /api/v1/projects/{project_id}',
+  'GET /api/v1/payments/stripe/projects/{project_id}/config',
+  'PUT /api/v1/payments/stripe/projects/{project_id}/config',
+  'DELETE /api/v1/payments/stripe/projects/{project_id}/config',
+  'GET /api/v1/payments/stripe/projects/{project_id}/webhook-urls',
+  'POST /api/v1/payments/stripe/projects/{project_id}/validate-credentials',
+  'POST /api/v1/payments/stripe/webhooks/{project_id}/{mode}',
+];
+const NOT_YET = new Set(['POST /api/v1/payments/stripe/webhooks/{project_id}/{mode}']);
+
+const ourOperations = new Set(operationsOf(ours));
+const inBoth = operationsOf(reference).filter((op) => ourOperations.has(op));
+const split = (op: string) => {
+  const [method, path] = op.split(' ');
+  return { method: method.toLowerCase(), path };
+};
+
+describe('openapi/openapi.json against the reference API', () => {
+  it('has every shared operation (the webhook receiver once it exists)', () => {
+    const missing = SHARED.filter((op) => !NOT_YET.has(op) && !ourOperations.has(op));
+    expect(missing).toEqual([]);
+    expect(SHARED.filter((op) => !reference.paths[split(op).path]?.[split(op).method])).toEqual([]);
+  });
+
+  it('lists every operation both specs have among SHARED', () => {
+    expect(inBoth.filter((op) => !SHARED.includes(op))).toEqual([]);
+  });
+
+  // Compared: every operation in both specs. Listed but not (yet) here: skipped, and named as such.
+  describe.each(SHARED)('%s', (op) => {
+    const { method, path } = split(op);
+    (ourOperations.has(op) ? it : it.skip)(
+      'matches: path, method, parameters, request and response fields, nullability, required, status',
+      () => {
+        expect(diffOperation(ours, reference, path, method)).toEqual([]);
+      },
+    );
+  });
+
+  describe('the comparison names each kind of difference', () => {
+    const configPath = '/api/v1/payments/stripe/projects/{project_id}/config';
+    const mutated = (change: (doc: JsonObject) => void) => {
+      const copy = JSON.parse(JSON.stringify(ours)) as JsonObject;
+      change(copy);
+      return diffOperation(copy, reference, configPath, 'put');
+    };
+    const schemas = (doc: JsonObject) => doc.components.schemas as JsonObject;
+
+    it.each<[string, (doc: JsonObject) => void, string]>([
+      [
+        'a type',
+        (d) => (schemas(d).StripeConfigResponse.properties.is_active.type = 'string'),
+        'response 200.is_active: type ["string"], reference ["boolean"]',
+      ],
+      [
+        'nullability',
+        (d) => (schemas(d).StripeConfigResponse.properties.test_secret_key_masked.type = 'string'),
+        'response 200.test_secret_key_masked: type ["string"], reference ["null","string"]',
+      ],
+      [
+        'a missing property',
+        (d) => delete schemas(d).StripeConfigRequest.properties.live_webhook_secret,
+        'request body.live_webhook_secret: missing (reference has it)',
+      ],
+      [
+        'an extra property',
+        (d) => (schemas(d).StripeConfigRequest.properties.extra = { type: 'string' }),
+        'request body.extra: not in the reference',
+      ],
+      [
+        'the required list',
+        (d) => (schemas(d).StripeConfigResponse.required = ['id']),
+        'response 200: required ["id"], reference',
+      ],
+      [
+        'a path parameter format',
+        (d) => delete d.paths[configPath].put.parameters[0].schema.format,
+        'parameter path project_id: format none, reference "uuid"',
+      ],
+      [
+        'the success status',
+        (d) => {
+          d.paths[configPath].put.responses['201'] = d.paths[configPath].put.responses['200'];
+          delete d.paths[configPath].put.responses['200'];
+        },
+        'success status ["201"], reference ["200"]',
+      ],
+    ])('%s', (_what, change, expected) => {
+      expect(mutated(change)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+    });
+
+    it('a missing operation', () => {
+      const copy = JSON.parse(JSON.stringify(ours)) as JsonObject;
+      delete copy.paths[configPath].put;
+      expect(diffOperation(copy, reference, configPath, 'put')).toEqual([`PUT ${configPath}: missing`]);
+    });
+
+    it("accepts a narrower schema where the reference's is `{}` or a plain string, but not a different enum", () => {
+      const copy = JSON.parse(JSON.stringify(reference)) as JsonObject;
+      const put = copy.paths[configPath].put;
+      put.responses['200'].content['application/json'].schema = {};
+      put.parameters[0].schema.enum = ['a'];
+      expect(diffOperation(ours, copy, configPath, 'put')).toEqual([
+        `PUT ${configPath} parameter path project_id: enum none, reference ["a"]`,
+      ]);
+    });
+
+    it('treats 3.0 `nullable: true` and 3.1 `anyOf [T, null]` / `type: [T, "null"]` alike', () => {
+      expect(
+        mutated((d) => {
+          const p = schemas(d).StripeConfigResponse.properties;
+          p.test_secret_key_masked = { type: 'string', nullable: true };
+          p.live_secret_key_masked = { anyOf: [{ type: 'string' }, { type: 'null' }] };
+        }),
+      ).toEqual([]);
+    });
+  });
+});
