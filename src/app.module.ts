@@ -10,6 +10,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { ProjectsModule } from './projects/projects.module';
 import { StripeConfigModule } from './stripe-config/stripe-config.module';
+import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
 
 /** The whole service; built from an already validated configuration (see main.ts and test helpers). */
 @Module({})
@@ -24,6 +25,7 @@ export class AppModule {
         AuthModule,
         ProjectsModule,
         StripeConfigModule,
+        StripeWebhooksModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: ApiValidationPipe },
