@@ -208,6 +208,23 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
       await deliver(stripe.endpointsOf(key)[0].secret).expect(200);
     });
 
+    it('simultaneous calls never leave two endpoints in Stripe: one creates, the others get 409', async () => {
+      const key = fakeKey('sk_test_');
+      stripe.validKeys.add(key);
+      stripe.behaviors.set(key, { kind: 'delay', ms: 300 });
+      const id = await projectWithKeys({ test_secret_key: key });
+      const responses = await Promise.all(Array.from({ length: 5 }, () => setup(id)));
+      expect(responses.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+      expect(responses.find((r) => r.status === 409)!.body).toEqual({
+        detail: 'A test webhook endpoint is already being set up for this project, try again',
+      });
+      expect(stripe.endpointsOf(key)).toHaveLength(1);
+      // The lock is released afterwards.
+      stripe.behaviors.delete(key);
+      await setup(id).expect(201);
+      expect(stripe.endpointsOf(key)).toHaveLength(1);
+    });
+
     it('replaces an endpoint that was already deleted in Stripe', async () => {
       const key = fakeKey('sk_test_');
       stripe.validKeys.add(key);

@@ -7,11 +7,17 @@ import { StripeWebhookEventsRepository } from './stripe-webhook-events.repositor
 import { StripeWebhookReceiverController, StripeWebhooksController } from './stripe-webhooks.controller';
 import { StripeWebhooksService } from './stripe-webhooks.service';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
 
 /** Stripe's deliveries (signature-verified receiver), the received events, and webhook endpoint setup. */
 @Module({
   imports: [TypeOrmModule.forFeature([StripeWebhookEvent]), ProjectsModule, StripeConfigModule],
   controllers: [StripeWebhookReceiverController, StripeWebhooksController],
-  providers: [StripeWebhooksService, StripeWebhookEventsRepository, WebhookEndpointsService],
+  providers: [
+    StripeWebhooksService,
+    StripeWebhookEventsRepository,
+    WebhookEndpointsService,
+    WebhookSetupLockRepository,
+  ],
 })
 export class StripeWebhooksModule {}

@@ -14,6 +14,7 @@ import { StripeConfigRepository } from '../stripe-config/stripe-config.repositor
 import { credentialContext, StripeConfigService } from '../stripe-config/stripe-config.service';
 import type { StripeMode } from '../stripe-config/stripe-credential-fields';
 import { WebhookEndpointResponse } from './dto/webhook-endpoint.dto';
+import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
 
 /** The events the endpoint created by this service subscribes to. */
 export const WEBHOOK_EVENTS = [
@@ -37,9 +38,19 @@ export class WebhookEndpointsService {
     private readonly stripeConfig: StripeConfigService,
     private readonly stripe: StripeApiClient,
     private readonly cipher: CredentialCipher,
+    private readonly lock: WebhookSetupLockRepository,
   ) {}
 
+  /** One setup per project and mode at a time: a concurrent call gets 409 instead of a second endpoint. */
   async create(projectId: string, mode: StripeMode): Promise<WebhookEndpointResponse> {
+    const outcome = await this.lock.withLock(projectId, mode, () => this.createLocked(projectId, mode));
+    if (!outcome.locked) {
+      throw new ConflictException(`A ${mode} webhook endpoint is already being set up for this project, try again`);
+    }
+    return outcome.result;
+  }
+
+  private async createLocked(projectId: string, mode: StripeMode): Promise<WebhookEndpointResponse> {
     const config = await this.configs.findByProjectId(projectId);
     if (!config || !config.isActive) {
       throw new ConflictException('The project has no active Stripe configuration: PUT its config first');

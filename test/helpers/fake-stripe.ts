@@ -29,7 +29,8 @@ export type KeyBehavior =
   | { kind: 'server_error' }
   | { kind: 'reset' } // drops the connection
   | { kind: 'hang' } // never answers
-  | { kind: 'trickle' }; // sends headers, then a byte every 100 ms, never finishing
+  | { kind: 'trickle' } // sends headers, then a byte every 100 ms, never finishing
+  | { kind: 'delay'; ms: number }; // answers normally, after a pause
 
 export interface FakeWebhookEndpoint {
   id: string;
@@ -109,7 +110,7 @@ export class FakeStripe {
   }
 
   async stop(): Promise<void> {
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) clearTimeout(timer);
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -142,6 +143,7 @@ export class FakeStripe {
         res.socket?.destroy();
         return;
       case 'hang':
+      case 'delay':
         return;
       case 'trickle': {
         res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -236,7 +238,19 @@ export class FakeStripe {
   private defaultHandler(req: RecordedRequest, res: ServerResponse): void {
     const key = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
     const behavior = this.behaviors.get(key);
+    if (behavior?.kind === 'delay') {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.normalHandler(key, req, res);
+      }, behavior.ms);
+      this.timers.add(timer);
+      return;
+    }
     if (behavior) return this.behave(behavior, key, res);
+    this.normalHandler(key, req, res);
+  }
+
+  private normalHandler(key: string, req: RecordedRequest, res: ServerResponse): void {
     if (!this.validKeys.has(key)) {
       stripeError(res, 401, {
         message: `Invalid API Key provided: ${maskedKey(req.headers.authorization)}`,
