@@ -1,3 +1,4 @@
+import { Logger, LoggerService } from '@nestjs/common';
 import Stripe from 'stripe';
 import { FakeStripe, KeyBehavior, RecordedRequest } from './helpers/fake-stripe';
 import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
@@ -116,6 +117,29 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
       expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
       expect(elapsed).toBeLessThan(TIMEOUT_MS + 700);
       expect(stripe.requests).toHaveLength(1); // no automatic retry
+    });
+
+    it("logs what failed, never the key, Stripe's message or the account id", async () => {
+      const lines: string[] = [];
+      const capture = (...args: unknown[]) => void lines.push(args.map((a) => String(a)).join(' '));
+      const logger: LoggerService = { log: capture, warn: capture, error: capture, debug: capture, verbose: capture };
+      Logger.overrideLogger(logger);
+      try {
+        const key = fakeKey('rk_test_');
+        stripe.behaviors.set(key, { kind: 'permission', permission: 'rak_balance_read' });
+        await validate(key).expect(200);
+        const expired = fakeKey('sk_test_');
+        stripe.behaviors.set(expired, { kind: 'expired' });
+        await validate(expired).expect(200);
+        expect(lines.filter((l) => l.includes('Stripe call failed'))).toHaveLength(2);
+        for (const line of lines) {
+          expect(line).not.toContain(key.slice(-4));
+          expect(line).not.toContain(expired.slice(-4));
+          expect(line).not.toMatch(/acct_|rk_test_|sk_test_|does not have the required permissions|Expired API Key/);
+        }
+      } finally {
+        Logger.overrideLogger(false);
+      }
     });
 
     it('a live key checked as test mode is invalid without calling Stripe', async () => {
