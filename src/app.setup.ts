@@ -2,7 +2,7 @@ import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
+import { json, raw, urlencoded, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
@@ -14,6 +14,9 @@ import { finalizeOpenApiDocument } from './openapi/finalize-document';
 
 /** Largest request body accepted; larger ones get 413 `{"detail"}`. */
 export const BODY_LIMIT = '64kb';
+/** Stripe's deliveries are kept as raw bytes (their signature covers them) and may be larger. */
+export const WEBHOOK_PATH = '/api/v1/payments/stripe/webhooks';
+export const WEBHOOK_BODY_LIMIT = '1mb';
 
 /**
  * Express-level wiring shared by main.ts, the e2e tests and the OpenAPI script. Nest's own body
@@ -42,6 +45,17 @@ export function configureApp(app: NestExpressApplication, config?: Pick<AppConfi
       maxAge: 600,
     });
   }
+  // The webhook receiver verifies Stripe's signature over the exact bytes: keep them, whatever the
+  // content type (a body read here is not read again by the parsers below).
+  app.use(
+    WEBHOOK_PATH,
+    raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }),
+    (req: Request, _res: Response, next: NextFunction) => {
+      const rawReq = req as Request & { rawBody?: Buffer };
+      rawReq.rawBody = Buffer.isBuffer(req.body) ? req.body : undefined;
+      next();
+    },
+  );
   app.use(json({ limit: BODY_LIMIT }));
   app.use(urlencoded({ extended: false, limit: BODY_LIMIT }));
   // Errors of the body parsers (invalid JSON, too large) happen before Nest's filters can see them.

@@ -1,12 +1,57 @@
-import { BadGatewayException, GatewayTimeoutException, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
+import { maskSecretsInText } from '../common/masking/mask';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
+
+/** What went wrong in a call to Stripe, in the terms a developer can act on. */
+export type StripeFailureKind =
+  | 'invalid_key' // 401
+  | 'expired_key' // 401 api_key_expired
+  | 'permission' // 403: a restricted key without the needed permission
+  | 'rate_limited' // 429
+  | 'not_found' // 404 resource_missing
+  | 'rejected' // any other 4xx: Stripe refused the request itself
+  | 'stripe_error' // 5xx
+  | 'timeout' // no answer within STRIPE_TIMEOUT_MS
+  | 'unreachable'; // connection refused, reset, DNS...
+
+/**
+ * A failed call to Stripe. `message` is ours (or Stripe's with keys masked and account ids removed),
+ * safe to show the developer; the SDK error object itself is never kept, logged or returned.
+ */
+export class StripeCallError extends Error {
+  constructor(
+    readonly kind: StripeFailureKind,
+    message: string,
+    readonly details: { permission?: string; param?: string; code?: string } = {},
+  ) {
+    super(message);
+    this.name = 'StripeCallError';
+  }
+}
+
+export interface CreatedWebhookEndpoint {
+  id: string;
+  url: string;
+  enabledEvents: string[];
+  /** The `whsec_` signing secret: Stripe returns it on creation only. */
+  secret: string;
+}
+
+/** Removes what Stripe's messages carry that the developer does not need: keys and account ids. */
+function safeStripeMessage(message: string): string {
+  const cleaned = message
+    .replace(/(?:sk|rk|pk)_(?:test|live)_[^\s'"]*/g, '(key)')
+    .replace(/whsec_[^\s'"]*/g, '(secret)')
+    .replace(/acct_[A-Za-z0-9]+/g, '(account)');
+  return maskSecretsInText(cleaned.split('\n')[0].slice(0, 300));
+}
 
 /**
  * The only place that talks to Stripe. Each call builds a client for the given key (keys are per
- * project), pointed at STRIPE_API_BASE, with a short timeout and no automatic retries, so a
- * "Validate" button never hangs.
+ * project), pointed at STRIPE_API_BASE, with a short timeout and no automatic retries, and is cut
+ * off by a hard deadline of STRIPE_TIMEOUT_MS (the SDK's own timeout only measures socket idleness,
+ * so a server trickling bytes could otherwise hold a request open for ever).
  */
 @Injectable()
 export class StripeApiClient {
@@ -27,48 +72,110 @@ export class StripeApiClient {
   }
 
   /** One balance read with the key: the cheapest call every secret or restricted key may be allowed. */
-  async checkSecretKey(secretKey: string): Promise<ValidateStripeCredentialsResponse> {
+  async checkSecretKey(secretKey: string): Promise<void> {
+    await this.call('check a key', () => this.clientFor(secretKey).balance.retrieve());
+  }
+
+  async createWebhookEndpoint(
+    secretKey: string,
+    params: { url: string; events: string[]; description: string; metadata: Record<string, string> },
+  ): Promise<CreatedWebhookEndpoint> {
+    const endpoint = await this.call('create a webhook endpoint', () =>
+      this.clientFor(secretKey).webhookEndpoints.create({
+        url: params.url,
+        enabled_events: params.events as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
+        description: params.description,
+        metadata: params.metadata,
+      }),
+    );
+    if (typeof endpoint.secret !== 'string' || !/^whsec_[A-Za-z0-9]+$/.test(endpoint.secret)) {
+      throw new StripeCallError('stripe_error', 'Stripe did not return a signing secret for the new endpoint');
+    }
+    return { id: endpoint.id, url: endpoint.url, enabledEvents: endpoint.enabled_events, secret: endpoint.secret };
+  }
+
+  /** Deletes a webhook endpoint; `false` when Stripe no longer has it (already deleted). */
+  async deleteWebhookEndpoint(secretKey: string, endpointId: string): Promise<boolean> {
     try {
-      await this.clientFor(secretKey).balance.retrieve();
-      return { valid: true, message: 'Stripe credentials are valid' };
+      await this.call('delete a webhook endpoint', () => this.clientFor(secretKey).webhookEndpoints.del(endpointId));
+      return true;
     } catch (error) {
-      return this.describeFailure(error);
+      if (error instanceof StripeCallError && error.kind === 'not_found') return false;
+      throw error;
     }
   }
 
-  /**
-   * Turns a Stripe SDK error into what the developer needs to know. Stripe's own messages carry the
-   * (partly masked) key and the account id, so they are never passed on or logged whole.
-   */
-  private describeFailure(error: unknown): ValidateStripeCredentialsResponse {
-    if (!(error instanceof Stripe.errors.StripeError)) throw error;
-    this.logger.warn(
-      `Stripe rejected a credential check: type=${error.type} status=${error.statusCode ?? '-'} code=${error.code ?? '-'} request=${error.requestId ?? '-'}`,
-    );
+  /** Runs one SDK call under the hard deadline and turns any failure into a StripeCallError. */
+  private async call<T>(action: string, work: () => Promise<T>): Promise<T> {
+    const timeoutMs = this.config.stripeTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const pending = work();
+    pending.catch(() => undefined); // settled after the deadline: nothing left to report to
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new StripeCallError('timeout', `Stripe did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([pending, deadline]);
+    } catch (error) {
+      const failure = this.classify(error);
+      this.logger.warn(`Stripe call failed (${action}): ${this.describeForLog(error, failure)}`);
+      throw failure;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private describeForLog(error: unknown, failure: StripeCallError): string {
+    if (error instanceof Stripe.errors.StripeError) {
+      return `kind=${failure.kind} type=${error.type} status=${error.statusCode ?? '-'} code=${error.code ?? '-'} request=${error.requestId ?? '-'}`;
+    }
+    return `kind=${failure.kind}`;
+  }
+
+  private classify(error: unknown): StripeCallError {
+    if (error instanceof StripeCallError) return error;
+    if (!(error instanceof Stripe.errors.StripeError)) {
+      return new StripeCallError('unreachable', 'Could not reach Stripe');
+    }
+    const timeoutMs = this.config.stripeTimeoutMs;
+    if (error instanceof Stripe.errors.StripeConnectionError) {
+      const detail = (error as { detail?: { code?: string } }).detail;
+      return detail?.code === 'ETIMEDOUT' || /timeout/i.test(error.message)
+        ? new StripeCallError('timeout', `Stripe did not answer within ${timeoutMs} ms`)
+        : new StripeCallError('unreachable', 'Could not reach Stripe');
+    }
+    const code = error.code ?? undefined;
     if (error instanceof Stripe.errors.StripeAuthenticationError) {
-      return error.code === 'api_key_expired'
-        ? { valid: false, message: 'Stripe rejected the key: the API key has expired' }
-        : { valid: false, message: 'Stripe rejected the key: invalid API key' };
+      return code === 'api_key_expired'
+        ? new StripeCallError('expired_key', 'the API key has expired', { code })
+        : new StripeCallError('invalid_key', 'invalid API key', { code });
     }
     if (error instanceof Stripe.errors.StripePermissionError) {
       const permission = /'(rak_[a-z_]+)'/.exec(error.message)?.[1];
-      return {
-        valid: false,
-        message: permission
-          ? `The restricted key is missing the permission ${permission} (needed to read the balance)`
-          : 'The restricted key does not have the permission needed to read the balance',
-      };
+      return new StripeCallError(
+        'permission',
+        permission
+          ? `the restricted key is missing the permission ${permission}`
+          : 'the restricted key does not have the permission needed for this call',
+        { permission, code },
+      );
     }
     if (error instanceof Stripe.errors.StripeRateLimitError) {
-      return { valid: false, message: 'Rate limited by Stripe, try again later' };
+      return new StripeCallError('rate_limited', 'rate limited by Stripe, try again later', { code });
     }
-    if (error instanceof Stripe.errors.StripeConnectionError) {
-      if (/timeout/i.test(error.message))
-        throw new GatewayTimeoutException(`Stripe did not answer within ${this.config.stripeTimeoutMs} ms`);
-      throw new BadGatewayException('Could not reach Stripe');
+    const status = error.statusCode ?? 0;
+    if (status >= 500 || status === 0) {
+      return new StripeCallError('stripe_error', 'Stripe returned a server error, try again later', { code });
     }
-    if ((error.statusCode ?? 0) >= 500)
-      throw new BadGatewayException('Stripe returned a server error, try again later');
-    return { valid: false, message: `Stripe rejected the request (${error.type})` };
+    if (status === 404 && code === 'resource_missing') {
+      return new StripeCallError('not_found', 'Stripe has no such object', { code });
+    }
+    return new StripeCallError('rejected', safeStripeMessage(error.message || `Stripe rejected the request`), {
+      code,
+      param: error.param ?? undefined,
+    });
   }
 }

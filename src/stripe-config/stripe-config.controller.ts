@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Put, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Put, Post, Res } from '@nestjs/common';
 import {
   ApiExtraModels,
   ApiNoContentResponse,
@@ -8,6 +8,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
 import { StripeCallRateLimit } from '../common/rate-limit/rate-limit.decorators';
@@ -16,6 +17,9 @@ import type { Project } from '../projects/project.entity';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
 import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
 import { StripeConfigService } from './stripe-config.service';
+
+/** Response header of DELETE config telling what happened to the webhook endpoints created in Stripe. */
+export const WEBHOOK_CLEANUP_HEADER = 'Stripe-Webhook-Endpoint-Cleanup';
 
 @ApiTags('Stripe Configuration')
 @ApiDeveloperAuth()
@@ -61,12 +65,29 @@ export class StripeConfigController {
     operationId: 'deleteStripeConfig',
     summary: 'Delete Stripe Configuration',
     description:
-      'Deactivate Stripe payment configuration for a project. This does not delete existing subscriptions. Credentials are kept but unusable until the next PUT.',
+      'Deactivate Stripe payment configuration for a project. This does not delete existing subscriptions. Credentials are kept but unusable until the next PUT. Webhook endpoints created with `createWebhookEndpoint` are removed from Stripe; a Stripe failure there does not fail the call and is reported in the `Stripe-Webhook-Endpoint-Cleanup` header.',
   })
-  @ApiNoContentResponse({ description: 'Deactivated' })
+  @ApiNoContentResponse({
+    description: 'Deactivated',
+    headers: {
+      [WEBHOOK_CLEANUP_HEADER]: {
+        description:
+          'Only when webhook endpoints had been created: `test=removed we_...`, `live=failed we_... (reason)`, separated by `, `',
+        schema: { type: 'string' },
+      },
+    },
+  })
   @ApiErrorResponses(401, 403, 404, 422)
-  delete(@RequestProject() project: Project): Promise<void> {
-    return this.stripeConfig.deactivate(project.id);
+  async delete(@RequestProject() project: Project, @Res({ passthrough: true }) res: Response): Promise<void> {
+    const cleanups = await this.stripeConfig.deactivate(project.id);
+    if (cleanups.length > 0) {
+      res.setHeader(
+        WEBHOOK_CLEANUP_HEADER,
+        cleanups
+          .map((c) => `${c.mode}=${c.removed ? 'removed' : 'failed'} ${c.endpointId}${c.error ? ` (${c.error})` : ''}`)
+          .join(', '),
+      );
+    }
   }
 
   @Get('webhook-urls')

@@ -62,6 +62,13 @@ export class StripeConfig {
   @Column({ name: 'live_webhook_secret_masked', type: 'varchar', length: 64, nullable: true })
   liveWebhookSecretMasked: string | null;
 
+  /** The webhook endpoint this service created in the project's Stripe account (POST webhook-endpoints). */
+  @Column({ name: 'test_webhook_endpoint_id', type: 'varchar', length: 255, nullable: true })
+  testWebhookEndpointId: string | null;
+
+  @Column({ name: 'live_webhook_endpoint_id', type: 'varchar', length: 255, nullable: true })
+  liveWebhookEndpointId: string | null;
+
   @Column({ name: 'test_configured_at', type: 'timestamptz', nullable: true })
   testConfiguredAt: Date | null;
 

@@ -40,6 +40,15 @@ export class StripeConfigRepository {
     });
   }
 
+  /** Forgets the webhook endpoint created in Stripe for a mode, if it is still the one stored. */
+  async clearWebhookEndpoint(projectId: string, mode: 'test' | 'live', endpointId: string): Promise<void> {
+    const column = mode === 'test' ? 'test_webhook_endpoint_id' : 'live_webhook_endpoint_id';
+    await this.dataSource.query(`UPDATE stripe_configs SET ${column} = NULL WHERE project_id = $1 AND ${column} = $2`, [
+      projectId,
+      endpointId,
+    ]);
+  }
+
   /** Marks the config inactive; returns false when the project has none. */
   async deactivate(projectId: string): Promise<boolean> {
     const result = await this.dataSource

@@ -1,11 +1,18 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadGatewayException,
+  GatewayTimeoutException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
 import { CredentialCipher } from '../common/crypto/credential-cipher';
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
 import { maskCredential } from '../common/masking/mask';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
 import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
-import { StripeApiClient } from './stripe-api.client';
+import { StripeApiClient, StripeCallError } from './stripe-api.client';
 import { CREDENTIAL_COLUMNS, toStripeConfigResponse } from './stripe-config.mapper';
 import { StripeConfigRepository } from './stripe-config.repository';
 import { StripeConfig } from './stripe-config.entity';
@@ -17,6 +24,15 @@ import {
   StripeMode,
 } from './stripe-credential-fields';
 
+/** What DELETE config did about the webhook endpoints this service had created in Stripe. */
+export interface WebhookEndpointCleanup {
+  mode: StripeMode;
+  endpointId: string;
+  removed: boolean;
+  /** Why Stripe could not remove it (safe to show). */
+  error?: string;
+}
+
 /** AAD of a stored credential: binds the ciphertext to its project and field. */
 export function credentialContext(projectId: string, field: CredentialField): string {
   return `stripe_configs:${projectId}:${field}`;
@@ -24,6 +40,8 @@ export function credentialContext(projectId: string, field: CredentialField): st
 
 @Injectable()
 export class StripeConfigService {
+  private readonly logger = new Logger(StripeConfigService.name);
+
   constructor(
     private readonly repository: StripeConfigRepository,
     private readonly cipher: CredentialCipher,
@@ -66,9 +84,31 @@ export class StripeConfigService {
     return toStripeConfigResponse(saved);
   }
 
-  async deactivate(projectId: string): Promise<void> {
-    const found = await this.repository.deactivate(projectId);
+  /**
+   * Deactivates the config, then removes from Stripe the webhook endpoints this service created
+   * (POST webhook-endpoints). A Stripe failure there does not undo the deactivation: it is reported,
+   * and the endpoint id stays stored.
+   */
+  async deactivate(projectId: string): Promise<WebhookEndpointCleanup[]> {
+    const config = await this.repository.findByProjectId(projectId);
+    const found = config !== null && (await this.repository.deactivate(projectId));
     if (!found) throw new NotFoundException('Stripe configuration not found');
+    const modes: StripeMode[] = ['test', 'live'];
+    const cleanups = modes.map(async (mode): Promise<WebhookEndpointCleanup | null> => {
+      const endpointId = mode === 'test' ? config.testWebhookEndpointId : config.liveWebhookEndpointId;
+      const secretKey = this.decryptCredential(config, `${mode}_secret_key`);
+      if (!endpointId || !secretKey) return null;
+      try {
+        await this.stripe.deleteWebhookEndpoint(secretKey, endpointId);
+        await this.repository.clearWebhookEndpoint(projectId, mode, endpointId);
+        return { mode, endpointId, removed: true };
+      } catch (error) {
+        if (!(error instanceof StripeCallError)) throw error;
+        this.logger.warn(`Could not remove the ${mode} webhook endpoint ${endpointId} of project ${projectId}`);
+        return { mode, endpointId, removed: false, error: error.message };
+      }
+    });
+    return (await Promise.all(cleanups)).filter((c): c is WebhookEndpointCleanup => c !== null);
   }
 
   webhookUrls(projectId: string): StripeWebhookUrlsResponse {
@@ -94,7 +134,38 @@ export class StripeConfigService {
         message: `This is a ${keyMode}-mode key, but is_test_mode is ${String(expectedMode === 'test')}: use a ${expectedMode}-mode key`,
       };
     }
-    return this.stripe.checkSecretKey(key);
+    try {
+      await this.stripe.checkSecretKey(key);
+      return { valid: true, message: 'Stripe credentials are valid' };
+    } catch (error) {
+      if (!(error instanceof StripeCallError)) throw error;
+      return this.describeCheckFailure(error);
+    }
+  }
+
+  /** valid:false for what the key's owner can fix; 502/504 when Stripe itself could not answer. */
+  private describeCheckFailure(error: StripeCallError): ValidateStripeCredentialsResponse {
+    switch (error.kind) {
+      case 'invalid_key':
+      case 'expired_key':
+        return { valid: false, message: `Stripe rejected the key: ${error.message}` };
+      case 'permission':
+        return {
+          valid: false,
+          message: error.details.permission
+            ? `The restricted key is missing the permission ${error.details.permission} (needed to read the balance)`
+            : 'The restricted key does not have the permission needed to read the balance',
+        };
+      case 'rate_limited':
+        return { valid: false, message: 'Rate limited by Stripe, try again later' };
+      case 'timeout':
+        throw new GatewayTimeoutException(error.message);
+      case 'unreachable':
+      case 'stripe_error':
+        throw new BadGatewayException(error.message);
+      default:
+        return { valid: false, message: `Stripe rejected the request: ${error.message}` };
+    }
   }
 
   /** Decrypts one stored credential; only for calls to Stripe. */

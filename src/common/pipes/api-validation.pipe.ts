@@ -91,6 +91,7 @@ export class ApiValidationPipe extends ValidationPipe {
       if (forbidden)
         throw UnprocessableEntityError.single(forbidden, 'Extra inputs are not permitted', 'extra_forbidden');
     }
+    if (metadata.metatype === Function) return value;
     try {
       return await super.transform(value, metadata);
     } catch (error) {
@@ -103,7 +104,11 @@ export class ApiValidationPipe extends ValidationPipe {
     }
   }
 
+  /**
+   * Not DTOs: nothing to validate. `Function` is what tsc (isolatedModules) emits for a parameter typed
+   * with a type-only import, e.g. `@RequestProject() project: Project`; validating it would be a 422.
+   */
   private isPrimitiveClass(metatype: unknown): boolean {
-    return [String, Boolean, Number, Array, Object].includes(metatype as never);
+    return [String, Boolean, Number, Array, Object, Function].includes(metatype as never);
   }
 }

@@ -1,0 +1,97 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import type { StripeMode } from '../../stripe-config/stripe-credential-fields';
+
+const toInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
+
+export class ListWebhookEventsQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100000, default: 1, title: 'Page' })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'page must be an integer' })
+  @Min(1)
+  @Max(100000)
+  page: number = 1;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, title: 'Page Size' })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'page_size must be an integer' })
+  @Min(1)
+  @Max(100)
+  page_size: number = 20;
+
+  @ApiPropertyOptional({ enum: ['test', 'live'], title: 'Mode', description: 'Only events of this mode' })
+  @IsOptional()
+  @IsIn(['test', 'live'], { message: 'mode must be test or live' })
+  mode?: StripeMode;
+
+  @ApiPropertyOptional({
+    type: String,
+    minLength: 1,
+    maxLength: 255,
+    title: 'Type',
+    description: 'Only events of this type, e.g. invoice.paid',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  type?: string;
+}
+
+export class WebhookEventResponse {
+  @ApiProperty({ type: String, format: 'uuid', title: 'Id' })
+  id: string;
+
+  @ApiProperty({ type: String, title: 'Event Id', example: 'evt_1NG8Du2eZvKYlo2CUI79vXWy' })
+  event_id: string;
+
+  @ApiProperty({ type: String, title: 'Type', example: 'invoice.paid' })
+  type: string;
+
+  @ApiProperty({ enum: ['test', 'live'], title: 'Mode' })
+  mode: StripeMode;
+
+  @ApiProperty({ type: String, format: 'date-time', title: 'Stripe Created At', description: "Stripe's `created`" })
+  stripe_created_at: Date;
+
+  @ApiProperty({ type: String, format: 'date-time', title: 'Received At' })
+  received_at: Date;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    title: 'Payload',
+    description: 'The event as Stripe sent it',
+  })
+  payload: Record<string, unknown>;
+}
+
+export class WebhookEventListResponse {
+  @ApiProperty({ type: () => [WebhookEventResponse], title: 'Items' })
+  items: WebhookEventResponse[];
+
+  @ApiProperty({ type: 'integer', title: 'Total', description: 'Events matching the filter, on all pages' })
+  total: number;
+
+  @ApiProperty({ type: 'integer', title: 'Page' })
+  page: number;
+
+  @ApiProperty({ type: 'integer', title: 'Page Size' })
+  page_size: number;
+}
+
+export class WebhookReceivedResponse {
+  @ApiProperty({ type: Boolean, title: 'Received', example: true })
+  received: boolean;
+
+  @ApiProperty({
+    type: Boolean,
+    title: 'Duplicate',
+    description: 'true when this event had already been received (a redelivery): it is not stored again',
+  })
+  duplicate: boolean;
+}

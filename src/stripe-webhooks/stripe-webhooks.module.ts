@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ProjectsModule } from '../projects/projects.module';
+import { StripeConfigModule } from '../stripe-config/stripe-config.module';
+import { StripeWebhookEvent } from './stripe-webhook-event.entity';
+import { StripeWebhookEventsRepository } from './stripe-webhook-events.repository';
+import { StripeWebhookReceiverController, StripeWebhooksController } from './stripe-webhooks.controller';
+import { StripeWebhooksService } from './stripe-webhooks.service';
+import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
+
+/** Stripe's deliveries (signature-verified receiver), the received events, and webhook endpoint setup. */
+@Module({
+  imports: [TypeOrmModule.forFeature([StripeWebhookEvent]), ProjectsModule, StripeConfigModule],
+  controllers: [StripeWebhookReceiverController, StripeWebhooksController],
+  providers: [
+    StripeWebhooksService,
+    StripeWebhookEventsRepository,
+    WebhookEndpointsService,
+    WebhookSetupLockRepository,
+  ],
+})
+export class StripeWebhooksModule {}

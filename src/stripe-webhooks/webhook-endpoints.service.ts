@@ -1,0 +1,128 @@
+import {
+  BadGatewayException,
+  ConflictException,
+  GatewayTimeoutException,
+  HttpException,
+  HttpStatus,
+  Injectable,
+} from '@nestjs/common';
+import { CredentialCipher } from '../common/crypto/credential-cipher';
+import { maskCredential } from '../common/masking/mask';
+import { StripeApiClient, StripeCallError } from '../stripe-config/stripe-api.client';
+import { CREDENTIAL_COLUMNS } from '../stripe-config/stripe-config.mapper';
+import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
+import { credentialContext, StripeConfigService } from '../stripe-config/stripe-config.service';
+import type { StripeMode } from '../stripe-config/stripe-credential-fields';
+import { WebhookEndpointResponse } from './dto/webhook-endpoint.dto';
+import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
+
+/** The events the endpoint created by this service subscribes to. */
+export const WEBHOOK_EVENTS = [
+  'checkout.session.completed',
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+  'invoice.paid',
+  'invoice.payment_failed',
+];
+
+/**
+ * Creates the project's webhook endpoint in its Stripe account and stores the signing secret Stripe
+ * returns. Stripe returns a secret on creation only, so a second call replaces: it deletes the
+ * endpoint it created before, then creates a new one (never two at once in Stripe).
+ */
+@Injectable()
+export class WebhookEndpointsService {
+  constructor(
+    private readonly configs: StripeConfigRepository,
+    private readonly stripeConfig: StripeConfigService,
+    private readonly stripe: StripeApiClient,
+    private readonly cipher: CredentialCipher,
+    private readonly lock: WebhookSetupLockRepository,
+  ) {}
+
+  /** One setup per project and mode at a time: a concurrent call gets 409 instead of a second endpoint. */
+  async create(projectId: string, mode: StripeMode): Promise<WebhookEndpointResponse> {
+    const outcome = await this.lock.withLock(projectId, mode, () => this.createLocked(projectId, mode));
+    if (!outcome.locked) {
+      throw new ConflictException(`A ${mode} webhook endpoint is already being set up for this project, try again`);
+    }
+    return outcome.result;
+  }
+
+  private async createLocked(projectId: string, mode: StripeMode): Promise<WebhookEndpointResponse> {
+    const config = await this.configs.findByProjectId(projectId);
+    if (!config || !config.isActive) {
+      throw new ConflictException('The project has no active Stripe configuration: PUT its config first');
+    }
+    const secretKey = this.stripeConfig.decryptCredential(config, `${mode}_secret_key`);
+    if (!secretKey) throw new ConflictException(`No ${mode} secret key is stored: PUT ${mode}_secret_key first`);
+
+    const previous = mode === 'test' ? config.testWebhookEndpointId : config.liveWebhookEndpointId;
+    if (previous) {
+      await this.callStripe(mode, () => this.stripe.deleteWebhookEndpoint(secretKey, previous));
+      await this.configs.clearWebhookEndpoint(projectId, mode, previous);
+    }
+    const url = this.stripeConfig.webhookUrls(projectId)[mode === 'test' ? 'test_webhook_url' : 'live_webhook_url'];
+    const endpoint = await this.callStripe(mode, () =>
+      this.stripe.createWebhookEndpoint(secretKey, {
+        url,
+        events: WEBHOOK_EVENTS,
+        description: `Stripe Configuration Service, project ${projectId} (${mode})`,
+        metadata: { project_id: projectId, mode },
+      }),
+    );
+
+    const field = mode === 'test' ? 'test_webhook_secret' : 'live_webhook_secret';
+    const ciphertext = this.cipher.encrypt(endpoint.secret, credentialContext(projectId, field));
+    const masked = maskCredential(endpoint.secret);
+    await this.configs.upsertLocked(projectId, (row) => {
+      const columns = CREDENTIAL_COLUMNS[field];
+      Object.assign(row, { [columns.encrypted]: ciphertext, [columns.masked]: masked });
+      if (mode === 'test') {
+        row.testWebhookEndpointId = endpoint.id;
+        row.testConfiguredAt = new Date();
+      } else {
+        row.liveWebhookEndpointId = endpoint.id;
+        row.liveConfiguredAt = new Date();
+      }
+    });
+    return {
+      id: endpoint.id,
+      mode,
+      url: endpoint.url,
+      enabled_events: endpoint.enabledEvents,
+      webhook_secret_masked: masked,
+      replaced_endpoint_id: previous ?? null,
+    };
+  }
+
+  /** Stripe failures as documented HTTP errors: 409 for what the stored key cannot do, 429, 502, 504. */
+  private async callStripe<T>(mode: StripeMode, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof StripeCallError)) throw error;
+      switch (error.kind) {
+        case 'invalid_key':
+        case 'expired_key':
+          throw new ConflictException(`Stripe rejected the stored ${mode} secret key: ${error.message}`);
+        case 'permission':
+          throw new ConflictException(
+            error.details.permission
+              ? `The stored ${mode} key is missing the permission ${error.details.permission} (needed to manage webhook endpoints)`
+              : `The stored ${mode} key does not have the permission needed to manage webhook endpoints`,
+          );
+        case 'rate_limited':
+          throw new HttpException({ detail: 'Rate limited by Stripe, try again later' }, HttpStatus.TOO_MANY_REQUESTS);
+        case 'timeout':
+          throw new GatewayTimeoutException(error.message);
+        case 'unreachable':
+        case 'stripe_error':
+          throw new BadGatewayException(error.message);
+        default:
+          throw new ConflictException(`Stripe refused the webhook endpoint: ${error.message}`);
+      }
+    }
+  }
+}
