@@ -17,6 +17,8 @@ export const BODY_LIMIT = '64kb';
  */
 export function configureApp(app: NestExpressApplication): void {
   app.disable('x-powered-by');
+  // No automatic body-hash ETags: the ETags we send are resource versions (see common/http/etag.ts).
+  app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(json({ limit: BODY_LIMIT }));
   app.use(urlencoded({ extended: false, limit: BODY_LIMIT }));

@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Put, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, HttpStatus, Put, Post, Res } from '@nestjs/common';
 import {
   ApiExtraModels,
+  ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -8,13 +9,25 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { formatEtag, parseIfMatch } from '../common/http/etag';
+import { CurrentRequestMeta, RequestMeta } from '../common/request-context';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
 import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
 import { StripeConfigService } from './stripe-config.service';
+
+const ETAG_HEADER = {
+  ETag: {
+    description: 'The configuration\'s version as a strong entity tag, e.g. `"7"`; send it back in `If-Match`.',
+    schema: { type: 'string', example: '"7"' },
+  },
+};
 
 @ApiTags('Stripe Configuration')
 @ApiDeveloperAuth()
@@ -32,12 +45,19 @@ export class StripeConfigController {
   })
   @ApiExtraModels(StripeConfigResponse)
   @ApiOkResponse({
-    description: 'The configuration, or null',
+    description: 'The configuration, or null. `ETag` (its version) when there is one.',
     schema: { anyOf: [{ $ref: getSchemaPath(StripeConfigResponse) }, { type: 'null' }] },
+    headers: ETAG_HEADER,
   })
   @ApiErrorResponses(401, 403, 404, 422)
-  get(@RequestProject() project: Project): Promise<StripeConfigResponse | null> {
-    return this.stripeConfig.get(project.id);
+  async get(
+    @RequestProject() project: Project,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StripeConfigResponse | null> {
+    const found = await this.stripeConfig.getWithVersion(project.id);
+    if (!found) return null;
+    res.setHeader('ETag', formatEtag(found.version));
+    return found.body;
   }
 
   @Put('config')
@@ -47,10 +67,27 @@ export class StripeConfigController {
     description:
       'Create or update Stripe payment configuration for a project. Supports both test and live credentials. Omitted or null fields keep their stored value; a deactivated configuration is reactivated.',
   })
-  @ApiOkResponse({ type: StripeConfigResponse })
-  @ApiErrorResponses(401, 403, 404, 413, 422)
-  update(@RequestProject() project: Project, @Body() body: StripeConfigRequest): Promise<StripeConfigResponse> {
-    return this.stripeConfig.upsert(project.id, body);
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description:
+      'Optimistic concurrency: the ETag from a previous GET or PUT (`"7"` or `W/"7"`, a list, or `*`). If the configuration is no longer at that version (or does not exist), nothing is written and the answer is 412 with the current version in `detail`. Without it the update applies as usual. A value that is not entity-tag syntax is a 422.',
+    schema: { type: 'string', example: '"7"' },
+  })
+  @ApiOkResponse({ type: StripeConfigResponse, headers: ETAG_HEADER })
+  @ApiErrorResponses(401, 403, 404, 412, 413, 422)
+  async update(
+    @RequestProject() project: Project,
+    @Body() body: StripeConfigRequest,
+    @Headers('if-match') ifMatchHeader: string | undefined,
+    @CurrentUser() user: AuthenticatedUser,
+    @CurrentRequestMeta() meta: RequestMeta,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StripeConfigResponse> {
+    const ifMatch = parseIfMatch(ifMatchHeader);
+    const saved = await this.stripeConfig.upsert(project.id, body, { userId: user.id, ...meta }, ifMatch);
+    res.setHeader('ETag', formatEtag(saved.version));
+    return saved.body;
   }
 
   @Delete('config')
@@ -63,8 +100,12 @@ export class StripeConfigController {
   })
   @ApiNoContentResponse({ description: 'Deactivated' })
   @ApiErrorResponses(401, 403, 404, 422)
-  delete(@RequestProject() project: Project): Promise<void> {
-    return this.stripeConfig.deactivate(project.id);
+  delete(
+    @RequestProject() project: Project,
+    @CurrentUser() user: AuthenticatedUser,
+    @CurrentRequestMeta() meta: RequestMeta,
+  ): Promise<void> {
+    return this.stripeConfig.deactivate(project.id, { userId: user.id, ...meta });
   }
 
   @Get('webhook-urls')

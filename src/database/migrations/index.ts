@@ -1,6 +1,7 @@
 import type { MixedList } from 'typeorm';
 import { InitialSchema1795764336581 } from './1795764336581-InitialSchema';
+import { AddAuditLog1795765135633 } from './1795765135633-AddAuditLog';
 
 /** Every migration, in order. `npm run migration:generate` writes a file here: add its class to this list. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const MIGRATIONS: MixedList<Function> = [InitialSchema1795764336581];
+export const MIGRATIONS: MixedList<Function> = [InitialSchema1795764336581, AddAuditLog1795765135633];
