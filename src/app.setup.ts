@@ -2,7 +2,7 @@ import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { json, urlencoded, type NextFunction, type Request, type Response } from 'express';
+import { json, urlencoded, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { AppModule } from './app.module';
 import { toErrorResponse } from './common/filters/api-exception.filter';
 import { JsonNullExpressAdapter } from './common/http/json-null-express.adapter';
@@ -10,6 +10,12 @@ import type { AppConfig } from './config/app-config';
 
 /** Largest request body accepted; larger ones get 413 `{"detail"}`. */
 export const BODY_LIMIT = '64kb';
+
+const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+
+function onlyWithBody(parser: RequestHandler): RequestHandler {
+  return (req, res, next) => (METHODS_WITHOUT_BODY.has(req.method) ? next() : parser(req, res, next));
+}
 
 /**
  * Express-level wiring shared by main.ts, the e2e tests and the OpenAPI script. Nest's own body
@@ -20,8 +26,10 @@ export function configureApp(app: NestExpressApplication): void {
   // No automatic body-hash ETags: the ETags we send are resource versions (see common/http/etag.ts).
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(json({ limit: BODY_LIMIT }));
-  app.use(urlencoded({ extended: false, limit: BODY_LIMIT }));
+  // Bodies are read only where an operation takes one: a body sent with GET/DELETE is ignored.
+  // Compressed bodies are refused (415) rather than inflated.
+  app.use(onlyWithBody(json({ limit: BODY_LIMIT, inflate: false })));
+  app.use(onlyWithBody(urlencoded({ extended: false, limit: BODY_LIMIT, inflate: false })));
   // Errors of the body parsers (invalid JSON, too large) happen before Nest's filters can see them.
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);

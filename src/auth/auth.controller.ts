@@ -37,7 +37,7 @@ export class AuthController {
     description: 'Create a developer account and receive an access token.',
   })
   @ApiResponse({ status: 201, type: RegistrationResponse, description: 'The new developer, with an access token' })
-  @ApiErrorResponses(409, 413, 422)
+  @ApiErrorResponses(409, 413, 415, 422)
   register(@Body() body: UserCreateRequest): Promise<RegistrationResponse> {
     return this.auth.register(body);
   }
@@ -58,7 +58,7 @@ export class AuthController {
     schema: { $ref: getSchemaPath(UserLoginRequest) },
   })
   @ApiResponse({ status: 200, type: TokenResponse, description: 'A bearer token' })
-  @ApiErrorResponses(401, 413, 422)
+  @ApiErrorResponses(401, 413, 415, 422)
   login(@LoginCredentials() credentials: UserLoginRequest): Promise<TokenResponse> {
     return this.auth.login(credentials);
   }

@@ -75,7 +75,7 @@ export class StripeConfigController {
     schema: { type: 'string', example: '"7"' },
   })
   @ApiOkResponse({ type: StripeConfigResponse, headers: ETAG_HEADER })
-  @ApiErrorResponses(401, 403, 404, 412, 413, 422)
+  @ApiErrorResponses(401, 403, 404, 412, 413, 415, 422)
   async update(
     @RequestProject() project: Project,
     @Body() body: StripeConfigRequest,
@@ -129,7 +129,7 @@ export class StripeConfigController {
       'Validate Stripe API credentials by making a test API call to Stripe. A key of the wrong mode is reported without calling Stripe.',
   })
   @ApiResponse({ status: 200, type: ValidateStripeCredentialsResponse })
-  @ApiErrorResponses(401, 403, 404, 413, 422, 502, 504)
+  @ApiErrorResponses(401, 403, 404, 413, 415, 422, 502, 504)
   validate(@Body() body: ValidateStripeCredentialsRequest): Promise<ValidateStripeCredentialsResponse> {
     return this.stripeConfig.validateCredentials(body);
   }
