@@ -368,6 +368,18 @@ describe('Hostile input: property-based fuzz of every endpoint (fast-check)', ()
     },
   );
 
+  it('a deeply nested body (5,000 levels) → 422 "nested too deeply", not a 500; GET/DELETE bodies are ignored', async () => {
+    const before = await configSnapshot(t.db, projects.owned);
+    const auth = { Authorization: `Bearer ${owner.token}`, 'Content-Type': 'application/json' };
+    const nested = Buffer.from(`{"test_secret_key":${'{"a":['.repeat(5000)}${']}'.repeat(5000)}}`);
+    const res = await send(t.url, { method: 'PUT', path: configPath(projects.owned), headers: auth, body: nested });
+    expect(res.status).toBe(422);
+    expect(JSON.parse(res.text).detail[0]).toMatchObject({ msg: 'Input is nested too deeply', type: 'value_error' });
+    const get = await send(t.url, { method: 'GET', path: configPath(projects.owned), headers: auth, body: nested });
+    expect(get.status).toBe(200);
+    expect(await configSnapshot(t.db, projects.owned)).toBe(before);
+  });
+
   it.each([
     ['PUT', configPath],
     ['POST', (p: string) => configPath(p, 'validate-credentials')],
