@@ -221,5 +221,43 @@ describe('Key rotation (npm run rotate-keys)', () => {
       others[0],
     ]);
     expect(stored.rows[0].live_secret_key_encrypted).toBe(orphan);
+    // Leave the shared database rotatable for the next test.
+    await a.db.query('DELETE FROM stripe_configs WHERE project_id = $1', [others[0]]);
+  });
+
+  it('rotating while the service takes PUTs loses no update', async () => {
+    const a = await start(k1);
+    const dev = await registerDeveloper(a);
+    const initial = new Map<string, Plain>();
+    for (let i = 0; i < 20; i += 1) {
+      const projectId = await createProject(a, dev);
+      const plain = fullConfig();
+      await a.http().put(configPath(projectId)).set(dev.auth).send(plain).expect(200);
+      initial.set(projectId, plain);
+    }
+    const b = await start(`${k2},${k1}`);
+    const service = new KeyRotationService(
+      b.app.get(DataSource),
+      new CredentialCipher(parseEncryptionKeys(`${k2},${k1}`, [])),
+    );
+    const latest = new Map<string, string>();
+    const writes = [...initial.keys()].map(async (projectId) => {
+      for (let n = 0; n < 3; n += 1) {
+        const key = fakeKey('sk_test_');
+        await b.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
+        latest.set(projectId, key);
+      }
+    });
+    const [report] = await Promise.all([service.rotate({ batchSize: 3, maxPasses: 5 }), ...writes]);
+    expect(report.failed).toBe(0);
+    const final = await service.rotate({ batchSize: 3 });
+    expect(final).toMatchObject({ failed: 0, remaining: 0 });
+
+    // Only k2 from now on: every project holds its latest PUT and its untouched initial values.
+    const c = await start(k2);
+    const expected = new Map<string, Plain>();
+    for (const [projectId, plain] of initial)
+      expected.set(projectId, { ...plain, test_secret_key: latest.get(projectId) });
+    await expectAllDecrypt(c, expected);
   });
 });
