@@ -2,7 +2,7 @@ import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { json, raw, urlencoded, type NextFunction, type Request, type Response } from 'express';
+import { json, raw, urlencoded, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
@@ -18,12 +18,20 @@ export const BODY_LIMIT = '64kb';
 export const WEBHOOK_PATH = '/api/v1/payments/stripe/webhooks';
 export const WEBHOOK_BODY_LIMIT = '1mb';
 
+const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+
+function onlyWithBody(parser: RequestHandler): RequestHandler {
+  return (req, res, next) => (METHODS_WITHOUT_BODY.has(req.method) ? next() : parser(req, res, next));
+}
+
 /**
  * Express-level wiring shared by main.ts, the e2e tests and the OpenAPI script. Nest's own body
  * parser is off (see createApp) so that parse errors can be shaped like every other error.
  */
 export function configureApp(app: NestExpressApplication, config?: Pick<AppConfig, 'corsOrigins'>): void {
   app.disable('x-powered-by');
+  // No automatic body-hash ETags: the ETags we send are resource versions (see common/http/etag.ts).
+  app.set('etag', false);
   app.set('query parser', 'simple');
   // Before anything that can answer: every response, even a body-parser error, carries X-Request-Id.
   app.use(requestIdMiddleware);
@@ -49,15 +57,17 @@ export function configureApp(app: NestExpressApplication, config?: Pick<AppConfi
   // content type (a body read here is not read again by the parsers below).
   app.use(
     WEBHOOK_PATH,
-    raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }),
+    raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT, inflate: false }),
     (req: Request, _res: Response, next: NextFunction) => {
       const rawReq = req as Request & { rawBody?: Buffer };
       rawReq.rawBody = Buffer.isBuffer(req.body) ? req.body : undefined;
       next();
     },
   );
-  app.use(json({ limit: BODY_LIMIT }));
-  app.use(urlencoded({ extended: false, limit: BODY_LIMIT }));
+  // Bodies are read only where an operation takes one: a body sent with GET/DELETE is ignored.
+  // Compressed bodies are refused (415) rather than inflated.
+  app.use(onlyWithBody(json({ limit: BODY_LIMIT, inflate: false })));
+  app.use(onlyWithBody(urlencoded({ extended: false, limit: BODY_LIMIT, inflate: false })));
   // Errors of the body parsers (invalid JSON, too large) happen before Nest's filters can see them.
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);

@@ -31,7 +31,7 @@ export class AuthController {
     description: 'Create a developer account and receive an access token.',
   })
   @ApiResponse({ status: 201, type: RegistrationResponse, description: 'The new developer, with an access token' })
-  @ApiErrorResponses(409, 413, 422)
+  @ApiErrorResponses(409, 413, 415, 422)
   register(@Body() body: UserCreateRequest): Promise<RegistrationResponse> {
     return this.auth.register(body);
   }
@@ -50,7 +50,7 @@ export class AuthController {
   // schema, and the form is the standard OAuth2 one, implied by the security scheme.
   @ApiBody({ required: true, type: UserLoginRequest })
   @ApiResponse({ status: 200, type: TokenResponse, description: 'A bearer token' })
-  @ApiErrorResponses(401, 413, 422)
+  @ApiErrorResponses(401, 413, 415, 422)
   login(
     @LoginCredentials(new ApiValidationPipe({ validateCustomDecorators: true })) credentials: UserLoginRequest,
   ): Promise<TokenResponse> {

@@ -23,7 +23,7 @@ export class ProjectsController {
     description: 'Create a new project for the current user',
   })
   @ApiResponse({ status: 201, type: ProjectCreatedResponse })
-  @ApiErrorResponses(401, 403, 413, 422)
+  @ApiErrorResponses(401, 403, 413, 415, 422)
   async create(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: ProjectCreateRequest,

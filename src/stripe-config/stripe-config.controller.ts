@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Put, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, HttpStatus, Put, Post, Res } from '@nestjs/common';
 import {
   ApiExtraModels,
+  ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -9,8 +10,12 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { formatEtag, parseIfMatch } from '../common/http/etag';
+import { CurrentRequestMeta, RequestMeta } from '../common/request-context';
 import { StripeCallRateLimit } from '../common/rate-limit/rate-limit.decorators';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
@@ -20,6 +25,13 @@ import { StripeConfigService } from './stripe-config.service';
 
 /** Response header of DELETE config telling what happened to the webhook endpoints created in Stripe. */
 export const WEBHOOK_CLEANUP_HEADER = 'Stripe-Webhook-Endpoint-Cleanup';
+
+const ETAG_HEADER = {
+  ETag: {
+    description: 'The configuration\'s version as a strong entity tag, e.g. `"7"`; send it back in `If-Match`.',
+    schema: { type: 'string', example: '"7"' },
+  },
+};
 
 @ApiTags('Stripe Configuration')
 @ApiDeveloperAuth()
@@ -38,12 +50,19 @@ export class StripeConfigController {
   })
   @ApiExtraModels(StripeConfigResponse)
   @ApiOkResponse({
-    description: 'The configuration, or null',
+    description: 'The configuration, or null. `ETag` (its version) when there is one.',
     schema: { anyOf: [{ $ref: getSchemaPath(StripeConfigResponse) }, { type: 'null' }] },
+    headers: ETAG_HEADER,
   })
   @ApiErrorResponses(401, 403, 404, 422)
-  get(@RequestProject() project: Project): Promise<StripeConfigResponse | null> {
-    return this.stripeConfig.get(project.id);
+  async get(
+    @RequestProject() project: Project,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StripeConfigResponse | null> {
+    const found = await this.stripeConfig.getWithVersion(project.id);
+    if (!found) return null;
+    res.setHeader('ETag', formatEtag(found.version));
+    return found.body;
   }
 
   @Put('config')
@@ -53,10 +72,27 @@ export class StripeConfigController {
     description:
       'Create or update Stripe payment configuration for a project. Supports both test and live credentials. Omitted or null fields keep their stored value; a deactivated configuration is reactivated.',
   })
-  @ApiOkResponse({ type: StripeConfigResponse })
-  @ApiErrorResponses(401, 403, 404, 413, 422)
-  update(@RequestProject() project: Project, @Body() body: StripeConfigRequest): Promise<StripeConfigResponse> {
-    return this.stripeConfig.upsert(project.id, body);
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description:
+      'Optimistic concurrency: the ETag from a previous GET or PUT (`"7"` or `W/"7"`, a list, or `*`). If the configuration is no longer at that version (or does not exist), nothing is written and the answer is 412 with the current version in `detail`. Without it the update applies as usual. A value that is not entity-tag syntax is a 422.',
+    schema: { type: 'string', example: '"7"' },
+  })
+  @ApiOkResponse({ type: StripeConfigResponse, headers: ETAG_HEADER })
+  @ApiErrorResponses(401, 403, 404, 412, 413, 415, 422)
+  async update(
+    @RequestProject() project: Project,
+    @Body() body: StripeConfigRequest,
+    @Headers('if-match') ifMatchHeader: string | undefined,
+    @CurrentUser() user: AuthenticatedUser,
+    @CurrentRequestMeta() meta: RequestMeta,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StripeConfigResponse> {
+    const ifMatch = parseIfMatch(ifMatchHeader);
+    const saved = await this.stripeConfig.upsert(project.id, body, { userId: user.id, ...meta }, ifMatch);
+    res.setHeader('ETag', formatEtag(saved.version));
+    return saved.body;
   }
 
   @Delete('config')
@@ -78,8 +114,13 @@ export class StripeConfigController {
     },
   })
   @ApiErrorResponses(401, 403, 404, 422)
-  async delete(@RequestProject() project: Project, @Res({ passthrough: true }) res: Response): Promise<void> {
-    const cleanups = await this.stripeConfig.deactivate(project.id);
+  async delete(
+    @RequestProject() project: Project,
+    @CurrentUser() user: AuthenticatedUser,
+    @CurrentRequestMeta() meta: RequestMeta,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
+    const cleanups = await this.stripeConfig.deactivate(project.id, { userId: user.id, ...meta });
     if (cleanups.length > 0) {
       res.setHeader(
         WEBHOOK_CLEANUP_HEADER,
@@ -112,7 +153,7 @@ export class StripeConfigController {
       'Validate Stripe API credentials by making a test API call to Stripe. A key of the wrong mode is reported without calling Stripe.',
   })
   @ApiResponse({ status: 200, type: ValidateStripeCredentialsResponse })
-  @ApiErrorResponses(401, 403, 404, 413, 422, 502, 504)
+  @ApiErrorResponses(401, 403, 404, 413, 415, 422, 502, 504)
   validate(@Body() body: ValidateStripeCredentialsRequest): Promise<ValidateStripeCredentialsResponse> {
     return this.stripeConfig.validateCredentials(body);
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { StripeApiClient } from './stripe-api.client';
 import { StripeConfigController } from './stripe-config.controller';
@@ -8,7 +9,7 @@ import { StripeConfigRepository } from './stripe-config.repository';
 import { StripeConfigService } from './stripe-config.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([StripeConfig]), ProjectsModule],
+  imports: [TypeOrmModule.forFeature([StripeConfig]), ProjectsModule, AuditModule],
   controllers: [StripeConfigController],
   providers: [StripeConfigService, StripeConfigRepository, StripeApiClient],
   exports: [StripeConfigService, StripeConfigRepository, StripeApiClient],

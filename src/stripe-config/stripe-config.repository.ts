@@ -17,8 +17,14 @@ export class StripeConfigRepository {
    * creating the row first if there is none. Concurrent writers to one project queue up on the lock,
    * so partial updates merge instead of overwriting each other, and concurrent first writes end up
    * with exactly one row (INSERT ... ON CONFLICT DO NOTHING on the unique project_id).
+   * `change` may throw to roll everything back (e.g. a failed If-Match); `afterSave` runs in the same
+   * transaction (the audit entry commits with the change or not at all).
    */
-  async upsertLocked(projectId: string, change: (config: StripeConfig, isNew: boolean) => void): Promise<StripeConfig> {
+  async upsertLocked(
+    projectId: string,
+    change: (config: StripeConfig, isNew: boolean) => void,
+    afterSave?: (manager: EntityManager, saved: StripeConfig, isNew: boolean) => Promise<void>,
+  ): Promise<StripeConfig> {
     return this.dataSource.transaction(async (manager: EntityManager) => {
       const inserted = await manager
         .createQueryBuilder()
@@ -36,7 +42,9 @@ export class StripeConfigRepository {
         .where('config.project_id = :projectId', { projectId })
         .getOneOrFail();
       change(config, isNew);
-      return manager.getRepository(StripeConfig).save(config);
+      const saved = await manager.getRepository(StripeConfig).save(config);
+      if (afterSave) await afterSave(manager, saved, isNew);
+      return saved;
     });
   }
 
@@ -49,14 +57,21 @@ export class StripeConfigRepository {
     ]);
   }
 
-  /** Marks the config inactive; returns false when the project has none. */
-  async deactivate(projectId: string): Promise<boolean> {
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .update(StripeConfig)
-      .set({ isActive: false, version: () => 'version + 1' })
-      .where('project_id = :projectId', { projectId })
-      .execute();
-    return (result.affected ?? 0) > 0;
+  /**
+   * Marks the config inactive; returns false when the project has none. `afterUpdate` runs in the
+   * same transaction.
+   */
+  async deactivate(projectId: string, afterUpdate?: (manager: EntityManager) => Promise<void>): Promise<boolean> {
+    return this.dataSource.transaction(async (manager: EntityManager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .update(StripeConfig)
+        .set({ isActive: false, version: () => 'version + 1' })
+        .where('project_id = :projectId', { projectId })
+        .execute();
+      const found = (result.affected ?? 0) > 0;
+      if (found && afterUpdate) await afterUpdate(manager);
+      return found;
+    });
   }
 }

@@ -6,8 +6,10 @@ import {
   Logger,
   NotFoundException,
 } from '@nestjs/common';
+import { AuditActor, AuditService } from '../audit/audit.service';
 import { CredentialCipher } from '../common/crypto/credential-cipher';
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
+import { assertIfMatch, IfMatch } from '../common/http/etag';
 import { maskCredential } from '../common/masking/mask';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
@@ -33,6 +35,12 @@ export interface WebhookEndpointCleanup {
   error?: string;
 }
 
+/** A response with the version it was built from (sent as the ETag). */
+export interface Versioned<T> {
+  body: T;
+  version: number;
+}
+
 /** AAD of a stored credential: binds the ciphertext to its project and field. */
 export function credentialContext(projectId: string, field: CredentialField): string {
   return `stripe_configs:${projectId}:${field}`;
@@ -47,6 +55,7 @@ export class StripeConfigService {
     private readonly cipher: CredentialCipher,
     private readonly stripe: StripeApiClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   async get(projectId: string): Promise<StripeConfigResponse | null> {
@@ -54,8 +63,22 @@ export class StripeConfigService {
     return config ? toStripeConfigResponse(config) : null;
   }
 
-  /** Creates or partially updates the config: omitted/null fields keep their stored value. */
-  async upsert(projectId: string, input: StripeConfigRequest): Promise<StripeConfigResponse> {
+  async getWithVersion(projectId: string): Promise<Versioned<StripeConfigResponse> | null> {
+    const config = await this.repository.findByProjectId(projectId);
+    return config ? { body: toStripeConfigResponse(config), version: config.version } : null;
+  }
+
+  /**
+   * Creates or partially updates the config: omitted/null fields keep their stored value. With
+   * `ifMatch`, applies only when the locked row is still at one of the given versions (else 412,
+   * nothing written). Records an audit entry (field names only) in the same transaction.
+   */
+  async upsert(
+    projectId: string,
+    input: StripeConfigRequest,
+    actor: AuditActor,
+    ifMatch?: IfMatch,
+  ): Promise<Versioned<StripeConfigResponse>> {
     const provided = CREDENTIAL_FIELDS.filter((field) => typeof input[field] === 'string');
     if (provided.length === 0) {
       throw UnprocessableEntityError.single(['body'], 'At least one Stripe credential must be provided', 'value_error');
@@ -69,29 +92,47 @@ export class StripeConfigService {
         masked: maskCredential(value),
       };
     });
-    const saved = await this.repository.upsertLocked(projectId, (config) => {
-      const now = new Date();
-      for (const { field, ciphertext, masked } of encrypted) {
-        const columns = CREDENTIAL_COLUMNS[field];
-        Object.assign(config, { [columns.encrypted]: ciphertext, [columns.masked]: masked });
-      }
-      const modes = new Set(provided.map((field) => CREDENTIAL_RULES[field].mode));
-      if (modes.has('test')) config.testConfiguredAt = now;
-      if (modes.has('live')) config.liveConfiguredAt = now;
-      config.isActive = true;
-      config.updatedAt = now;
-    });
-    return toStripeConfigResponse(saved);
+    let reactivated = false;
+    const saved = await this.repository.upsertLocked(
+      projectId,
+      (config, isNew) => {
+        assertIfMatch(ifMatch, isNew ? null : config.version);
+        reactivated = !isNew && !config.isActive;
+        const now = new Date();
+        for (const { field, ciphertext, masked } of encrypted) {
+          const columns = CREDENTIAL_COLUMNS[field];
+          Object.assign(config, { [columns.encrypted]: ciphertext, [columns.masked]: masked });
+        }
+        const modes = new Set(provided.map((field) => CREDENTIAL_RULES[field].mode));
+        if (modes.has('test')) config.testConfiguredAt = now;
+        if (modes.has('live')) config.liveConfiguredAt = now;
+        config.isActive = true;
+        config.updatedAt = now;
+      },
+      (manager, _saved, isNew) =>
+        this.audit.record(
+          projectId,
+          actor,
+          isNew ? 'create' : 'update',
+          reactivated ? [...provided, 'is_active'] : provided,
+          manager,
+        ),
+    );
+    return { body: toStripeConfigResponse(saved), version: saved.version };
   }
 
   /**
-   * Deactivates the config, then removes from Stripe the webhook endpoints this service created
-   * (POST webhook-endpoints). A Stripe failure there does not undo the deactivation: it is reported,
-   * and the endpoint id stays stored.
+   * Deactivates the config (audited in the same transaction), then removes from Stripe the webhook
+   * endpoints this service created (POST webhook-endpoints). A Stripe failure there does not undo the
+   * deactivation: it is reported, and the endpoint id stays stored.
    */
-  async deactivate(projectId: string): Promise<WebhookEndpointCleanup[]> {
+  async deactivate(projectId: string, actor: AuditActor): Promise<WebhookEndpointCleanup[]> {
     const config = await this.repository.findByProjectId(projectId);
-    const found = config !== null && (await this.repository.deactivate(projectId));
+    const found =
+      config !== null &&
+      (await this.repository.deactivate(projectId, (manager) =>
+        this.audit.record(projectId, actor, 'deactivate', ['is_active'], manager),
+      ));
     if (!found) throw new NotFoundException('Stripe configuration not found');
     const modes: StripeMode[] = ['test', 'live'];
     const cleanups = modes.map(async (mode): Promise<WebhookEndpointCleanup | null> => {

@@ -10,6 +10,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflict with the current state',
   412: 'If-Match does not match the current version',
   413: 'Request body larger than 64 KiB',
+  415: 'Unsupported Content-Encoding (compressed bodies are refused) or charset',
   422: 'Validation Error',
   429: 'Too many requests',
   502: 'Stripe could not be reached',

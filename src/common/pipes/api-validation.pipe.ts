@@ -44,10 +44,19 @@ export function toValidationIssues(
   return issues;
 }
 
-function findForbiddenKey(value: unknown, path: (string | number)[], depth = 0): (string | number)[] | undefined {
-  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
+/** No request body of ours nests this deep; deeper input would only exhaust the validators' stack. */
+export const MAX_BODY_DEPTH = 16;
+
+/** The first forbidden key, or the first value nested deeper than MAX_BODY_DEPTH, with its location. */
+function findForbiddenKey(
+  value: unknown,
+  path: (string | number)[],
+  depth = 0,
+): { loc: (string | number)[]; tooDeep: boolean } | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth >= MAX_BODY_DEPTH) return { loc: path, tooDeep: true };
   for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) return [...path, key];
+    if (FORBIDDEN_KEYS.has(key)) return { loc: [...path, key], tooDeep: false };
     const nested = findForbiddenKey((value as Record<string, unknown>)[key], [...path, key], depth + 1);
     if (nested) return nested;
   }
@@ -88,8 +97,10 @@ export class ApiValidationPipe extends ValidationPipe {
         );
       }
       const forbidden = findForbiddenKey(value, ['body']);
+      if (forbidden?.tooDeep)
+        throw UnprocessableEntityError.single(forbidden.loc.slice(0, 3), 'Input is nested too deeply', 'value_error');
       if (forbidden)
-        throw UnprocessableEntityError.single(forbidden, 'Extra inputs are not permitted', 'extra_forbidden');
+        throw UnprocessableEntityError.single(forbidden.loc, 'Extra inputs are not permitted', 'extra_forbidden');
     }
     if (metadata.metatype === Function) return value;
     try {

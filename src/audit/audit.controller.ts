@@ -1,0 +1,29 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
+import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
+import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
+import type { Project } from '../projects/project.entity';
+import { AuditService } from './audit.service';
+import { AuditLogPage, AuditLogQuery } from './dto/audit-log.dto';
+
+@ApiTags('Stripe Configuration')
+@ApiDeveloperAuth()
+@OwnedProject('project_id')
+@Controller('api/v1/payments/stripe/projects/:project_id')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get('audit-log')
+  @ApiOperation({
+    operationId: 'listAuditLog',
+    summary: 'List Stripe Configuration Audit Log',
+    description:
+      "Every create, update and deactivation of the project's Stripe configuration, newest first: who, when, which fields were written (names only, never values), the request id and the client IP. Owner only.",
+  })
+  @ApiOkResponse({ type: AuditLogPage })
+  @ApiErrorResponses(401, 403, 404, 422)
+  list(@RequestProject() project: Project, @Query() query: AuditLogQuery): Promise<AuditLogPage> {
+    return this.audit.page(project.id, query);
+  }
+}

@@ -1,0 +1,82 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { AUDIT_ACTIONS, AuditLogEntry } from '../audit-log-entry.entity';
+
+export const AUDIT_LOG_MAX_LIMIT = 100;
+
+export class AuditLogQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: AUDIT_LOG_MAX_LIMIT, default: 50, title: 'Limit' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(AUDIT_LOG_MAX_LIMIT)
+  limit?: number;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0, title: 'Offset' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  offset?: number;
+}
+
+export class AuditLogEntryResponse {
+  @ApiProperty({ type: String, title: 'Id', description: 'Increasing entry number', example: '42' })
+  id: string;
+
+  @ApiProperty({ type: String, format: 'uuid', title: 'Project Id' })
+  project_id: string;
+
+  @ApiProperty({ type: String, format: 'uuid', title: 'User Id', description: 'Who made the change' })
+  user_id: string;
+
+  @ApiProperty({ enum: AUDIT_ACTIONS, title: 'Action' })
+  action: string;
+
+  @ApiProperty({
+    type: [String],
+    title: 'Changed Fields',
+    description: 'Names of the fields written (never their values)',
+    example: ['test_secret_key', 'test_publishable_key'],
+  })
+  changed_fields: string[];
+
+  @ApiProperty({ type: String, title: 'Request Id' })
+  request_id: string;
+
+  @ApiProperty({ type: String, nullable: true, title: 'Client Ip' })
+  client_ip: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', title: 'Created At' })
+  created_at: Date;
+
+  static from(entry: AuditLogEntry): AuditLogEntryResponse {
+    return Object.assign(new AuditLogEntryResponse(), {
+      id: String(entry.id),
+      project_id: entry.projectId,
+      user_id: entry.userId,
+      action: entry.action,
+      changed_fields: entry.changedFields,
+      request_id: entry.requestId,
+      client_ip: entry.clientIp,
+      created_at: entry.createdAt,
+    });
+  }
+}
+
+export class AuditLogPage {
+  @ApiProperty({ type: [AuditLogEntryResponse], title: 'Items', description: 'Newest first' })
+  items: AuditLogEntryResponse[];
+
+  @ApiProperty({ type: 'integer', title: 'Total' })
+  total: number;
+
+  @ApiProperty({ type: 'integer', title: 'Limit' })
+  limit: number;
+
+  @ApiProperty({ type: 'integer', title: 'Offset' })
+  offset: number;
+}

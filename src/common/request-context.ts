@@ -1,0 +1,36 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import { randomUUID } from 'node:crypto';
+
+/** Who and where a request came from, as recorded by the audit trail. */
+export interface RequestMeta {
+  requestId: string;
+  clientIp: string | null;
+}
+
+type RequestWithId = Request & { id?: unknown };
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The request id: `req.id` when a logger (e.g. nestjs-pino's genReqId) has set one, else the
+ * incoming `X-Request-Id` header when it is a plain token of at most 128 characters, else a new
+ * uuid (stored on `req.id` so every reader of this request sees the same one).
+ */
+export function requestIdOf(req: Request): string {
+  const withId = req as RequestWithId;
+  if ((typeof withId.id === 'string' && withId.id !== '') || typeof withId.id === 'number') return String(withId.id);
+  const header = req.headers['x-request-id'];
+  const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+  withId.id = id;
+  return id;
+}
+
+export function requestMetaOf(req: Request): RequestMeta {
+  return { requestId: requestIdOf(req), clientIp: req.ip ?? null };
+}
+
+/** Param decorator: the current request's {@link RequestMeta}. */
+export const CurrentRequestMeta = createParamDecorator((_data: unknown, ctx: ExecutionContext): RequestMeta =>
+  requestMetaOf(ctx.switchToHttp().getRequest<Request>()),
+);

@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { maskCredential } from '../src/common/masking/mask';
+import { CREDENTIAL_FIELDS, CredentialField } from '../src/stripe-config/stripe-credential-fields';
+import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
+import { decryptRow, storedConfigRows } from './helpers/stored-config';
+import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from './helpers/test-app';
+
+type Body = Partial<Record<CredentialField, string>>;
+
+/** Sends every PUT at once over real HTTP, spread round-robin over the given instances. */
+async function putAllAtOnce(
+  baseUrls: string[],
+  dev: Developer,
+  projectId: string,
+  bodies: Body[],
+): Promise<{ status: number; body: Record<string, unknown> | null }[]> {
+  return Promise.all(
+    bodies.map(async (body, i) => {
+      const res = await fetch(`${baseUrls[i % baseUrls.length]}${configPath(projectId)}`, {
+        method: 'PUT',
+        headers: { ...dev.auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
+    }),
+  );
+}
+
+function testBody(): Body {
+  return {
+    test_secret_key: fakeKey('sk_test_'),
+    test_publishable_key: fakeKey('pk_test_'),
+    test_webhook_secret: fakeKey('whsec_'),
+  };
+}
+
+function liveBody(): Body {
+  return {
+    live_secret_key: fakeKey('rk_live_'),
+    live_publishable_key: fakeKey('pk_live_'),
+    live_webhook_secret: fakeKey('whsec_'),
+  };
+}
+
+/**
+ * 100 concurrent partial PUTs (half test fields, half live fields, every value distinct) to one
+ * project; then every stored field must hold the value of one of its writers.
+ */
+async function hundredPartialPuts(t: TestApp, baseUrls: string[]): Promise<void> {
+  const dev = await registerDeveloper(t);
+  const projectId = await createProject(t, dev);
+  const bodies = Array.from({ length: 100 }, (_v, i) => (i % 2 === 0 ? testBody() : liveBody()));
+  const responses = await putAllAtOnce(baseUrls, dev, projectId, bodies);
+
+  expect(responses.filter((r) => r.status >= 500)).toEqual([]);
+  expect(responses.map((r) => r.status)).toEqual(bodies.map(() => 200));
+
+  const rows = await storedConfigRows(t.db, projectId);
+  expect(rows).toHaveLength(1);
+  const [row] = rows;
+  const stored = decryptRow(row, t.config.encryptionKeys);
+  for (const field of CREDENTIAL_FIELDS) {
+    const writers = bodies.map((b) => b[field]).filter((v): v is string => v !== undefined);
+    expect(writers).toHaveLength(50);
+    expect(writers).toContain(stored[field]);
+    // The masked column was written together with the ciphertext: no torn write.
+    expect(row[`${field}_masked`]).toBe(maskCredential(stored[field] as string));
+  }
+  // One writer's three test fields (and three live fields) travel together.
+  const testWriter = bodies.find((b) => b.test_secret_key === stored.test_secret_key);
+  expect(testWriter).toEqual({
+    test_secret_key: stored.test_secret_key,
+    test_publishable_key: stored.test_publishable_key,
+    test_webhook_secret: stored.test_webhook_secret,
+  });
+  const liveWriter = bodies.find((b) => b.live_secret_key === stored.live_secret_key);
+  expect(liveWriter).toEqual({
+    live_secret_key: stored.live_secret_key,
+    live_publishable_key: stored.live_publishable_key,
+    live_webhook_secret: stored.live_webhook_secret,
+  });
+
+  const res = await t.http().get(configPath(projectId)).set(dev.auth).expect(200);
+  expect(res.body.has_test_credentials).toBe(true);
+  expect(res.body.has_live_credentials).toBe(true);
+  expect(res.body.test_configured_at).not.toBeNull();
+  expect(res.body.live_configured_at).not.toBeNull();
+  expect(new Date(res.body.test_configured_at as string).getTime()).toBe(row.test_configured_at?.getTime());
+  expect(new Date(res.body.live_configured_at as string).getTime()).toBe(row.live_configured_at?.getTime());
+  for (const field of CREDENTIAL_FIELDS) expect(res.body[`${field}_masked`]).toBe(row[`${field}_masked`]);
+  // Every write bumped the version once: 100 PUTs on top of the inserted row's version 1.
+  expect(row.version).toBe(101);
+  const audit = await t.db.query('SELECT action FROM audit_log WHERE project_id = $1', [projectId]);
+  expect(audit.rows.filter((r) => r.action === 'create')).toHaveLength(1);
+  expect(audit.rows.filter((r) => r.action === 'update')).toHaveLength(99);
+}
+
+/** 20 concurrent first PUTs to a project without a config: one row, all 200. */
+async function twentyFirstPuts(t: TestApp, baseUrls: string[]): Promise<void> {
+  const dev = await registerDeveloper(t);
+  const projectId = await createProject(t, dev);
+  const bodies = Array.from({ length: 20 }, () => testBody());
+  const responses = await putAllAtOnce(baseUrls, dev, projectId, bodies);
+
+  expect(responses.map((r) => r.status)).toEqual(bodies.map(() => 200));
+  const rows = await storedConfigRows(t.db, projectId);
+  expect(rows).toHaveLength(1);
+  expect(new Set(responses.map((r) => r.body?.id))).toEqual(new Set([rows[0].id]));
+  const stored = decryptRow(rows[0], t.config.encryptionKeys);
+  expect(bodies.map((b) => b.test_secret_key)).toContain(stored.test_secret_key);
+  const audit = await t.db.query('SELECT action FROM audit_log WHERE project_id = $1', [projectId]);
+  expect(audit.rows.map((r) => r.action).sort()).toEqual(['create', ...Array(19).fill('update')]);
+}
+
+describe('No lost updates (one service instance)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ listen: true });
+  });
+  afterAll(() => t?.close());
+
+  it('100 concurrent partial PUTs (half test, half live): every field holds one of its writers, no 5xx', () =>
+    hundredPartialPuts(t, [t.url]));
+
+  it('20 concurrent first PUTs: exactly one config row, every response 200', () => twentyFirstPuts(t, [t.url]));
+});
+
+describe('No lost updates (two service instances on one database)', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const env = { JWT_SECRET: randomBytes(32).toString('base64url'), ENCRYPTION_KEYS: testEncryptionKey() };
+    // One after the other: both apply migrations at start-up.
+    a = await createTestApp({ listen: true, databaseUrl: database.url, env });
+    b = await createTestApp({ listen: true, databaseUrl: database.url, env });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await database?.drop();
+  });
+
+  it('100 concurrent partial PUTs spread over two instances: every field holds one of its writers, no 5xx', () =>
+    hundredPartialPuts(a, [a.url, b.url]));
+
+  it('20 concurrent first PUTs spread over two instances: exactly one config row, every response 200', () =>
+    twentyFirstPuts(a, [a.url, b.url]));
+});

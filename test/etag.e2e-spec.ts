@@ -1,0 +1,111 @@
+import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
+import { configSnapshot } from './helpers/stored-config';
+import { createTestApp, TestApp } from './helpers/test-app';
+
+describe('ETag / If-Match on the Stripe configuration', () => {
+  let t: TestApp;
+  let dev: Developer;
+  beforeAll(async () => {
+    t = await createTestApp();
+    dev = await registerDeveloper(t);
+  });
+  afterAll(() => t?.close());
+
+  const put = (projectId: string, body: object, ifMatch?: string) => {
+    const req = t.http().put(configPath(projectId)).set(dev.auth);
+    return ifMatch === undefined ? req.send(body) : req.set('If-Match', ifMatch).send(body);
+  };
+  const storedVersion = async (projectId: string) =>
+    (await t.db.query('SELECT version FROM stripe_configs WHERE project_id = $1', [projectId])).rows[0]?.version;
+
+  it('GET without a config: JSON null and no ETag', async () => {
+    const projectId = await createProject(t, dev);
+    const res = await t.http().get(configPath(projectId)).set(dev.auth).expect(200);
+    expect(res.body).toBeNull();
+    expect(res.headers.etag).toBeUndefined();
+  });
+
+  it('PUT and GET return the stored version as a strong ETag "<version>"', async () => {
+    const projectId = await createProject(t, dev);
+    const first = await put(projectId, { test_secret_key: fakeKey('sk_test_') }).expect(200);
+    expect(first.headers.etag).toBe(`"${await storedVersion(projectId)}"`);
+    const get = await t.http().get(configPath(projectId)).set(dev.auth).expect(200);
+    expect(get.headers.etag).toBe(first.headers.etag);
+    const second = await put(projectId, { live_secret_key: fakeKey('sk_live_') }).expect(200);
+    expect(second.headers.etag).toBe(`"${await storedVersion(projectId)}"`);
+    expect(second.headers.etag).not.toBe(first.headers.etag);
+  });
+
+  it('PUT with a stale If-Match: 412 naming the current version, nothing written', async () => {
+    const projectId = await createProject(t, dev);
+    const stale = (await put(projectId, { test_secret_key: fakeKey('sk_test_') }).expect(200)).headers.etag;
+    const current = (await put(projectId, { test_secret_key: fakeKey('sk_test_') }).expect(200)).headers.etag;
+    const before = await configSnapshot(t.db, projectId);
+    const res = await put(projectId, { live_secret_key: fakeKey('sk_live_') }, stale).expect(412);
+    const version = await storedVersion(projectId);
+    expect(res.body).toEqual({ detail: expect.stringContaining(`version ${version}`) });
+    expect(res.body.detail).toContain(current);
+    expect(await configSnapshot(t.db, projectId)).toBe(before);
+  });
+
+  it('PUT with the current If-Match ("v", W/"v", or in a list) is applied', async () => {
+    const projectId = await createProject(t, dev);
+    let etag = (await put(projectId, { test_secret_key: fakeKey('sk_test_') }).expect(200)).headers.etag;
+    for (const form of [(e: string) => e, (e: string) => `W/${e}`, (e: string) => `"999999", ${e}`]) {
+      const key = fakeKey('sk_live_');
+      const res = await put(projectId, { live_secret_key: key }, form(etag)).expect(200);
+      expect(res.body.live_secret_key_masked).toBe(`sk_live_...${key.slice(-4)}`);
+      expect(res.headers.etag).not.toBe(etag);
+      etag = res.headers.etag;
+    }
+    expect(etag).toBe(`"${await storedVersion(projectId)}"`);
+  });
+
+  it('PUT without If-Match is applied as before; If-Match: * needs an existing config', async () => {
+    const projectId = await createProject(t, dev);
+    const res = await put(projectId, { test_secret_key: fakeKey('sk_test_') }, '*').expect(412);
+    expect(res.body.detail).toMatch(/does not exist/);
+    expect(await storedVersion(projectId)).toBeUndefined();
+    await put(projectId, { test_secret_key: fakeKey('sk_test_') }).expect(200);
+    await put(projectId, { test_secret_key: fakeKey('sk_test_') }, '*').expect(200);
+  });
+
+  it('If-Match on a project without a config: 412 and no row created', async () => {
+    const projectId = await createProject(t, dev);
+    await put(projectId, { test_secret_key: fakeKey('sk_test_') }, '"1"').expect(412);
+    expect(await storedVersion(projectId)).toBeUndefined();
+  });
+
+  it('a malformed If-Match is a 422 at ["header", "if-match"], nothing written', async () => {
+    const projectId = await createProject(t, dev);
+    await put(projectId, { test_secret_key: fakeKey('sk_test_') }).expect(200);
+    const before = await configSnapshot(t.db, projectId);
+    for (const bad of ['7', 'W/7', '"7', 'abc', '"7" "8"']) {
+      const res = await put(projectId, { test_secret_key: fakeKey('sk_test_') }, bad).expect(422);
+      expect(res.body.detail[0]).toMatchObject({ loc: ['header', 'if-match'], type: 'value_error' });
+    }
+    expect(await configSnapshot(t.db, projectId)).toBe(before);
+  });
+
+  it('DELETE bumps the version: the old ETag no longer matches', async () => {
+    const projectId = await createProject(t, dev);
+    const etag = (await put(projectId, { test_secret_key: fakeKey('sk_test_') }).expect(200)).headers.etag;
+    await t.http().delete(configPath(projectId)).set(dev.auth).expect(204);
+    const get = await t.http().get(configPath(projectId)).set(dev.auth).expect(200);
+    expect(get.headers.etag).not.toBe(etag);
+    await put(projectId, { test_secret_key: fakeKey('sk_test_') }, etag).expect(412);
+    await put(projectId, { test_secret_key: fakeKey('sk_test_') }, get.headers.etag).expect(200);
+  });
+
+  it('documents ETag and If-Match (and 412) in the OpenAPI spec', async () => {
+    const spec = (await t.http().get('/openapi.json').expect(200)).body;
+    const put = spec.paths['/api/v1/payments/stripe/projects/{project_id}/config'].put;
+    const get = spec.paths['/api/v1/payments/stripe/projects/{project_id}/config'].get;
+    expect(put.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'If-Match', in: 'header' })]),
+    );
+    expect(put.responses['412']).toBeDefined();
+    expect(put.responses['200'].headers.ETag).toBeDefined();
+    expect(get.responses['200'].headers.ETag).toBeDefined();
+  });
+});
