@@ -72,8 +72,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Liveness
-         * @description The process is up and serving HTTP. Does not touch the database.
+         * Health Check
+         * @description Liveness: 200 while the process serves HTTP. `status` is `healthy`, or `degraded` when the database does not answer a ping (see `database.status`).
          */
         get: operations["getHealth"];
         put?: never;
@@ -92,10 +92,30 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Database readiness
-         * @description The database answers a ping within 1500 ms; 503 otherwise.
+         * Database Health Check
+         * @description Readiness: the database answers a ping within 1500 ms; 503 `{"detail"}` otherwise.
          */
         get: operations["getDatabaseHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/projects/{project_id}/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Stripe Configuration Audit Log
+         * @description Every create, update and deactivation of the project's Stripe configuration, newest first: who, when, which fields were written (names only, never values), the request id and the client IP. Owner only.
+         */
+        get: operations["listAuditLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -124,7 +144,7 @@ export interface paths {
         post?: never;
         /**
          * Delete Stripe Configuration
-         * @description Deactivate Stripe payment configuration for a project. This does not delete existing subscriptions. Credentials are kept but unusable until the next PUT.
+         * @description Deactivate Stripe payment configuration for a project. This does not delete existing subscriptions. Credentials are kept but unusable until the next PUT. Webhook endpoints created with `createWebhookEndpoint` are removed from Stripe; a Stripe failure there does not fail the call and is reported in the `Stripe-Webhook-Endpoint-Cleanup` header.
          */
         delete: operations["deleteStripeConfig"];
         options?: never;
@@ -152,6 +172,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/stripe/projects/{project_id}/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Webhook Endpoint
+         * @description With the stored secret key of the mode, creates the project's webhook endpoint in its Stripe account (URL from webhook-urls; checkout, subscription and invoice events) and stores the signing secret Stripe returns as the mode's webhook secret. Calling it again replaces the endpoint it created before (deleted in Stripe, then a new one created), so Stripe never holds two.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/projects/{project_id}/webhook-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhook Events
+         * @description The Stripe events received for the project, newest first, paginated and optionally filtered by mode and type: shows that Stripe reaches the service.
+         */
+        get: operations["listWebhookEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/stripe/projects/{project_id}/webhook-urls": {
         parameters: {
             query?: never;
@@ -166,6 +226,26 @@ export interface paths {
         get: operations["getWebhookUrls"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/webhooks/{project_id}/{mode}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive Stripe Webhook
+         * @description Stripe's deliveries for a project. No bearer token: the `Stripe-Signature` header is verified over the raw body with the webhook secret stored for the mode (HMAC-SHA256, any `v1` signature may match, 300 s tolerance). A verified event is stored once per project, mode and event id; a redelivery answers 200 with `duplicate: true`.
+         */
+        post: operations["receiveStripeWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -220,6 +300,91 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AuditLogEntryResponse: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "create" | "update" | "deactivate";
+            /**
+             * Changed Fields
+             * @description Names of the fields written (never their values)
+             * @example [
+             *       "test_secret_key",
+             *       "test_publishable_key"
+             *     ]
+             */
+            changed_fields: string[];
+            /** Client Ip */
+            client_ip: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * @description Increasing entry number
+             * @example 42
+             */
+            id: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Request Id */
+            request_id: string;
+            /**
+             * User Id
+             * Format: uuid
+             * @description Who made the change
+             */
+            user_id: string;
+        };
+        AuditLogPage: {
+            /**
+             * Items
+             * @description Newest first
+             */
+            items: components["schemas"]["AuditLogEntryResponse"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        CreateWebhookEndpointRequest: {
+            /**
+             * Mode
+             * @description Whose secret key creates the endpoint
+             * @enum {string}
+             */
+            mode: "test" | "live";
+        };
+        DatabaseHealthResponse: {
+            /**
+             * Connection
+             * @example ok
+             */
+            connection?: string | null;
+            /** Error */
+            error?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "healthy";
+            /**
+             * Timestamp
+             * @description ISO 8601
+             * @example 2026-01-01T00:00:00.000Z
+             */
+            timestamp: string;
+            /** Version */
+            version?: string | null;
+        };
         HTTPError: {
             /**
              * @description What went wrong, for a human.
@@ -231,23 +396,52 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
-        HealthResponse: {
+        HealthCheckResponse: {
             /**
-             * @description State of each checked dependency
+             * Database
              * @example {
-             *       "database": {
-             *         "status": "up"
-             *       }
+             *       "status": "up"
              *     }
              */
-            info: {
+            database: {
+                [key: string]: unknown;
+            };
+            /** Error */
+            error?: string | null;
+            /**
+             * File Storage
+             * @example {
+             *       "status": "not_used"
+             *     }
+             */
+            file_storage: {
+                [key: string]: unknown;
+            };
+            /** Note */
+            note?: string | null;
+            /**
+             * Redis
+             * @example {
+             *       "status": "not_used"
+             *     }
+             */
+            redis: {
                 [key: string]: unknown;
             };
             /**
-             * @example ok
+             * Status
+             * @description `healthy`, or `degraded` when the database does not answer
              * @enum {string}
              */
-            status: "ok";
+            status: "healthy" | "degraded";
+            /**
+             * Timestamp
+             * @description ISO 8601
+             * @example 2026-01-01T00:00:00.000Z
+             */
+            timestamp: string;
+            /** Version */
+            version?: string | null;
         };
         ProjectCreateRequest: {
             /**
@@ -592,6 +786,108 @@ export interface components {
              */
             type: string;
         };
+        WebhookEndpointResponse: {
+            /**
+             * Enabled Events
+             * @example [
+             *       "checkout.session.completed",
+             *       "invoice.paid"
+             *     ]
+             */
+            enabled_events: string[];
+            /**
+             * Id
+             * @description The endpoint's id in Stripe
+             * @example we_1Mr5jULkdIwHu7ix
+             */
+            id: string;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "test" | "live";
+            /**
+             * Replaced Endpoint Id
+             * @description The endpoint created by an earlier call, deleted from Stripe and replaced by this one
+             */
+            replaced_endpoint_id: string | null;
+            /**
+             * Url
+             * @example https://api.example.com/api/v1/payments/stripe/webhooks/3fa85f64-5717-4562-b3fc-2c963f66afa6/test
+             */
+            url: string;
+            /**
+             * Webhook Secret Masked
+             * @description The endpoint's signing secret, now stored as this mode's webhook secret
+             * @example whsec_...iJkL
+             */
+            webhook_secret_masked: string;
+        };
+        WebhookEventListResponse: {
+            /** Items */
+            items: components["schemas"]["WebhookEventResponse"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Total
+             * @description Events matching the filter, on all pages
+             */
+            total: number;
+        };
+        WebhookEventResponse: {
+            /**
+             * Event Id
+             * @example evt_1NG8Du2eZvKYlo2CUI79vXWy
+             */
+            event_id: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "test" | "live";
+            /**
+             * Payload
+             * @description The event as Stripe sent it
+             */
+            payload: {
+                [key: string]: unknown;
+            };
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /**
+             * Stripe Created At
+             * Format: date-time
+             * @description Stripe's `created`
+             */
+            stripe_created_at: string;
+            /**
+             * Type
+             * @example invoice.paid
+             */
+            type: string;
+        };
+        WebhookReceivedResponse: {
+            /**
+             * Duplicate
+             * @description true when this event had already been received (a redelivery): it is not stored again
+             */
+            duplicate: boolean;
+            /**
+             * Received
+             * @example true
+             */
+            received: boolean;
+        };
     };
     responses: never;
     parameters: never;
@@ -634,6 +930,15 @@ export interface operations {
             };
             /** @description Request body larger than 64 KiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -758,6 +1063,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -792,7 +1106,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthResponse"];
+                    "application/json": components["schemas"]["HealthCheckResponse"];
                 };
             };
         };
@@ -811,7 +1125,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthResponse"];
+                    "application/json": components["schemas"]["DatabaseHealthResponse"];
                 };
             };
             /** @description Service unavailable */
@@ -821,6 +1135,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLogPage"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -836,9 +1210,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The configuration, or null */
+            /** @description The configuration, or null. `ETag` (its version) when there is one. */
             200: {
                 headers: {
+                    /** @description The configuration's version as a strong entity tag, e.g. `"7"`; send it back in `If-Match`. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -895,7 +1271,10 @@ export interface operations {
     updateStripeConfig: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optimistic concurrency: the ETag from a previous GET or PUT (`"7"` or `W/"7"`, a list, or `*`). If the configuration is no longer at that version (or does not exist), nothing is written and the answer is 412 with the current version in `detail`. Without it the update applies as usual. A value that is not entity-tag syntax is a 422. */
+                "If-Match"?: string;
+            };
             path: {
                 project_id: string;
             };
@@ -909,6 +1288,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The configuration's version as a strong entity tag, e.g. `"7"`; send it back in `If-Match`. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -942,8 +1323,26 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Request body larger than 64 KiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -985,6 +1384,8 @@ export interface operations {
             /** @description Deactivated */
             204: {
                 headers: {
+                    /** @description Only when webhook endpoints had been created: `test=removed we_...`, `live=failed we_... (reason)`, separated by `, ` */
+                    "Stripe-Webhook-Endpoint-Cleanup"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1095,6 +1496,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1140,6 +1550,182 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookEndpointRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointResponse"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Too many requests
+             *
+             *     Too many Stripe calls by this developer
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Stripe could not be reached */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Stripe did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    listWebhookEvents: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                /** @description Only events of this mode */
+                mode?: "test" | "live";
+                /** @description Only events of this type, e.g. invoice.paid */
+                type?: string;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEventListResponse"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1206,6 +1792,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    receiveStripeWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<timestamp>,v1=<signature>[,v1=...]` */
+                "Stripe-Signature": string;
+            };
+            path: {
+                project_id: string;
+                mode: "test" | "live";
+            };
+            cookie?: never;
+        };
+        /** @description The event, exactly as Stripe sent it (verified byte for byte) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceivedResponse"];
+                };
+            };
+            /** @description Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration, or an event whose livemode contradicts the mode */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1297,6 +1951,15 @@ export interface operations {
             };
             /** @description Request body larger than 64 KiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -90,6 +90,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('Authentication', 'Developer accounts and bearer tokens')
     .addTag('Project Management', "The developer's projects")
     .addTag('Stripe Configuration', 'Stripe credentials of a project: stored encrypted, returned masked')
+    .addTag('Stripe Webhooks', "Stripe's webhook deliveries to a project, and their setup in Stripe")
+    .addTag('Health', 'Liveness and database readiness probes')
     .addOAuth2(
       { type: 'oauth2', flows: { password: { tokenUrl: '/api/v1/auth/login', scopes: {} } } },
       'OAuth2PasswordBearer',

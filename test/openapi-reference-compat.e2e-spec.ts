@@ -30,8 +30,20 @@ const SHARED = [
   'GET /api/v1/payments/stripe/projects/{project_id}/webhook-urls',
   'POST /api/v1/payments/stripe/projects/{project_id}/validate-credentials',
   'POST /api/v1/payments/stripe/webhooks/{project_id}/{mode}',
+  'GET /api/v1/health',
+  'GET /api/v1/health/database',
 ];
-const NOT_YET = new Set(['POST /api/v1/payments/stripe/webhooks/{project_id}/{mode}']);
+const NOT_YET = new Set<string>();
+
+/**
+ * Differences that are additions no client of the reference can trip on, each with its reason. The
+ * webhook receiver's caller is Stripe, which always sends the signature header and the event JSON;
+ * the reference verifies both too, it just reads them raw without documenting them.
+ */
+const DOCUMENTED_ADDITIONS = new Set([
+  'POST /api/v1/payments/stripe/webhooks/{project_id}/{mode} parameter header Stripe-Signature: not in the reference',
+  'POST /api/v1/payments/stripe/webhooks/{project_id}/{mode} request body: present, reference absent',
+]);
 
 const ourOperations = new Set(operationsOf(ours));
 const inBoth = operationsOf(reference).filter((op) => ourOperations.has(op));
@@ -57,7 +69,7 @@ describe('openapi/openapi.json against the reference API', () => {
     (ourOperations.has(op) ? it : it.skip)(
       'matches: path, method, parameters, request and response fields, nullability, required, status',
       () => {
-        expect(diffOperation(ours, reference, path, method)).toEqual([]);
+        expect(diffOperation(ours, reference, path, method).filter((d) => !DOCUMENTED_ADDITIONS.has(d))).toEqual([]);
       },
     );
   });
@@ -99,7 +111,7 @@ describe('openapi/openapi.json against the reference API', () => {
       ],
       [
         'a path parameter format',
-        (d) => delete d.paths[configPath].put.parameters[0].schema.format,
+        (d) => delete (d.paths[configPath].put.parameters as JsonObject[]).find((p) => p.in === 'path')!.schema.format,
         'parameter path project_id: format none, reference "uuid"',
       ],
       [
@@ -124,7 +136,7 @@ describe('openapi/openapi.json against the reference API', () => {
       const copy = JSON.parse(JSON.stringify(reference)) as JsonObject;
       const put = copy.paths[configPath].put;
       put.responses['200'].content['application/json'].schema = {};
-      put.parameters[0].schema.enum = ['a'];
+      (put.parameters as JsonObject[]).find((p) => p.in === 'path')!.schema.enum = ['a'];
       expect(diffOperation(ours, copy, configPath, 'put')).toEqual([
         `PUT ${configPath} parameter path project_id: enum none, reference ["a"]`,
       ]);

@@ -1,29 +1,17 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { DATABASE_UNAVAILABLE_DETAIL } from '../common/errors/database-unavailable';
+import { DatabaseHealthResponse, HealthCheckResponse } from './dto/health.dto';
 
 /** How long the database ping may take before the database is reported down. */
 export const DATABASE_PING_TIMEOUT_MS = 1500;
 
-export class HealthResponse {
-  @ApiProperty({ example: 'ok', enum: ['ok'] })
-  status: 'ok';
-
-  @ApiProperty({
-    description: 'State of each checked dependency',
-    example: { database: { status: 'up' } },
-    type: 'object',
-    additionalProperties: true,
-  })
-  info: Record<string, { status: string }>;
-}
-
 /**
- * Liveness and readiness probes (@nestjs/terminus). Unauthenticated, and they say only up or down:
- * no versions, hosts or driver messages.
+ * Liveness and readiness probes (@nestjs/terminus), with the reference API's paths and body shapes.
+ * Unauthenticated, and they say only up or down: no versions, hosts or driver messages.
  */
 @ApiTags('Health')
 @Public()
@@ -35,34 +23,47 @@ export class HealthController {
   ) {}
 
   @Get()
-  @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({
     operationId: 'getHealth',
-    summary: 'Liveness',
-    description: 'The process is up and serving HTTP. Does not touch the database.',
+    summary: 'Health Check',
+    description:
+      'Liveness: 200 while the process serves HTTP. `status` is `healthy`, or `degraded` when the database does not answer a ping (see `database.status`).',
   })
-  @ApiOkResponse({ type: HealthResponse })
-  async getHealth(): Promise<HealthResponse> {
-    await this.health.check([]);
-    return { status: 'ok', info: {} };
+  @ApiOkResponse({ type: HealthCheckResponse })
+  async getHealth(): Promise<HealthCheckResponse> {
+    const databaseUp = await this.databaseAnswers();
+    return {
+      status: databaseUp ? 'healthy' : 'degraded',
+      database: { status: databaseUp ? 'up' : 'down' },
+      file_storage: { status: 'not_used' },
+      redis: { status: 'not_used' },
+      timestamp: new Date().toISOString(),
+      version: null,
+      note: null,
+      error: null,
+    };
   }
 
   @Get('database')
-  @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({
     operationId: 'getDatabaseHealth',
-    summary: 'Database readiness',
-    description: `The database answers a ping within ${DATABASE_PING_TIMEOUT_MS} ms; 503 otherwise.`,
+    summary: 'Database Health Check',
+    description: `Readiness: the database answers a ping within ${DATABASE_PING_TIMEOUT_MS} ms; 503 \`{"detail"}\` otherwise.`,
   })
-  @ApiOkResponse({ type: HealthResponse })
+  @ApiOkResponse({ type: DatabaseHealthResponse })
   @ApiErrorResponses(503)
-  async getDatabaseHealth(): Promise<HealthResponse> {
+  async getDatabaseHealth(): Promise<DatabaseHealthResponse> {
+    // Terminus' own error body names the driver error: answer with the API's `{"detail"}` instead.
+    if (!(await this.databaseAnswers())) throw new ServiceUnavailableException(DATABASE_UNAVAILABLE_DETAIL);
+    return { status: 'healthy', version: null, connection: 'ok', error: null, timestamp: new Date().toISOString() };
+  }
+
+  private async databaseAnswers(): Promise<boolean> {
     try {
       await this.health.check([() => this.db.pingCheck('database', { timeout: DATABASE_PING_TIMEOUT_MS })]);
+      return true;
     } catch {
-      // Terminus' own error body names the driver error: replace it with the API's `{"detail"}`.
-      throw new ServiceUnavailableException(DATABASE_UNAVAILABLE_DETAIL);
+      return false;
     }
-    return { status: 'ok', info: { database: { status: 'up' } } };
   }
 }

@@ -77,7 +77,8 @@ export class StripeConfigController {
     required: false,
     description:
       'Optimistic concurrency: the ETag from a previous GET or PUT (`"7"` or `W/"7"`, a list, or `*`). If the configuration is no longer at that version (or does not exist), nothing is written and the answer is 412 with the current version in `detail`. Without it the update applies as usual. A value that is not entity-tag syntax is a 422.',
-    schema: { type: 'string', example: '"7"' },
+    // No example: Swagger UI would pre-fill it in "Try it out" and every such PUT would be a 412.
+    schema: { type: 'string' },
   })
   @ApiOkResponse({ type: StripeConfigResponse, headers: ETAG_HEADER })
   @ApiErrorResponses(401, 403, 404, 412, 413, 415, 422)

@@ -138,7 +138,10 @@ export function diffOperation(ours: JsonObject, ref: JsonObject, path: string, m
       out.push(`${at} parameter ${key}: required ${!!q.required}, reference ${!!p.required}`);
     out.push(...diffSchemas(canonical(ours, q.schema), canonical(ref, p.schema), `${at} parameter ${key}`));
   }
-  for (const key of ourParams.keys()) if (!refParams.has(key)) out.push(`${at} parameter ${key}: not in the reference`);
+  // An extra optional parameter (e.g. If-Match) changes nothing for a client built from the reference.
+  for (const [key, q] of ourParams) {
+    if (!refParams.has(key) && q.required) out.push(`${at} parameter ${key}: not in the reference`);
+  }
 
   if (!!mine.requestBody !== !!theirs.requestBody) {
     out.push(
