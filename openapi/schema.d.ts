@@ -1622,6 +1622,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1846,6 +1855,15 @@ export interface operations {
             };
             /** @description Request body larger than 1 MiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

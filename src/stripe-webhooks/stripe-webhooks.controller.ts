@@ -55,7 +55,7 @@ export class StripeWebhookReceiverController {
       'Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration, or an event whose livemode contradicts the mode',
   })
   @ApiResponse({ status: 413, type: HTTPError, description: 'Request body larger than 1 MiB' })
-  @ApiErrorResponses(404, 422)
+  @ApiErrorResponses(404, 415, 422)
   receive(
     @Param('project_id') projectId: string,
     @Param('mode') mode: string,
@@ -99,7 +99,7 @@ export class StripeWebhooksController {
       "With the stored secret key of the mode, creates the project's webhook endpoint in its Stripe account (URL from webhook-urls; checkout, subscription and invoice events) and stores the signing secret Stripe returns as the mode's webhook secret. Calling it again replaces the endpoint it created before (deleted in Stripe, then a new one created), so Stripe never holds two.",
   })
   @ApiCreatedResponse({ type: WebhookEndpointResponse })
-  @ApiErrorResponses(401, 403, 404, 409, 413, 422, 429, 502, 504)
+  @ApiErrorResponses(401, 403, 404, 409, 413, 415, 422, 429, 502, 504)
   createEndpoint(
     @RequestProject() project: Project,
     @Body() body: CreateWebhookEndpointRequest,

@@ -242,6 +242,8 @@ interface FuzzEndpoint {
   path: (projectId: string) => string;
   /** Whether the endpoint may change the owned project's stored config when it succeeds. */
   writesConfig?: boolean;
+  /** The OpenAPI path, when it is not `path('{project_id}')`. */
+  specPath?: string;
 }
 
 const ENDPOINTS: FuzzEndpoint[] = [
@@ -257,6 +259,20 @@ const ENDPOINTS: FuzzEndpoint[] = [
   { name: 'GET auth/me', method: 'GET', path: () => '/api/v1/auth/me' },
   { name: 'POST auth/register', method: 'POST', path: () => '/api/v1/auth/register' },
   { name: 'POST auth/login', method: 'POST', path: () => '/api/v1/auth/login' },
+  { name: 'GET webhook-events', method: 'GET', path: (p) => configPath(p, 'webhook-events') },
+  // Succeeds only with a key Stripe accepts (it then stores the new signing secret).
+  {
+    name: 'POST webhook-endpoints',
+    method: 'POST',
+    path: (p) => configPath(p, 'webhook-endpoints'),
+    writesConfig: true,
+  },
+  {
+    name: 'POST webhook receiver',
+    method: 'POST',
+    path: (p) => `/api/v1/payments/stripe/webhooks/${p}/test`,
+    specPath: '/api/v1/payments/stripe/webhooks/{project_id}/{mode}',
+  },
 ];
 
 function isValidationBody(body: unknown): boolean {
@@ -307,8 +323,7 @@ export function hostileInputSuite(title: string, endpointNames: string[], withEx
     });
 
     function documentedStatuses(endpoint: FuzzEndpoint): Set<number> {
-      const specPath = endpoint
-        .path('{project_id}')
+      const specPath = (endpoint.specPath ?? endpoint.path('{project_id}'))
         .replace(/\/$/, '')
         .replace(/^(\/api\/v1\/projects)$/, '$1');
       const op =
