@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import Stripe from 'stripe';
 import type { Response } from 'supertest';
 import { FakeStripe } from './helpers/fake-stripe';
 import { configPath, fakeKey, uniqueEmail } from './helpers/fixtures';
@@ -27,6 +28,8 @@ describe('Secrets never leak (e2e, logs at debug level)', () => {
   const rejectedKey = fakeKey('sk_test_', 32);
   const misplacedKey = fakeKey('sk_live_', 32);
   const cookieSecret = `cookie-canary-${run}`;
+  /** The signing secret Stripe returns when the service sets up the project's webhook endpoint. */
+  let endpointSecret = '';
 
   const logs = new LogCapture();
   const responses: Response[] = [];
@@ -43,6 +46,7 @@ describe('Secrets never leak (e2e, logs at debug level)', () => {
     stripe = new FakeStripe();
     await stripe.start();
     stripe.validKeys.add(validKey);
+    stripe.validKeys.add(stripeKeys.test_secret_key);
     t = await createTestApp({
       logDestination: logs,
       env: {
@@ -124,6 +128,26 @@ describe('Secrets never leak (e2e, logs at debug level)', () => {
         .send({ secret_key: rejectedKey })
         .expect(200),
     );
+    // Webhook setup in one call: Stripe hands back a signing secret, which must stay as secret as the rest.
+    const endpoint = record(
+      await t.http().post(configPath(projectId, 'webhook-endpoints')).set(auth).send({ mode: 'test' }).expect(201),
+    );
+    endpointSecret = stripe.webhookEndpoints.get(endpoint.body.id)!.secret;
+    const event = JSON.stringify({
+      id: `evt_${run}`,
+      object: 'event',
+      type: 'invoice.paid',
+      created: 1,
+      livemode: false,
+    });
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload: event, secret: endpointSecret });
+    const webhookPath = `/api/v1/payments/stripe/webhooks/${projectId}/test`;
+    const post = (sig: string) =>
+      t.http().post(webhookPath).set('Stripe-Signature', sig).set('Content-Type', 'application/json').send(event);
+    record(await post(signature).expect(200));
+    record(await post(signature.replace(/v1=\w+/, `v1=${'0'.repeat(64)}`)).expect(400));
+    record(await t.http().get(configPath(projectId, 'webhook-events')).set(auth).expect(200));
+    record(await t.http().get(configPath(projectId, 'audit-log')).set(auth).expect(200));
     record(await t.http().delete(configPath(projectId)).set(auth).expect(204));
     record(await t.http().get('/api/v1/health').expect(200));
     record(await t.http().get('/api/v1/health/database').expect(200));
@@ -143,7 +167,7 @@ describe('Secrets never leak (e2e, logs at debug level)', () => {
       password,
       cookieSecret,
     };
-    for (const [name, key] of Object.entries({ ...stripeKeys, validKey, rejectedKey, misplacedKey })) {
+    for (const [name, key] of Object.entries({ ...stripeKeys, validKey, rejectedKey, misplacedKey, endpointSecret })) {
       out[name] = key;
       // The masked form keeps the prefix and the last 4 characters: the rest must never show.
       out[`${name} (hidden part)`] = key.slice(0, -4).replace(/^(?:(?:sk|rk|pk)_(?:test|live)_|whsec_)/, '');
@@ -151,11 +175,11 @@ describe('Secrets never leak (e2e, logs at debug level)', () => {
     return out;
   }
 
-  it('the scenario really ran: Stripe saw both keys, and the logs hold one JSON line per request', () => {
-    expect(stripe.requests.map((r) => r.headers.authorization)).toEqual([
-      `Bearer ${validKey}`,
-      `Bearer ${rejectedKey}`,
-    ]);
+  it('the scenario really ran: Stripe saw the keys, and the logs hold one JSON line per request', () => {
+    expect(new Set(stripe.requests.map((r) => r.headers.authorization))).toEqual(
+      new Set([`Bearer ${validKey}`, `Bearer ${rejectedKey}`, `Bearer ${stripeKeys.test_secret_key}`]),
+    );
+    expect(endpointSecret).toMatch(/^whsec_/);
     const entries = logs.entries();
     const completed = entries.filter((e) => e.msg === 'request completed' || e.msg === 'request errored');
     expect(completed.length).toBeGreaterThanOrEqual(responses.length - 1);
