@@ -10,27 +10,15 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../src/app.setup';
 import { loadConfig } from '../src/config/app-config';
-import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { startThrowawayEmbeddedPostgres } from '../src/database/embedded-postgres';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function key(prefix: string): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -76,21 +64,13 @@ async function main(): Promise<void> {
   if (!base) {
     let databaseUrl = process.env.DATABASE_URL;
     if (!databaseUrl) {
-      const dir = join(process.cwd(), '.data');
-      mkdirSync(dir, { recursive: true });
-      const runDir = mkdtempSync(join(dir, 'bench-'));
-      chmodSync(runDir, 0o755);
-      const pg = await startEmbeddedPostgres({
-        dataDir: join(runDir, 'postgres'),
-        port: await freePort(),
+      const pg = await startThrowawayEmbeddedPostgres({
+        baseDir: join(process.cwd(), '.data'),
+        prefix: 'bench-',
         database: 'bench',
-        persistent: false,
       });
       databaseUrl = pg.url;
-      cleanups.push(async () => {
-        await pg.stop();
-        rmSync(runDir, { recursive: true, force: true });
-      });
+      cleanups.push(() => pg.stop());
     }
     const config = loadConfig({
       NODE_ENV: 'test',

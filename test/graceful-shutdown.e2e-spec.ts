@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeStripe } from './helpers/fake-stripe';
 import { fakeKey } from './helpers/fixtures';
-import { freePort } from './helpers/free-port';
+import { freePort } from '../src/common/net/free-port';
 import { createTestDatabase, testEncryptionKey } from './helpers/test-app';
 
 /**

