@@ -348,10 +348,10 @@ export interface components {
              * @description Newest first
              */
             items: components["schemas"]["AuditLogEntryResponse"][];
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
             /** Total */
             total: number;
         };
@@ -1142,8 +1142,8 @@ export interface operations {
     listAuditLog: {
         parameters: {
             query?: {
-                limit?: number;
-                offset?: number;
+                page?: number;
+                page_size?: number;
             };
             header?: never;
             path: {

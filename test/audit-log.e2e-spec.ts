@@ -49,7 +49,7 @@ describe('Audit trail of the Stripe configuration', () => {
       .expect(200);
 
     const res = await t.http().get(auditPath(projectId)).set(dev.auth).expect(200);
-    expect(res.body).toMatchObject({ total: 4, limit: 50, offset: 0 });
+    expect(res.body).toMatchObject({ total: 4, page: 1, page_size: 20 });
     const items = res.body.items as Record<string, unknown>[];
     expect(items.map((i) => [i.action, i.changed_fields, i.request_id])).toEqual([
       ['update', ['live_secret_key', 'is_active'], expect.stringMatching(UUID)],
@@ -75,7 +75,7 @@ describe('Audit trail of the Stripe configuration', () => {
     expect(JSON.stringify(res.body)).not.toMatch(/(sk|rk|pk)_(test|live)_|whsec_|v1:/);
   });
 
-  it('paginates with limit and offset, newest first', async () => {
+  it('paginates with page and page_size, newest first', async () => {
     const projectId = await createProject(t, dev);
     for (let i = 0; i < 5; i += 1) {
       await t
@@ -88,20 +88,22 @@ describe('Audit trail of the Stripe configuration', () => {
     }
     const page1 = await t
       .http()
-      .get(`${auditPath(projectId)}?limit=2`)
+      .get(`${auditPath(projectId)}?page_size=2`)
       .set(dev.auth)
       .expect(200);
     const page2 = await t
       .http()
-      .get(`${auditPath(projectId)}?limit=2&offset=2`)
+      .get(`${auditPath(projectId)}?page=2&page_size=2`)
       .set(dev.auth)
       .expect(200);
     const page3 = await t
       .http()
-      .get(`${auditPath(projectId)}?limit=2&offset=4`)
+      .get(`${auditPath(projectId)}?page=3&page_size=2`)
       .set(dev.auth)
       .expect(200);
-    expect(page1.body).toMatchObject({ total: 5, limit: 2, offset: 0 });
+    expect(page1.body).toMatchObject({ total: 5, page: 1, page_size: 2 });
+    expect(page3.body).toMatchObject({ total: 5, page: 3, page_size: 2 });
+    expect(page3.body.items).toHaveLength(1);
     const ids = [...page1.body.items, ...page2.body.items, ...page3.body.items].map(
       (i: { request_id: string }) => i.request_id,
     );
@@ -120,7 +122,7 @@ describe('Audit trail of the Stripe configuration', () => {
       .expect(412);
     await t.http().delete(configPath(projectId)).set(dev.auth).expect(404);
     const res = await t.http().get(auditPath(projectId)).set(dev.auth).expect(200);
-    expect(res.body).toEqual({ items: [], total: 0, limit: 50, offset: 0 });
+    expect(res.body).toEqual({ items: [], total: 0, page: 1, page_size: 20 });
   });
 
   it('is for the owner only: 403 for another developer, 401 without a token, 404/422 for bad ids', async () => {
@@ -137,20 +139,26 @@ describe('Audit trail of the Stripe configuration', () => {
     await t.http().get(auditPath('not-a-uuid')).set(dev.auth).expect(422);
   });
 
-  it.each([['limit=0'], ['limit=101'], ['limit=abc'], ['offset=-1'], ['limit=1.5'], ['limit=1&limit=2'], ['page=2']])(
-    'rejects the query %s with a 422 body',
-    async (query) => {
-      const projectId = await createProject(t, dev);
-      const res = await t
-        .http()
-        .get(`${auditPath(projectId)}?${query}`)
-        .set(dev.auth)
-        .expect(422);
-      expect(res.body.detail[0]).toEqual({
-        loc: expect.arrayContaining(['query']),
-        msg: expect.any(String),
-        type: expect.any(String),
-      });
-    },
-  );
+  it.each([
+    ['page_size=0'],
+    ['page_size=101'],
+    ['page_size=abc'],
+    ['page=0'],
+    ['page=-1'],
+    ['page_size=1.5'],
+    ['page=1&page=2'],
+    ['limit=2'],
+  ])('rejects the query %s with a 422 body', async (query) => {
+    const projectId = await createProject(t, dev);
+    const res = await t
+      .http()
+      .get(`${auditPath(projectId)}?${query}`)
+      .set(dev.auth)
+      .expect(422);
+    expect(res.body.detail[0]).toEqual({
+      loc: expect.arrayContaining(['query']),
+      msg: expect.any(String),
+      type: expect.any(String),
+    });
+  });
 });

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { RequestMeta } from '../common/request-context';
 import type { AuditAction } from './audit-log-entry.entity';
 import { AuditLogRepository } from './audit-log.repository';
-import { AUDIT_LOG_MAX_LIMIT, AuditLogEntryResponse, AuditLogPage, AuditLogQuery } from './dto/audit-log.dto';
+import { AuditLogEntryResponse, AuditLogPage, AuditLogQuery } from './dto/audit-log.dto';
 
 /** Who made a change, from which request. */
 export interface AuditActor extends RequestMeta {
@@ -42,9 +42,8 @@ export class AuditService {
   }
 
   async page(projectId: string, query: AuditLogQuery): Promise<AuditLogPage> {
-    const limit = Math.min(query.limit ?? 50, AUDIT_LOG_MAX_LIMIT);
-    const offset = query.offset ?? 0;
-    const [entries, total] = await this.repository.pageByProject(projectId, limit, offset);
-    return { items: entries.map((e) => AuditLogEntryResponse.from(e)), total, limit, offset };
+    const { page, page_size: pageSize } = query;
+    const [entries, total] = await this.repository.pageByProject(projectId, pageSize, (page - 1) * pageSize);
+    return { items: entries.map((e) => AuditLogEntryResponse.from(e)), total, page, page_size: pageSize };
   }
 }

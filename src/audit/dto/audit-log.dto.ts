@@ -1,27 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { PaginationQuery } from '../../common/dto/pagination.dto';
 import { AUDIT_ACTIONS, AuditLogEntry } from '../audit-log-entry.entity';
 
-export const AUDIT_LOG_MAX_LIMIT = 100;
-
-export class AuditLogQuery {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: AUDIT_LOG_MAX_LIMIT, default: 50, title: 'Limit' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(AUDIT_LOG_MAX_LIMIT)
-  limit?: number;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0, title: 'Offset' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000_000)
-  offset?: number;
-}
+/** `?page=1&page_size=20`, newest first. */
+export class AuditLogQuery extends PaginationQuery {}
 
 export class AuditLogEntryResponse {
   @ApiProperty({ type: String, title: 'Id', description: 'Increasing entry number', example: '42' })
@@ -74,9 +56,9 @@ export class AuditLogPage {
   @ApiProperty({ type: 'integer', title: 'Total' })
   total: number;
 
-  @ApiProperty({ type: 'integer', title: 'Limit' })
-  limit: number;
+  @ApiProperty({ type: 'integer', title: 'Page' })
+  page: number;
 
-  @ApiProperty({ type: 'integer', title: 'Offset' })
-  offset: number;
+  @ApiProperty({ type: 'integer', title: 'Page Size' })
+  page_size: number;
 }

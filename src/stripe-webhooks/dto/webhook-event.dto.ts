@@ -1,28 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { PaginationQuery } from '../../common/dto/pagination.dto';
 import type { StripeMode } from '../../stripe-config/stripe-credential-fields';
 
-const toInteger = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
-
-export class ListWebhookEventsQuery {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100000, default: 1, title: 'Page' })
-  @IsOptional()
-  @Transform(toInteger)
-  @IsInt({ message: 'page must be an integer' })
-  @Min(1)
-  @Max(100000)
-  page: number = 1;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, title: 'Page Size' })
-  @IsOptional()
-  @Transform(toInteger)
-  @IsInt({ message: 'page_size must be an integer' })
-  @Min(1)
-  @Max(100)
-  page_size: number = 20;
-
+export class ListWebhookEventsQuery extends PaginationQuery {
   @ApiPropertyOptional({ enum: ['test', 'live'], title: 'Mode', description: 'Only events of this mode' })
   @IsOptional()
   @IsIn(['test', 'live'], { message: 'mode must be test or live' })
