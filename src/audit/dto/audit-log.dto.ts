@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { PaginationQuery } from '../../common/dto/pagination.dto';
 import { AUDIT_ACTIONS, AuditLogEntry } from '../audit-log-entry.entity';
 

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { PaginationQuery } from '../../common/dto/pagination.dto';
 import type { StripeMode } from '../../stripe-config/stripe-credential-fields';
