@@ -39,7 +39,12 @@ export function configureApp(app: NestExpressApplication, config?: Pick<AppConfi
   app.use(
     helmet({
       contentSecurityPolicy: {
-        directives: { 'img-src': ["'self'", 'data:'], 'style-src': ["'self'", "'unsafe-inline'"] },
+        directives: {
+          'img-src': ["'self'", 'data:'],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          // Served over plain HTTP (e.g. http://host:3000/docs), the upgrade would break Swagger UI's assets.
+          'upgrade-insecure-requests': null,
+        },
       },
     }),
   );

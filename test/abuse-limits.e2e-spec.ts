@@ -103,6 +103,8 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
       expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
       expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
       expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      // Plain-HTTP deployments must still load Swagger UI's own assets.
+      expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
       expect(res.headers['x-powered-by']).toBeUndefined();
       expect(res.headers['x-request-id']).toBeDefined();
     }
