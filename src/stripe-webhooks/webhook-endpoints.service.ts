@@ -114,7 +114,7 @@ export class WebhookEndpointsService {
               : `The stored ${mode} key does not have the permission needed to manage webhook endpoints`,
           );
         case 'rate_limited':
-          throw new HttpException({ detail: 'Rate limited by Stripe, try again later' }, HttpStatus.TOO_MANY_REQUESTS);
+          throw new HttpException({ detail: 'rate limited by Stripe, try again later' }, HttpStatus.TOO_MANY_REQUESTS);
         case 'timeout':
           throw new GatewayTimeoutException(error.message);
         case 'unreachable':
