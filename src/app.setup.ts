@@ -48,8 +48,9 @@ export function configureApp(app: NestExpressApplication, config?: Pick<AppConfi
     app.enableCors({
       origin: config.corsOrigins,
       methods: ['GET', 'POST', 'PUT', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type', REQUEST_ID_HEADER],
-      exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After'],
+      // If-Match / ETag: a browser UI must be able to send the one and read the other (optimistic concurrency).
+      allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', REQUEST_ID_HEADER],
+      exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After', 'ETag', 'Stripe-Webhook-Endpoint-Cleanup'],
       maxAge: 600,
     });
   }

@@ -125,6 +125,25 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
     const other = await t.http().get('/api/v1/health').set('Origin', 'https://evil.example.net').expect(200);
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
+
+  it('CORS lets a browser UI use optimistic concurrency: If-Match may be sent, ETag can be read', async () => {
+    const preflight = await t
+      .http({ validate: false })
+      .options('/api/v1/payments/stripe/projects/3fa85f64-5717-4562-b3fc-2c963f66afa6/config')
+      .set('Origin', ALLOWED_ORIGIN)
+      .set('Access-Control-Request-Method', 'PUT')
+      .set('Access-Control-Request-Headers', 'authorization,content-type,if-match');
+    expect(preflight.status).toBe(204);
+    const allowed = String(preflight.headers['access-control-allow-headers'])
+      .toLowerCase()
+      .split(/\s*,\s*/);
+    expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'if-match']));
+    const simple = await t.http().get('/api/v1/health').set('Origin', ALLOWED_ORIGIN).expect(200);
+    const exposed = String(simple.headers['access-control-expose-headers'])
+      .toLowerCase()
+      .split(/\s*,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['etag', 'x-request-id', 'retry-after']));
+  });
 });
 
 describe('CORS is off by default (e2e)', () => {
