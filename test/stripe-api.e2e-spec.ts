@@ -205,6 +205,30 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
         .expect(200);
     });
 
+    it('storing the signing secret Stripe returned is an audited update (field name only)', async () => {
+      const key = fakeKey('sk_test_');
+      stripe.validKeys.add(key);
+      const id = await projectWithKeys({ test_secret_key: key });
+      await t
+        .http()
+        .post(configPath(id, 'webhook-endpoints'))
+        .set(dev.auth)
+        .set('X-Request-Id', 'req-webhook-setup-1')
+        .send({ mode: 'test' })
+        .expect(201);
+      const res = await t.http().get(configPath(id, 'audit-log')).set(dev.auth).expect(200);
+      expect(res.body.total).toBe(2);
+      expect(res.body.items[0]).toMatchObject({
+        action: 'update',
+        changed_fields: ['test_webhook_secret'],
+        user_id: dev.id,
+        request_id: 'req-webhook-setup-1',
+        client_ip: expect.stringMatching(/127\.0\.0\.1|::1/),
+      });
+      const [endpoint] = stripe.endpointsOf(key);
+      expect(JSON.stringify(res.body)).not.toContain(endpoint.secret.slice(-8));
+    });
+
     it('a second call replaces the endpoint it created: never two in Stripe, the old secret stops working', async () => {
       const key = fakeKey('sk_live_');
       stripe.validKeys.add(key);
