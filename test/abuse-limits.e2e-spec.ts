@@ -81,6 +81,23 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
     });
   });
 
+  describe('webhook endpoint creation (per developer)', () => {
+    it('answers 429 with Retry-After after the limit, per developer', async () => {
+      const first = await registerDeveloper(t);
+      const second = await registerDeveloper(t);
+      const firstProject = await createProject(t, first);
+      const secondProject = await createProject(t, second);
+      // No config yet: 409 without calling Stripe, but still an attempt that counts.
+      const setup = (dev: typeof first, projectId: string) =>
+        t.http().post(configPath(projectId, 'webhook-endpoints')).set(dev.auth).send({ mode: 'test' });
+      await setup(first, firstProject).expect(409);
+      await setup(first, firstProject).expect(409);
+      expectTooManyRequests(await setup(first, firstProject));
+      expectTooManyRequests(await setup(first, await createProject(t, first)));
+      await setup(second, secondProject).expect(409);
+    });
+  });
+
   it('documents 429 with Retry-After on the limited operations, and 503 on the database health check', async () => {
     const spec = (await t.http().get('/openapi.json').expect(200)).body;
     const login = spec.paths['/api/v1/auth/login'].post.responses['429'];
