@@ -317,6 +317,8 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
         if (behavior) stripe.behaviors.set(key, behavior);
         const res = await setup(id).expect(status);
         expect(res.body).toEqual({ detail: expect.stringMatching(detail) });
+        // Every 429 says when to retry, as the spec documents for this operation.
+        if (status === 429) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
         expect(JSON.stringify(res.body)).not.toMatch(/sk_test_|acct_/);
         expect((await readConfig(id)).test_webhook_secret_masked).toBe(`whsec_...${whsec.slice(-4)}`);
       },

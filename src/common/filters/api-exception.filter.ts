@@ -86,6 +86,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (response.headersSent) return;
     if (status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     if (status === 503 && !response.getHeader('Retry-After')) response.setHeader('Retry-After', '5');
+    // Every 429 says when to retry: the rate limiter sets its own; Stripe rate-limiting us gets 1 s.
+    if (status === 429 && !response.getHeader('Retry-After')) response.setHeader('Retry-After', '1');
     response.status(status).json(maskSecretsDeep(body));
   }
 }
