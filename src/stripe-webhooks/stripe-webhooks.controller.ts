@@ -30,6 +30,7 @@ type RawBodyRequest = Request & { rawBody?: Buffer };
 
 /** Where Stripe delivers events: public (Stripe signs the body instead of sending a bearer token). */
 @ApiTags('Stripe Webhooks')
+@ApiErrorResponses(503)
 @Public()
 @Controller('api/v1/payments/stripe/webhooks')
 export class StripeWebhookReceiverController {
@@ -70,6 +71,7 @@ export class StripeWebhookReceiverController {
 }
 
 @ApiTags('Stripe Webhooks')
+@ApiErrorResponses(503)
 @ApiDeveloperAuth()
 @OwnedProject('project_id')
 @Controller('api/v1/payments/stripe/projects/:project_id')
