@@ -98,11 +98,13 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
       expect(res.body).toEqual({ detail: 'Stripe returned a server error, try again later' });
     });
 
-    it('a dropped connection is 502 with a detail', async () => {
+    it('a dropped connection is 502 with a detail, and is not retried', async () => {
       const key = fakeKey('sk_test_');
       stripe.behaviors.set(key, { kind: 'reset' });
       const res = await validate(key).expect(502);
       expect(res.body).toEqual({ detail: 'Could not reach Stripe' });
+      // The SDK retries a reset connection once even with maxNetworkRetries 0: not for us.
+      expect(stripe.requests).toHaveLength(1);
     });
 
     it.each([
