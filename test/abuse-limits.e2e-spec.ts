@@ -81,6 +81,23 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
     });
   });
 
+  describe('webhook endpoint creation (per developer)', () => {
+    it('answers 429 with Retry-After after the limit, per developer', async () => {
+      const first = await registerDeveloper(t);
+      const second = await registerDeveloper(t);
+      const firstProject = await createProject(t, first);
+      const secondProject = await createProject(t, second);
+      // No config yet: 409 without calling Stripe, but still an attempt that counts.
+      const setup = (dev: typeof first, projectId: string) =>
+        t.http().post(configPath(projectId, 'webhook-endpoints')).set(dev.auth).send({ mode: 'test' });
+      await setup(first, firstProject).expect(409);
+      await setup(first, firstProject).expect(409);
+      expectTooManyRequests(await setup(first, firstProject));
+      expectTooManyRequests(await setup(first, await createProject(t, first)));
+      await setup(second, secondProject).expect(409);
+    });
+  });
+
   it('documents 429 with Retry-After on the limited operations, and 503 on the database health check', async () => {
     const spec = (await t.http().get('/openapi.json').expect(200)).body;
     const login = spec.paths['/api/v1/auth/login'].post.responses['429'];
@@ -126,6 +143,25 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
     expect(simple.headers['access-control-expose-headers']).toMatch(/X-Request-Id/);
     const other = await t.http().get('/api/v1/health').set('Origin', 'https://evil.example.net').expect(200);
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('CORS lets a browser UI use optimistic concurrency: If-Match may be sent, ETag can be read', async () => {
+    const preflight = await t
+      .http({ validate: false })
+      .options('/api/v1/payments/stripe/projects/3fa85f64-5717-4562-b3fc-2c963f66afa6/config')
+      .set('Origin', ALLOWED_ORIGIN)
+      .set('Access-Control-Request-Method', 'PUT')
+      .set('Access-Control-Request-Headers', 'authorization,content-type,if-match');
+    expect(preflight.status).toBe(204);
+    const allowed = String(preflight.headers['access-control-allow-headers'])
+      .toLowerCase()
+      .split(/\s*,\s*/);
+    expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'if-match']));
+    const simple = await t.http().get('/api/v1/health').set('Origin', ALLOWED_ORIGIN).expect(200);
+    const exposed = String(simple.headers['access-control-expose-headers'])
+      .toLowerCase()
+      .split(/\s*,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['etag', 'x-request-id', 'retry-after']));
   });
 });
 

@@ -59,13 +59,13 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
     });
 
     const outcomes: [string, KeyBehavior, RegExp][] = [
-      ['an expired key (api_key_expired)', { kind: 'expired' }, /^Stripe rejected the key: the API key has expired$/],
+      ['an expired key (api_key_expired)', { kind: 'expired' }, /^the API key has expired$/],
       [
         'a restricted key without the permission (403)',
         { kind: 'permission', permission: 'rak_balance_read' },
         /^The restricted key is missing the permission rak_balance_read/,
       ],
-      ['rate limited (429)', { kind: 'rate_limited' }, /^Rate limited by Stripe, try again later$/],
+      ['rate limited (429)', { kind: 'rate_limited' }, /^rate limited by Stripe, try again later$/],
     ];
 
     it.each(outcomes)('%s: valid false with its own message', async (_name, behavior, message) => {
@@ -80,7 +80,8 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
 
     it('an unknown key (401) is "invalid API key", never "expired"', async () => {
       const res = await validate(fakeKey('sk_test_')).expect(200);
-      expect(res.body).toEqual({ valid: false, message: 'Stripe rejected the key: invalid API key' });
+      // The issue's exact wording.
+      expect(res.body).toEqual({ valid: false, message: 'invalid API key' });
     });
 
     it('rate limiting is never reported as an invalid key', async () => {
@@ -97,11 +98,13 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
       expect(res.body).toEqual({ detail: 'Stripe returned a server error, try again later' });
     });
 
-    it('a dropped connection is 502 with a detail', async () => {
+    it('a dropped connection is 502 with a detail, and is not retried', async () => {
       const key = fakeKey('sk_test_');
       stripe.behaviors.set(key, { kind: 'reset' });
       const res = await validate(key).expect(502);
       expect(res.body).toEqual({ detail: 'Could not reach Stripe' });
+      // The SDK retries a reset connection once even with maxNetworkRetries 0: not for us.
+      expect(stripe.requests).toHaveLength(1);
     });
 
     it.each([
@@ -204,6 +207,30 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
         .expect(200);
     });
 
+    it('storing the signing secret Stripe returned is an audited update (field name only)', async () => {
+      const key = fakeKey('sk_test_');
+      stripe.validKeys.add(key);
+      const id = await projectWithKeys({ test_secret_key: key });
+      await t
+        .http()
+        .post(configPath(id, 'webhook-endpoints'))
+        .set(dev.auth)
+        .set('X-Request-Id', 'req-webhook-setup-1')
+        .send({ mode: 'test' })
+        .expect(201);
+      const res = await t.http().get(configPath(id, 'audit-log')).set(dev.auth).expect(200);
+      expect(res.body.total).toBe(2);
+      expect(res.body.items[0]).toMatchObject({
+        action: 'update',
+        changed_fields: ['test_webhook_secret'],
+        user_id: dev.id,
+        request_id: 'req-webhook-setup-1',
+        client_ip: expect.stringMatching(/127\.0\.0\.1|::1/),
+      });
+      const [endpoint] = stripe.endpointsOf(key);
+      expect(JSON.stringify(res.body)).not.toContain(endpoint.secret.slice(-8));
+    });
+
     it('a second call replaces the endpoint it created: never two in Stripe, the old secret stops working', async () => {
       const key = fakeKey('sk_live_');
       stripe.validKeys.add(key);
@@ -280,7 +307,7 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
         { kind: 'permission', permission: 'rak_webhook_write' },
         /missing the permission rak_webhook_write/,
       ],
-      ['rate limit', 429, { kind: 'rate_limited' }, /^Rate limited by Stripe, try again later$/],
+      ['rate limit', 429, { kind: 'rate_limited' }, /^rate limited by Stripe, try again later$/],
       ['server error', 502, { kind: 'server_error' }, /^Stripe returned a server error/],
       ['timeout', 504, { kind: 'hang' }, /^Stripe did not answer within 1000 ms$/],
     ] as [string, number, KeyBehavior | undefined, RegExp][])(
@@ -292,6 +319,8 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
         if (behavior) stripe.behaviors.set(key, behavior);
         const res = await setup(id).expect(status);
         expect(res.body).toEqual({ detail: expect.stringMatching(detail) });
+        // Every 429 says when to retry, as the spec documents for this operation.
+        if (status === 429) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
         expect(JSON.stringify(res.body)).not.toMatch(/sk_test_|acct_/);
         expect((await readConfig(id)).test_webhook_secret_masked).toBe(`whsec_...${whsec.slice(-4)}`);
       },

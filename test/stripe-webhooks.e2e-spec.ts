@@ -392,5 +392,20 @@ describe('Stripe webhook receiver and webhook events (e2e)', () => {
       await t.http().get(configPath(UNKNOWN_PROJECT, 'webhook-events')).set(dev.auth).expect(404);
       await t.http().get(configPath('123', 'webhook-events')).set(dev.auth).expect(422);
     });
+
+    it('a project id with broken percent-encoding is a documented 422, not an undocumented 400', async () => {
+      const broken = '%E0%A4%A';
+      const list = await t.http().get(configPath(broken, 'webhook-events')).set(dev.auth).expect(422);
+      expect(list.body.detail[0].loc).toEqual(['path', 'project_id']);
+      const config = await t.http().get(configPath(broken)).set(dev.auth).expect(422);
+      expect(config.body.detail[0].loc).toEqual(['path', 'project_id']);
+      await t
+        .http()
+        .post(webhookPath(broken, 'test'))
+        .set('Stripe-Signature', 't=1,v1=00')
+        .set('Content-Type', 'application/json')
+        .send('{}')
+        .expect(422);
+    });
   });
 });

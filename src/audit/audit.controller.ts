@@ -8,6 +8,7 @@ import { AuditService } from './audit.service';
 import { AuditLogPage, AuditLogQuery } from './dto/audit-log.dto';
 
 @ApiTags('Stripe Configuration')
+@ApiErrorResponses(503)
 @ApiDeveloperAuth()
 @OwnedProject('project_id')
 @Controller('api/v1/payments/stripe/projects/:project_id')

@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import http from 'node:http';
+import https from 'node:https';
 import Stripe from 'stripe';
 import { maskSecretsInText } from '../common/masking/mask';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -47,6 +49,33 @@ function safeStripeMessage(message: string): string {
   return maskSecretsInText(cleaned.split('\n')[0].slice(0, 300));
 }
 
+type StripeHttpClient = ReturnType<typeof Stripe.createNodeHttpClient>;
+
+/**
+ * The SDK retries a request whose connection was closed (ECONNRESET, EPIPE) once, even with
+ * `maxNetworkRetries: 0` (stripe-node#1040). Calls to Stripe must not be retried automatically, so
+ * this HTTP client reports such a failure under another code, which the SDK does not retry; it still
+ * becomes a StripeConnectionError ("Could not reach Stripe"). Connections are not kept alive, so a
+ * stale pooled socket (the case that retry is for) cannot occur.
+ */
+function withoutClosedConnectionRetry(inner: StripeHttpClient): StripeHttpClient {
+  const client = Object.create(inner) as StripeHttpClient;
+  client.makeRequest = (...args: Parameters<StripeHttpClient['makeRequest']>) =>
+    inner.makeRequest(...args).catch((error: unknown) => {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code === 'ECONNRESET' || code === 'EPIPE') {
+        throw Object.assign(new Error(`Connection to Stripe closed (${code})`), { code: 'STRIPE_CONNECTION_CLOSED' });
+      }
+      throw error;
+    });
+  return client;
+}
+
+const HTTP_CLIENTS = {
+  http: withoutClosedConnectionRetry(Stripe.createNodeHttpClient(new http.Agent({ keepAlive: false }))),
+  https: withoutClosedConnectionRetry(Stripe.createNodeHttpClient(new https.Agent({ keepAlive: false }))),
+};
+
 /**
  * The only place that talks to Stripe. Each call builds a client for the given key (keys are per
  * project), pointed at STRIPE_API_BASE, with a short timeout and no automatic retries, and is cut
@@ -67,6 +96,7 @@ export class StripeApiClient {
       protocol: base.protocol === 'https:' ? 'https' : 'http',
       timeout: this.config.stripeTimeoutMs,
       maxNetworkRetries: options.retries ?? 0,
+      httpClient: HTTP_CLIENTS[base.protocol === 'https:' ? 'https' : 'http'],
       telemetry: false,
     });
   }

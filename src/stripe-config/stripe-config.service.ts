@@ -189,7 +189,8 @@ export class StripeConfigService {
     switch (error.kind) {
       case 'invalid_key':
       case 'expired_key':
-        return { valid: false, message: `Stripe rejected the key: ${error.message}` };
+        // The issue's wording: "invalid API key", or "the API key has expired".
+        return { valid: false, message: error.message };
       case 'permission':
         return {
           valid: false,
@@ -198,7 +199,7 @@ export class StripeConfigService {
             : 'The restricted key does not have the permission needed to read the balance',
         };
       case 'rate_limited':
-        return { valid: false, message: 'Rate limited by Stripe, try again later' };
+        return { valid: false, message: 'rate limited by Stripe, try again later' };
       case 'timeout':
         throw new GatewayTimeoutException(error.message);
       case 'unreachable':

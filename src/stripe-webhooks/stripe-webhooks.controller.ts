@@ -10,9 +10,12 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
+import { CurrentRequestMeta, RequestMeta } from '../common/request-context';
 import { StripeCallRateLimit } from '../common/rate-limit/rate-limit.decorators';
 import { HTTPError } from '../common/errors/error-response.dto';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
@@ -27,6 +30,7 @@ type RawBodyRequest = Request & { rawBody?: Buffer };
 
 /** Where Stripe delivers events: public (Stripe signs the body instead of sending a bearer token). */
 @ApiTags('Stripe Webhooks')
+@ApiErrorResponses(503)
 @Public()
 @Controller('api/v1/payments/stripe/webhooks')
 export class StripeWebhookReceiverController {
@@ -67,6 +71,7 @@ export class StripeWebhookReceiverController {
 }
 
 @ApiTags('Stripe Webhooks')
+@ApiErrorResponses(503)
 @ApiDeveloperAuth()
 @OwnedProject('project_id')
 @Controller('api/v1/payments/stripe/projects/:project_id')
@@ -102,8 +107,10 @@ export class StripeWebhooksController {
   @ApiErrorResponses(401, 403, 404, 409, 413, 415, 422, 429, 502, 504)
   createEndpoint(
     @RequestProject() project: Project,
+    @CurrentUser() user: AuthenticatedUser,
+    @CurrentRequestMeta() meta: RequestMeta,
     @Body() body: CreateWebhookEndpointRequest,
   ): Promise<WebhookEndpointResponse> {
-    return this.endpoints.create(project.id, body.mode);
+    return this.endpoints.create(project.id, body.mode, { userId: user.id, ...meta });
   }
 }

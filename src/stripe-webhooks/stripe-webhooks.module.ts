@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { StripeConfigModule } from '../stripe-config/stripe-config.module';
 import { StripeWebhookEvent } from './stripe-webhook-event.entity';
@@ -11,7 +12,7 @@ import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
 
 /** Stripe's deliveries (signature-verified receiver), the received events, and webhook endpoint setup. */
 @Module({
-  imports: [TypeOrmModule.forFeature([StripeWebhookEvent]), ProjectsModule, StripeConfigModule],
+  imports: [TypeOrmModule.forFeature([StripeWebhookEvent]), ProjectsModule, StripeConfigModule, AuditModule],
   controllers: [StripeWebhookReceiverController, StripeWebhooksController],
   providers: [
     StripeWebhooksService,

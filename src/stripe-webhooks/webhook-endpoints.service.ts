@@ -6,6 +6,7 @@ import {
   HttpStatus,
   Injectable,
 } from '@nestjs/common';
+import { AuditActor, AuditService } from '../audit/audit.service';
 import { CredentialCipher } from '../common/crypto/credential-cipher';
 import { maskCredential } from '../common/masking/mask';
 import { StripeApiClient, StripeCallError } from '../stripe-config/stripe-api.client';
@@ -39,18 +40,19 @@ export class WebhookEndpointsService {
     private readonly stripe: StripeApiClient,
     private readonly cipher: CredentialCipher,
     private readonly lock: WebhookSetupLockRepository,
+    private readonly audit: AuditService,
   ) {}
 
   /** One setup per project and mode at a time: a concurrent call gets 409 instead of a second endpoint. */
-  async create(projectId: string, mode: StripeMode): Promise<WebhookEndpointResponse> {
-    const outcome = await this.lock.withLock(projectId, mode, () => this.createLocked(projectId, mode));
+  async create(projectId: string, mode: StripeMode, actor: AuditActor): Promise<WebhookEndpointResponse> {
+    const outcome = await this.lock.withLock(projectId, mode, () => this.createLocked(projectId, mode, actor));
     if (!outcome.locked) {
       throw new ConflictException(`A ${mode} webhook endpoint is already being set up for this project, try again`);
     }
     return outcome.result;
   }
 
-  private async createLocked(projectId: string, mode: StripeMode): Promise<WebhookEndpointResponse> {
+  private async createLocked(projectId: string, mode: StripeMode, actor: AuditActor): Promise<WebhookEndpointResponse> {
     const config = await this.configs.findByProjectId(projectId);
     if (!config || !config.isActive) {
       throw new ConflictException('The project has no active Stripe configuration: PUT its config first');
@@ -76,17 +78,22 @@ export class WebhookEndpointsService {
     const field = mode === 'test' ? 'test_webhook_secret' : 'live_webhook_secret';
     const ciphertext = this.cipher.encrypt(endpoint.secret, credentialContext(projectId, field));
     const masked = maskCredential(endpoint.secret);
-    await this.configs.upsertLocked(projectId, (row) => {
-      const columns = CREDENTIAL_COLUMNS[field];
-      Object.assign(row, { [columns.encrypted]: ciphertext, [columns.masked]: masked });
-      if (mode === 'test') {
-        row.testWebhookEndpointId = endpoint.id;
-        row.testConfiguredAt = new Date();
-      } else {
-        row.liveWebhookEndpointId = endpoint.id;
-        row.liveConfiguredAt = new Date();
-      }
-    });
+    // Storing the new signing secret is an update of the configuration: audited in the same transaction.
+    await this.configs.upsertLocked(
+      projectId,
+      (row) => {
+        const columns = CREDENTIAL_COLUMNS[field];
+        Object.assign(row, { [columns.encrypted]: ciphertext, [columns.masked]: masked });
+        if (mode === 'test') {
+          row.testWebhookEndpointId = endpoint.id;
+          row.testConfiguredAt = new Date();
+        } else {
+          row.liveWebhookEndpointId = endpoint.id;
+          row.liveConfiguredAt = new Date();
+        }
+      },
+      (manager) => this.audit.record(projectId, actor, 'update', [field], manager),
+    );
     return {
       id: endpoint.id,
       mode,
@@ -114,7 +121,7 @@ export class WebhookEndpointsService {
               : `The stored ${mode} key does not have the permission needed to manage webhook endpoints`,
           );
         case 'rate_limited':
-          throw new HttpException({ detail: 'Rate limited by Stripe, try again later' }, HttpStatus.TOO_MANY_REQUESTS);
+          throw new HttpException({ detail: 'rate limited by Stripe, try again later' }, HttpStatus.TOO_MANY_REQUESTS);
         case 'timeout':
           throw new GatewayTimeoutException(error.message);
         case 'unreachable':

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { DATABASE_UNAVAILABLE_DETAIL, isDatabaseUnavailableError } from '../errors/database-unavailable';
 import { maskSecretsDeep, maskSecretsInText } from '../masking/mask';
 
@@ -26,8 +26,35 @@ const DEFAULT_DETAILS: Record<number, string> = {
   504: 'Gateway timeout',
 };
 
-/** Maps any thrown value to the status and `{"detail": ...}` body the reference API uses. */
-export function toErrorResponse(exception: unknown): { status: number; body: { detail: unknown } } {
+const UNDECODABLE_PARAM = /^Failed to decode param '(.*)'$/s;
+
+/**
+ * Which path parameter held a value with broken percent-encoding (Express' router refuses it before
+ * any route runs): the segment after `projects` or `webhooks` is `project_id`, the next under
+ * `webhooks` is `mode`.
+ */
+function undecodableParamLoc(rawValue: string, path: string | undefined): string[] {
+  const segments = (path ?? '').split('?')[0].split('/');
+  const index = segments.indexOf(rawValue);
+  if (index > 0 && (segments[index - 1] === 'projects' || segments[index - 1] === 'webhooks')) {
+    return ['path', 'project_id'];
+  }
+  if (index > 1 && segments[index - 2] === 'webhooks') return ['path', 'mode'];
+  return ['path'];
+}
+
+/**
+ * Maps any thrown value to the status and `{"detail": ...}` body the reference API uses. `path` (the
+ * request's URL) only serves to name a path parameter that could not be decoded.
+ */
+export function toErrorResponse(exception: unknown, path?: string): { status: number; body: { detail: unknown } } {
+  const message = (exception as { message?: unknown } | null)?.message;
+  const undecodable = typeof message === 'string' ? UNDECODABLE_PARAM.exec(message) : null;
+  if (undecodable) {
+    // A malformed path parameter, like a non-UUID project id: a validation error, not a bare 400.
+    const loc = undecodableParamLoc(undecodable[1], path);
+    return { status: 422, body: { detail: [{ loc, msg: 'Invalid percent-encoding', type: 'value_error' }] } };
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
@@ -69,7 +96,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const { status, body } = toErrorResponse(exception);
+    const { status, body } = toErrorResponse(exception, host.switchToHttp().getRequest<Request>()?.originalUrl);
     if (exception instanceof HttpException && status === 503) {
       // A deliberate 503 (e.g. the database health check): the response says it all.
     } else if (status === 503 && isDatabaseUnavailableError(exception)) {
@@ -86,6 +113,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (response.headersSent) return;
     if (status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     if (status === 503 && !response.getHeader('Retry-After')) response.setHeader('Retry-After', '5');
+    // Every 429 says when to retry: the rate limiter sets its own; Stripe rate-limiting us gets 1 s.
+    if (status === 429 && !response.getHeader('Retry-After')) response.setHeader('Retry-After', '1');
     response.status(status).json(maskSecretsDeep(body));
   }
 }
