@@ -37,6 +37,14 @@ describe('422 issues name the actual problem (e2e)', () => {
     expect(validate.body.detail).toEqual([{ loc: ['body', 'secret_key'], msg: 'Field required', type: 'missing' }]);
   });
 
+  it('names the OAuth2 form fields (username, password) when the form login is incomplete', async () => {
+    const res = await t.http().post('/api/v1/auth/login').type('form').send({ grant_type: 'password' }).expect(422);
+    expect(res.body.detail).toEqual([
+      { loc: ['body', 'username'], msg: 'Field required', type: 'missing' },
+      { loc: ['body', 'password'], msg: 'Field required', type: 'missing' },
+    ]);
+  });
+
   it('reports a value of the wrong type as a type error only', async () => {
     const dev = await registerDeveloper(t);
     const projectId = await createProject(t, dev);
@@ -45,7 +53,11 @@ describe('422 issues name the actual problem (e2e)', () => {
       { loc: ['body', 'test_secret_key'], msg: 'test_secret_key must be a string', type: 'string_type' },
     ]);
 
-    const login = await t.http().post('/api/v1/auth/login').send({ email: ['x'], password: 'abcdefgh' }).expect(422);
+    const login = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .send({ email: ['x'], password: 'abcdefgh' })
+      .expect(422);
     expect(login.body.detail).toHaveLength(1);
     expect(login.body.detail[0]).toMatchObject({ loc: ['body', 'email'], type: 'string_type' });
   });

@@ -4,14 +4,13 @@ import { ApiErrorResponses } from '../common/decorators/api-error-responses.deco
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
-import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
 import { LoginRateLimit } from '../common/rate-limit/rate-limit.decorators';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import type { AuthenticatedUser } from './authenticated-user';
 import { RegistrationResponse, TokenResponse, UserResponse } from './dto/auth-response.dto';
 import { UserCreateRequest, UserLoginRequest } from './dto/register.dto';
-import { LoginCredentials } from './login-credentials.decorator';
+import { LoginCredentials, LoginValidationPipe } from './login-credentials.decorator';
 import { NotFoundException } from '@nestjs/common';
 
 @ApiTags('Authentication')
@@ -51,9 +50,7 @@ export class AuthController {
   @ApiBody({ required: true, type: UserLoginRequest })
   @ApiResponse({ status: 200, type: TokenResponse, description: 'A bearer token' })
   @ApiErrorResponses(401, 413, 415, 422)
-  login(
-    @LoginCredentials(new ApiValidationPipe({ validateCustomDecorators: true })) credentials: UserLoginRequest,
-  ): Promise<TokenResponse> {
+  login(@LoginCredentials(new LoginValidationPipe()) credentials: UserLoginRequest): Promise<TokenResponse> {
     return this.auth.login(credentials);
   }
 
