@@ -28,6 +28,7 @@ type RawBodyRequest = Request & { rawBody?: Buffer };
 /** Where Stripe delivers events: public (Stripe signs the body instead of sending a bearer token). */
 @ApiTags('Stripe Webhooks')
 @Public()
+@ApiErrorResponses(503)
 @Controller('api/v1/payments/stripe/webhooks')
 export class StripeWebhookReceiverController {
   constructor(private readonly webhooks: StripeWebhooksService) {}
@@ -68,6 +69,7 @@ export class StripeWebhookReceiverController {
 
 @ApiTags('Stripe Webhooks')
 @ApiDeveloperAuth()
+@ApiErrorResponses(503)
 @OwnedProject('project_id')
 @Controller('api/v1/payments/stripe/projects/:project_id')
 export class StripeWebhooksController {
