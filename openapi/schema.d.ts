@@ -752,8 +752,7 @@ export interface components {
             is_test_mode: boolean;
             /**
              * Secret Key
-             * @description A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored.
-             * @example sk_test_...aBcD
+             * @description A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored. A key of another shape, or of the mode is_test_mode does not say, is answered with valid: false without calling Stripe.
              */
             secret_key: string;
         };

@@ -53,6 +53,11 @@ describe('openapi/openapi.json', () => {
     expect(request.test_secret_key.pattern).toBe('^(sk|rk)_test_[A-Za-z0-9]{8,}$');
   });
 
+  it('gives the key checked by validate-credentials its prefix rule as a pattern', () => {
+    const secretKey = committed.components.schemas.ValidateStripeCredentialsRequest.properties.secret_key as JsonObject;
+    expect(secretKey.pattern).toBe('^(sk|rk)_(test|live)_[A-Za-z0-9]{8,}$');
+  });
+
   it('has short, unique, camelCase operationIds, a summary, a description and a declared tag on every operation', () => {
     const declaredTags = new Set((committed.tags as { name: string }[]).map((t) => t.name));
     const ids = operations.map(({ op }) => op.operationId as string);
