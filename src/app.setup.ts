@@ -69,9 +69,9 @@ export function configureApp(app: NestExpressApplication, config?: Pick<AppConfi
   app.use(onlyWithBody(json({ limit: BODY_LIMIT, inflate: false })));
   app.use(onlyWithBody(urlencoded({ extended: false, limit: BODY_LIMIT, inflate: false })));
   // Errors of the body parsers (invalid JSON, too large) happen before Nest's filters can see them.
-  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+  app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    const { status, body } = toErrorResponse(error);
+    const { status, body } = toErrorResponse(error, req.originalUrl);
     res.status(status).json(body);
   });
   // No app.enableShutdownHooks(): main.ts drains in-flight requests itself on SIGTERM/SIGINT

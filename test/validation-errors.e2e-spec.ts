@@ -45,6 +45,29 @@ describe('422 issues name the actual problem (e2e)', () => {
     ]);
   });
 
+  it('answers 422 for a project_id that is not even valid percent-encoding (never an undocumented 400)', async () => {
+    const dev = await registerDeveloper(t);
+    for (const path of [
+      '/api/v1/projects/%E0%A4%A',
+      '/api/v1/payments/stripe/projects/%E0%A4%A/config',
+      '/api/v1/payments/stripe/projects/%ZZ/webhook-urls',
+    ]) {
+      const res = await t.http().get(path).set(dev.auth);
+      expect({ path, status: res.status }).toEqual({ path, status: 422 });
+      expect(res.body.detail).toEqual([
+        { loc: ['path', 'project_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' },
+      ]);
+    }
+    const receiver = await t.http().post('/api/v1/payments/stripe/webhooks/%E0%A4%A/test').send({}).expect(422);
+    expect(receiver.body.detail[0].loc).toEqual(['path', 'project_id']);
+    const mode = await t
+      .http()
+      .post('/api/v1/payments/stripe/webhooks/3fa85f64-5717-4562-b3fc-2c963f66afa6/%ZZ')
+      .send({})
+      .expect(422);
+    expect(mode.body.detail[0].loc).toEqual(['path', 'mode']);
+  });
+
   it('reports a value of the wrong type as a type error only', async () => {
     const dev = await registerDeveloper(t);
     const projectId = await createProject(t, dev);

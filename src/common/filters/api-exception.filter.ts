@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { DATABASE_UNAVAILABLE_DETAIL, isDatabaseUnavailableError } from '../errors/database-unavailable';
 import { maskSecretsDeep, maskSecretsInText } from '../masking/mask';
 
@@ -26,8 +26,43 @@ const DEFAULT_DETAILS: Record<number, string> = {
   504: 'Gateway timeout',
 };
 
+/** Express's router refuses a path parameter that is not valid percent-encoding (`%E0%A4%A`). */
+function isUndecodableParam(exception: unknown): boolean {
+  const message = exception instanceof Error ? exception.message : '';
+  return (
+    (exception instanceof URIError || exception instanceof HttpException) &&
+    message.startsWith('Failed to decode param')
+  );
+}
+
+/**
+ * The 422 for a path parameter that cannot even be decoded, named like the reference names a
+ * malformed one: the segment after `projects/` or `webhooks/` is a project_id, the one after that a mode.
+ */
+function undecodableParamResponse(path: string): { status: number; body: { detail: unknown } } {
+  const segments = path.split('?')[0].split('/');
+  const index = segments.findIndex((segment) => {
+    try {
+      decodeURIComponent(segment);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  const before = segments[index - 1];
+  if (before === 'projects' || before === 'webhooks') {
+    return {
+      status: 422,
+      body: { detail: [{ loc: ['path', 'project_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' }] },
+    };
+  }
+  const loc = segments[index - 2] === 'webhooks' ? ['path', 'mode'] : ['path'];
+  return { status: 422, body: { detail: [{ loc, msg: 'Invalid percent-encoding in the path', type: 'value_error' }] } };
+}
+
 /** Maps any thrown value to the status and `{"detail": ...}` body the reference API uses. */
-export function toErrorResponse(exception: unknown): { status: number; body: { detail: unknown } } {
+export function toErrorResponse(exception: unknown, requestPath = ''): { status: number; body: { detail: unknown } } {
+  if (isUndecodableParam(exception)) return undecodableParamResponse(requestPath);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
@@ -69,7 +104,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const { status, body } = toErrorResponse(exception);
+    const request = host.switchToHttp().getRequest<Request>();
+    const { status, body } = toErrorResponse(exception, request?.originalUrl ?? request?.url ?? '');
     if (exception instanceof HttpException && status === 503) {
       // A deliberate 503 (e.g. the database health check): the response says it all.
     } else if (status === 503 && isDatabaseUnavailableError(exception)) {
