@@ -443,6 +443,40 @@ export interface components {
             /** Version */
             version?: string | null;
         };
+        /**
+         * OAuth2 password request form
+         * @description The OAuth2 password grant (RFC 6749 §4.3): `username` is the email. Other fields are accepted and ignored.
+         */
+        OAuth2PasswordRequestForm: {
+            /** Client Id */
+            client_id?: string;
+            /**
+             * Client Secret
+             * Format: password
+             */
+            client_secret?: string;
+            /**
+             * Grant Type
+             * @description `password` when sent
+             */
+            grant_type?: string;
+            /**
+             * Password
+             * Format: password
+             */
+            password: string;
+            /**
+             * Scope
+             * @default
+             */
+            scope: string;
+            /**
+             * Username
+             * Format: email
+             * @description The developer's email
+             */
+            username: string;
+        };
         ProjectCreateRequest: {
             /**
              * Description
@@ -906,6 +940,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UserLoginRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["OAuth2PasswordRequestForm"];
             };
         };
         responses: {

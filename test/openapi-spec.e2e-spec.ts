@@ -108,6 +108,17 @@ describe('openapi/openapi.json', () => {
     expect(missing).toEqual([]);
   });
 
+  it('documents the OAuth2 password form that login accepts besides JSON', () => {
+    const content = committed.paths['/api/v1/auth/login'].post.requestBody.content as JsonObject;
+    expect(Object.keys(content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
+    const ref = content['application/x-www-form-urlencoded'].schema.$ref as string;
+    const form = committed.components.schemas[ref.split('/').pop() as string] as JsonObject;
+    expect(form.required).toEqual(['username', 'password']);
+    expect(Object.keys(form.properties as JsonObject)).toEqual(
+      expect.arrayContaining(['grant_type', 'username', 'password', 'scope', 'client_id', 'client_secret']),
+    );
+  });
+
   it('offers OAuth2 password flow (tokenUrl = the login operation) and HTTP bearer', () => {
     const schemes = committed.components.securitySchemes as JsonObject;
     expect(schemes.OAuth2PasswordBearer).toEqual({
