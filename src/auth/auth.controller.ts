@@ -45,8 +45,8 @@ export class AuthController {
     description:
       "Exchange email and password for a bearer token. Also accepts the OAuth2 password form (`application/x-www-form-urlencoded` with `grant_type=password`, `username` = email and `password`), the `tokenUrl` of the OAuth2PasswordBearer scheme, which Swagger UI's Authorize uses.",
   })
-  // Only the JSON body is described: @nestjs/swagger gives every media type of an operation the same
-  // schema, and the form is the standard OAuth2 one, implied by the security scheme.
+  // The JSON body; the OAuth2 form's own schema is added by finalizeOpenApiDocument (@nestjs/swagger
+  // would give every media type of an operation this same schema).
   @ApiBody({ required: true, type: UserLoginRequest })
   @ApiResponse({ status: 200, type: TokenResponse, description: 'A bearer token' })
   @ApiErrorResponses(401, 413, 415, 422)
