@@ -443,6 +443,40 @@ export interface components {
             /** Version */
             version?: string | null;
         };
+        /**
+         * OAuth2 password request form
+         * @description The OAuth2 password grant (RFC 6749 §4.3): `username` is the email. Other fields are accepted and ignored.
+         */
+        OAuth2PasswordRequestForm: {
+            /** Client Id */
+            client_id?: string;
+            /**
+             * Client Secret
+             * Format: password
+             */
+            client_secret?: string;
+            /**
+             * Grant Type
+             * @description `password` when sent
+             */
+            grant_type?: string;
+            /**
+             * Password
+             * Format: password
+             */
+            password: string;
+            /**
+             * Scope
+             * @default
+             */
+            scope: string;
+            /**
+             * Username
+             * Format: email
+             * @description The developer's email
+             */
+            username: string;
+        };
         ProjectCreateRequest: {
             /**
              * Description
@@ -752,8 +786,7 @@ export interface components {
             is_test_mode: boolean;
             /**
              * Secret Key
-             * @description A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored.
-             * @example sk_test_...aBcD
+             * @description A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored. A key of another shape, or of the mode is_test_mode does not say, is answered with valid: false without calling Stripe.
              */
             secret_key: string;
         };
@@ -907,6 +940,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UserLoginRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["OAuth2PasswordRequestForm"];
             };
         };
         responses: {
@@ -1197,7 +1231,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /**
+             * @description Service unavailable
+             *
+             *     Service unavailable
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1673,7 +1711,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Service unavailable */
+            /**
+             * @description Service unavailable
+             *
+             *     Service unavailable
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1755,7 +1797,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /**
+             * @description Service unavailable
+             *
+             *     Service unavailable
+             */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1907,7 +1953,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /**
+             * @description Service unavailable
+             *
+             *     Service unavailable
+             */
             503: {
                 headers: {
                     [name: string]: unknown;

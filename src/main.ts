@@ -6,16 +6,14 @@ import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 
-const EMBEDDED_PORT = Number(process.env.EMBEDDED_POSTGRES_PORT ?? 54329);
-
 async function resolveDatabase(config: AppConfig, logger: Logger): Promise<void> {
   if (config.databaseUrl) return;
   logger.log(
-    `DATABASE_URL is not set: starting the embedded PostgreSQL on 127.0.0.1:${EMBEDDED_PORT} (data in ${join(config.dataDir, 'postgres')})`,
+    `DATABASE_URL is not set: starting the embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort} (data in ${join(config.dataDir, 'postgres')})`,
   );
   const embedded = await startEmbeddedPostgres({
     dataDir: join(config.dataDir, 'postgres'),
-    port: EMBEDDED_PORT,
+    port: config.embeddedPostgresPort,
     database: 'stripe_config',
     persistent: true,
   });
@@ -37,7 +35,7 @@ async function bootstrap(): Promise<void> {
   await resolveDatabase(config, logger);
   const app = await createApp(config);
   installGracefulShutdown(app, logger, { timeoutMs: config.shutdownTimeoutMs });
-  await app.listen(config.port, process.env.HOST ?? '0.0.0.0');
+  await app.listen(config.port, config.host);
   logger.log(`Listening on http://localhost:${config.port} (Swagger UI at /docs)`);
 }
 

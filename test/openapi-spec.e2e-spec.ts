@@ -53,6 +53,11 @@ describe('openapi/openapi.json', () => {
     expect(request.test_secret_key.pattern).toBe('^(sk|rk)_test_[A-Za-z0-9]{8,}$');
   });
 
+  it('gives the key checked by validate-credentials its prefix rule as a pattern', () => {
+    const secretKey = committed.components.schemas.ValidateStripeCredentialsRequest.properties.secret_key as JsonObject;
+    expect(secretKey.pattern).toBe('^(sk|rk)_(test|live)_[A-Za-z0-9]{8,}$');
+  });
+
   it('has short, unique, camelCase operationIds, a summary, a description and a declared tag on every operation', () => {
     const declaredTags = new Set((committed.tags as { name: string }[]).map((t) => t.name));
     const ids = operations.map(({ op }) => op.operationId as string);
@@ -88,6 +93,8 @@ describe('openapi/openapi.json', () => {
         ...(secured ? ['401', '403'] : []),
         ...(hasPathParams ? ['404', '422'] : []),
         ...(o.op.requestBody ? ['413', '422'] : []),
+        // Everything but the liveness probe reads the database: 503 while it is unreachable.
+        ...(o.path !== '/api/v1/health' ? ['503'] : []),
       ];
       for (const status of expected) if (!responses[status]) missing.push(`${label(o)} ${status}`);
       for (const [status, response] of Object.entries(responses)) {
@@ -99,6 +106,17 @@ describe('openapi/openapi.json', () => {
       }
     }
     expect(missing).toEqual([]);
+  });
+
+  it('documents the OAuth2 password form that login accepts besides JSON', () => {
+    const content = committed.paths['/api/v1/auth/login'].post.requestBody.content as JsonObject;
+    expect(Object.keys(content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
+    const ref = content['application/x-www-form-urlencoded'].schema.$ref as string;
+    const form = committed.components.schemas[ref.split('/').pop() as string] as JsonObject;
+    expect(form.required).toEqual(['username', 'password']);
+    expect(Object.keys(form.properties as JsonObject)).toEqual(
+      expect.arrayContaining(['grant_type', 'username', 'password', 'scope', 'client_id', 'client_secret']),
+    );
   });
 
   it('offers OAuth2 password flow (tokenUrl = the login operation) and HTTP bearer', () => {

@@ -10,6 +10,7 @@ import { AuditLogPage, AuditLogQuery } from './dto/audit-log.dto';
 @ApiTags('Stripe Configuration')
 @ApiErrorResponses(503)
 @ApiDeveloperAuth()
+@ApiErrorResponses(503)
 @OwnedProject('project_id')
 @Controller('api/v1/payments/stripe/projects/:project_id')
 export class AuditController {

@@ -4,14 +4,13 @@ import { ApiErrorResponses } from '../common/decorators/api-error-responses.deco
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
-import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
 import { LoginRateLimit } from '../common/rate-limit/rate-limit.decorators';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import type { AuthenticatedUser } from './authenticated-user';
 import { RegistrationResponse, TokenResponse, UserResponse } from './dto/auth-response.dto';
 import { UserCreateRequest, UserLoginRequest } from './dto/register.dto';
-import { LoginCredentials } from './login-credentials.decorator';
+import { LoginCredentials, LoginValidationPipe } from './login-credentials.decorator';
 import { NotFoundException } from '@nestjs/common';
 
 @ApiTags('Authentication')
@@ -46,14 +45,12 @@ export class AuthController {
     description:
       "Exchange email and password for a bearer token. Also accepts the OAuth2 password form (`application/x-www-form-urlencoded` with `grant_type=password`, `username` = email and `password`), the `tokenUrl` of the OAuth2PasswordBearer scheme, which Swagger UI's Authorize uses.",
   })
-  // Only the JSON body is described: @nestjs/swagger gives every media type of an operation the same
-  // schema, and the form is the standard OAuth2 one, implied by the security scheme.
+  // The JSON body; the OAuth2 form's own schema is added by finalizeOpenApiDocument (@nestjs/swagger
+  // would give every media type of an operation this same schema).
   @ApiBody({ required: true, type: UserLoginRequest })
   @ApiResponse({ status: 200, type: TokenResponse, description: 'A bearer token' })
   @ApiErrorResponses(401, 413, 415, 422)
-  login(
-    @LoginCredentials(new ApiValidationPipe({ validateCustomDecorators: true })) credentials: UserLoginRequest,
-  ): Promise<TokenResponse> {
+  login(@LoginCredentials(new LoginValidationPipe()) credentials: UserLoginRequest): Promise<TokenResponse> {
     return this.auth.login(credentials);
   }
 

@@ -1,17 +1,45 @@
-import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ArgumentMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
+import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
+import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
+
+/** Marks credentials read from the OAuth2 form, so that errors name the form's fields. */
+const FROM_OAUTH2_FORM = Symbol('fromOAuth2Form');
 
 /**
  * The login body, from JSON `{email, password}` or from the OAuth2 password form
  * (`application/x-www-form-urlencoded` with `username` and `password`, as Swagger UI's Authorize sends it).
- * The global ValidationPipe then checks it against UserLoginRequest.
+ * LoginValidationPipe then checks it against UserLoginRequest.
  */
 export const LoginCredentials = createParamDecorator((_data: unknown, ctx: ExecutionContext): unknown => {
   const request = ctx.switchToHttp().getRequest<Request>();
   const body: unknown = request.body;
   if (request.is('application/x-www-form-urlencoded') && body && typeof body === 'object') {
     const form = body as Record<string, unknown>;
-    return { email: form.username, password: form.password };
+    const credentials = { email: form.username, password: form.password };
+    Object.defineProperty(credentials, FROM_OAUTH2_FORM, { value: true, enumerable: false });
+    return credentials;
   }
   return body;
 });
+
+/** The global validation rules for the login body; for the OAuth2 form, `email` is reported as `username`. */
+export class LoginValidationPipe extends ApiValidationPipe {
+  constructor() {
+    super({ validateCustomDecorators: true });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    try {
+      return await super.transform(value, metadata);
+    } catch (error) {
+      const fromForm = typeof value === 'object' && value !== null && FROM_OAUTH2_FORM in value;
+      if (!fromForm || !(error instanceof UnprocessableEntityError)) throw error;
+      throw new UnprocessableEntityError(
+        error.issues.map((issue) =>
+          issue.loc[1] === 'email' ? { ...issue, loc: ['body', 'username', ...issue.loc.slice(2)] } : issue,
+        ),
+      );
+    }
+  }
+}

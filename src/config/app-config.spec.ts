@@ -39,6 +39,18 @@ describe('loadConfig', () => {
       stripeTimeoutMs: 8000,
     });
     expect(config.databaseUrl).toBeUndefined();
+    expect(config.embeddedPostgresPort).toBe(54329);
+    expect(config.host).toBe('0.0.0.0');
+  });
+
+  it('reads EMBEDDED_POSTGRES_PORT and HOST', () => {
+    const config = loadConfig({
+      JWT_SECRET: 'x'.repeat(32),
+      ENCRYPTION_KEYS: key(),
+      EMBEDDED_POSTGRES_PORT: '55432',
+      HOST: '127.0.0.1',
+    });
+    expect(config).toMatchObject({ embeddedPostgresPort: 55432, host: '127.0.0.1' });
   });
 
   it('parses a key ring, first key first', () => {
@@ -55,6 +67,13 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ PUBLIC_BASE_URL: 'not a url' }, 'PUBLIC_BASE_URL'],
     [{ STRIPE_API_BASE: 'ftp://x' }, 'STRIPE_API_BASE'],
+    [{ PORT: '' }, 'PORT'],
+    [{ PORT: '80.5' }, 'PORT'],
+    [{ STRIPE_TIMEOUT_MS: 'soon' }, 'STRIPE_TIMEOUT_MS'],
+    [{ EMBEDDED_POSTGRES_PORT: 'abc' }, 'EMBEDDED_POSTGRES_PORT'],
+    [{ EMBEDDED_POSTGRES_PORT: '70000' }, 'EMBEDDED_POSTGRES_PORT'],
+    [{ HOST: '' }, 'HOST'],
+    [{ NODE_ENV: 'production', JWT_SECRET: '' }, 'JWT_SECRET'],
   ])('rejects %j naming %s', (env, name) => {
     expect(() => loadConfig({ JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEYS: key(), ...env })).toThrow(name);
   });

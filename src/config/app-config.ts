@@ -6,6 +6,10 @@ import { dirname, join } from 'node:path';
 export interface AppConfig {
   nodeEnv: string;
   port: number;
+  /** Interface `npm start` listens on. */
+  host: string;
+  /** Port of the embedded PostgreSQL that `npm start` runs when DATABASE_URL is unset. */
+  embeddedPostgresPort: number;
   /** Unset means: start the embedded PostgreSQL (see src/database/embedded-postgres.ts). */
   databaseUrl?: string;
   jwtSecret: string;
@@ -138,8 +142,13 @@ export function loadConfig(
   const isProduction = nodeEnv === 'production';
   const dataDir = env.DATA_DIR ?? join(process.cwd(), '.data');
 
-  const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('PORT must be an integer between 0 and 65535');
+  const port = parsePort(env.PORT, 3000);
+  if (port === undefined) problems.push('PORT must be an integer between 0 and 65535');
+  const embeddedPostgresPort = parsePort(env.EMBEDDED_POSTGRES_PORT, 54329);
+  if (embeddedPostgresPort === undefined || embeddedPostgresPort === 0)
+    problems.push('EMBEDDED_POSTGRES_PORT must be an integer between 1 and 65535');
+  const host = (env.HOST ?? '0.0.0.0').trim();
+  if (!host) problems.push('HOST must not be empty (e.g. 0.0.0.0 or 127.0.0.1)');
 
   let jwtSecret = env.JWT_SECRET;
   let encryptionKeysRaw = env.ENCRYPTION_KEYS;
@@ -160,7 +169,7 @@ export function loadConfig(
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
 
-  const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://localhost:${port ?? 3000}`).replace(/\/+$/, '');
   if (!isHttpUrl(publicBaseUrl)) problems.push('PUBLIC_BASE_URL must be an http(s) URL');
   const stripeApiBase = (env.STRIPE_API_BASE ?? 'https://api.stripe.com').replace(/\/+$/, '');
   if (!isHttpUrl(stripeApiBase)) problems.push('STRIPE_API_BASE must be an http(s) URL');
@@ -193,7 +202,9 @@ export function loadConfig(
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     nodeEnv,
-    port,
+    port: port as number,
+    host,
+    embeddedPostgresPort: embeddedPostgresPort as number,
     databaseUrl,
     jwtSecret: jwtSecret as string,
     jwtExpiresInSeconds: jwtExpiresInSeconds as number,
@@ -207,6 +218,15 @@ export function loadConfig(
     rateLimits,
     shutdownTimeoutMs,
   };
+}
+
+/** A TCP port written as plain digits; undefined when malformed or out of range. */
+function parsePort(raw: string | undefined, fallback: number): number | undefined {
+  if (raw === undefined) return fallback;
+  const trimmed = raw.trim();
+  if (!/^\d{1,5}$/.test(trimmed)) return undefined;
+  const port = Number(trimmed);
+  return port <= 65535 ? port : undefined;
 }
 
 function isHttpUrl(value: string): boolean {

@@ -9,6 +9,36 @@ type JsonObject = { [key: string]: Json };
  */
 const TRAILING_SLASH_PATHS = ['/api/v1/projects'];
 
+/**
+ * The OAuth2 password form login also accepts (Swagger UI's Authorize sends it). @nestjs/swagger gives
+ * every media type of an operation the same schema, so the form's own schema is added here.
+ */
+const OAUTH2_FORM_SCHEMA_NAME = 'OAuth2PasswordRequestForm';
+const OAUTH2_FORM_SCHEMA: JsonObject = {
+  type: 'object',
+  title: 'OAuth2 password request form',
+  description: 'The OAuth2 password grant (RFC 6749 §4.3): `username` is the email. Other fields are accepted and ignored.',
+  required: ['username', 'password'],
+  properties: {
+    grant_type: { type: 'string', title: 'Grant Type', description: '`password` when sent' },
+    username: { type: 'string', format: 'email', title: 'Username', description: "The developer's email" },
+    password: { type: 'string', format: 'password', title: 'Password' },
+    scope: { type: 'string', title: 'Scope', default: '' },
+    client_id: { type: 'string', title: 'Client Id' },
+    client_secret: { type: 'string', format: 'password', title: 'Client Secret' },
+  },
+};
+
+function addLoginForm(paths: JsonObject, schemas: JsonObject): void {
+  const login = (paths['/api/v1/auth/login'] as JsonObject | undefined)?.post as JsonObject | undefined;
+  const content = (login?.requestBody as JsonObject | undefined)?.content as JsonObject | undefined;
+  if (!content) return;
+  content['application/x-www-form-urlencoded'] = {
+    schema: { $ref: `#/components/schemas/${OAUTH2_FORM_SCHEMA_NAME}` },
+  };
+  schemas[OAUTH2_FORM_SCHEMA_NAME] = OAUTH2_FORM_SCHEMA;
+}
+
 /** Keywords that describe the value itself and stay on the outer schema when `null` is added. */
 const ANNOTATIONS = new Set(['title', 'description', 'example', 'examples', 'default', 'deprecated', 'readOnly']);
 
@@ -76,5 +106,6 @@ export function finalizeOpenApiDocument(document: OpenAPIObject): OpenAPIObject 
     paths[finalPath] = markPublicOperations(item as unknown as JsonObject);
   }
   const converted = convertSchemas({ ...(document as unknown as JsonObject), paths }) as JsonObject;
+  addLoginForm(converted.paths as JsonObject, (converted.components as JsonObject).schemas as JsonObject);
   return sortKeys({ ...converted, openapi: '3.1.0' }) as unknown as OpenAPIObject;
 }

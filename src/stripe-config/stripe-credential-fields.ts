@@ -33,6 +33,9 @@ function rule(field: CredentialField, mode: StripeMode, kind: CredentialKind): C
   return { field, mode, kind, prefixes, pattern: `^${prefixPattern}${BODY}$` };
 }
 
+/** Any secret or restricted key, either mode: what validate-credentials checks against Stripe. */
+export const SECRET_KEY_PATTERN = `^(sk|rk)_(test|live)_${BODY}$`;
+
 export const CREDENTIAL_RULES: Record<CredentialField, CredentialRule> = {
   test_secret_key: rule('test_secret_key', 'test', 'secret'),
   test_publishable_key: rule('test_publishable_key', 'test', 'publishable'),

@@ -32,6 +32,7 @@ type RawBodyRequest = Request & { rawBody?: Buffer };
 @ApiTags('Stripe Webhooks')
 @ApiErrorResponses(503)
 @Public()
+@ApiErrorResponses(503)
 @Controller('api/v1/payments/stripe/webhooks')
 export class StripeWebhookReceiverController {
   constructor(private readonly webhooks: StripeWebhooksService) {}
@@ -73,6 +74,7 @@ export class StripeWebhookReceiverController {
 @ApiTags('Stripe Webhooks')
 @ApiErrorResponses(503)
 @ApiDeveloperAuth()
+@ApiErrorResponses(503)
 @OwnedProject('project_id')
 @Controller('api/v1/payments/stripe/projects/:project_id')
 export class StripeWebhooksController {

@@ -26,35 +26,43 @@ const DEFAULT_DETAILS: Record<number, string> = {
   504: 'Gateway timeout',
 };
 
-const UNDECODABLE_PARAM = /^Failed to decode param '(.*)'$/s;
-
-/**
- * Which path parameter held a value with broken percent-encoding (Express' router refuses it before
- * any route runs): the segment after `projects` or `webhooks` is `project_id`, the next under
- * `webhooks` is `mode`.
- */
-function undecodableParamLoc(rawValue: string, path: string | undefined): string[] {
-  const segments = (path ?? '').split('?')[0].split('/');
-  const index = segments.indexOf(rawValue);
-  if (index > 0 && (segments[index - 1] === 'projects' || segments[index - 1] === 'webhooks')) {
-    return ['path', 'project_id'];
-  }
-  if (index > 1 && segments[index - 2] === 'webhooks') return ['path', 'mode'];
-  return ['path'];
+/** Express's router refuses a path parameter that is not valid percent-encoding (`%E0%A4%A`). */
+function isUndecodableParam(exception: unknown): boolean {
+  const message = exception instanceof Error ? exception.message : '';
+  return (
+    (exception instanceof URIError || exception instanceof HttpException) &&
+    message.startsWith('Failed to decode param')
+  );
 }
 
 /**
- * Maps any thrown value to the status and `{"detail": ...}` body the reference API uses. `path` (the
- * request's URL) only serves to name a path parameter that could not be decoded.
+ * The 422 for a path parameter that cannot even be decoded, named like the reference names a
+ * malformed one: the segment after `projects/` or `webhooks/` is a project_id, the one after that a mode.
  */
-export function toErrorResponse(exception: unknown, path?: string): { status: number; body: { detail: unknown } } {
-  const message = (exception as { message?: unknown } | null)?.message;
-  const undecodable = typeof message === 'string' ? UNDECODABLE_PARAM.exec(message) : null;
-  if (undecodable) {
-    // A malformed path parameter, like a non-UUID project id: a validation error, not a bare 400.
-    const loc = undecodableParamLoc(undecodable[1], path);
-    return { status: 422, body: { detail: [{ loc, msg: 'Invalid percent-encoding', type: 'value_error' }] } };
+function undecodableParamResponse(path: string): { status: number; body: { detail: unknown } } {
+  const segments = path.split('?')[0].split('/');
+  const index = segments.findIndex((segment) => {
+    try {
+      decodeURIComponent(segment);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  const before = segments[index - 1];
+  if (before === 'projects' || before === 'webhooks') {
+    return {
+      status: 422,
+      body: { detail: [{ loc: ['path', 'project_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' }] },
+    };
   }
+  const loc = segments[index - 2] === 'webhooks' ? ['path', 'mode'] : ['path'];
+  return { status: 422, body: { detail: [{ loc, msg: 'Invalid percent-encoding in the path', type: 'value_error' }] } };
+}
+
+/** Maps any thrown value to the status and `{"detail": ...}` body the reference API uses. */
+export function toErrorResponse(exception: unknown, requestPath = ''): { status: number; body: { detail: unknown } } {
+  if (isUndecodableParam(exception)) return undecodableParamResponse(requestPath);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
@@ -96,7 +104,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const { status, body } = toErrorResponse(exception, host.switchToHttp().getRequest<Request>()?.originalUrl);
+    const request = host.switchToHttp().getRequest<Request>();
+    const { status, body } = toErrorResponse(exception, request?.originalUrl ?? request?.url ?? '');
     if (exception instanceof HttpException && status === 503) {
       // A deliberate 503 (e.g. the database health check): the response says it all.
     } else if (status === 503 && isDatabaseUnavailableError(exception)) {

@@ -20,6 +20,9 @@ const ERROR_TYPES: Record<string, string> = {
   matches: 'string_pattern_mismatch',
 };
 
+/** Constraints that check the type of a value; when one fails, the others say nothing useful. */
+const TYPE_CONSTRAINTS = new Set(['isString', 'isBoolean', 'isInt', 'isNumber']);
+
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Flattens nested class-validator errors into reference-style issues with their location. */
@@ -31,7 +34,15 @@ export function toValidationIssues(
   const issues: ValidationIssue[] = [];
   for (const error of errors) {
     const loc = [...(parent.length ? parent : [location]), error.property];
-    for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
+    const constraints = Object.entries(error.constraints ?? {});
+    if (constraints.length > 0 && error.value === undefined) {
+      // Optional fields skip validation when absent: any failure on an absent value means it is required.
+      issues.push({ loc, msg: 'Field required', type: 'missing' });
+      continue;
+    }
+    // A value of the wrong type gets its type error only, not also length or pattern complaints.
+    const typeErrors = constraints.filter(([constraint]) => TYPE_CONSTRAINTS.has(constraint));
+    for (const [constraint, message] of typeErrors.length > 0 ? typeErrors : constraints) {
       const isUnknown = constraint === 'whitelistValidation';
       issues.push({
         loc,

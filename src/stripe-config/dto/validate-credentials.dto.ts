@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { SECRET_KEY_PATTERN } from '../stripe-credential-fields';
 
 export class ValidateStripeCredentialsRequest {
   @ApiProperty({
@@ -8,8 +9,9 @@ export class ValidateStripeCredentialsRequest {
     minLength: 1,
     maxLength: 255,
     title: 'Secret Key',
-    description: 'A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored.',
-    example: 'sk_test_...aBcD',
+    pattern: SECRET_KEY_PATTERN,
+    description:
+      'A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored. A key of another shape, or of the mode is_test_mode does not say, is answered with valid: false without calling Stripe.',
   })
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
