@@ -1231,11 +1231,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /**
-             * @description Service unavailable
-             *
-             *     Service unavailable
-             */
+            /** @description Service unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1711,11 +1707,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /**
-             * @description Service unavailable
-             *
-             *     Service unavailable
-             */
+            /** @description Service unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1797,11 +1789,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /**
-             * @description Service unavailable
-             *
-             *     Service unavailable
-             */
+            /** @description Service unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1953,11 +1941,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /**
-             * @description Service unavailable
-             *
-             *     Service unavailable
-             */
+            /** @description Service unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;

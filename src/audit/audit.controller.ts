@@ -8,7 +8,6 @@ import { AuditService } from './audit.service';
 import { AuditLogPage, AuditLogQuery } from './dto/audit-log.dto';
 
 @ApiTags('Stripe Configuration')
-@ApiErrorResponses(503)
 @ApiDeveloperAuth()
 @ApiErrorResponses(503)
 @OwnedProject('project_id')

@@ -30,7 +30,6 @@ type RawBodyRequest = Request & { rawBody?: Buffer };
 
 /** Where Stripe delivers events: public (Stripe signs the body instead of sending a bearer token). */
 @ApiTags('Stripe Webhooks')
-@ApiErrorResponses(503)
 @Public()
 @ApiErrorResponses(503)
 @Controller('api/v1/payments/stripe/webhooks')
@@ -72,7 +71,6 @@ export class StripeWebhookReceiverController {
 }
 
 @ApiTags('Stripe Webhooks')
-@ApiErrorResponses(503)
 @ApiDeveloperAuth()
 @ApiErrorResponses(503)
 @OwnedProject('project_id')
