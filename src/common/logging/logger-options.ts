@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../../config/app-config';
+import { CREDENTIAL_FIELDS } from '../../stripe-config/stripe-credential-fields';
 import { maskSecretsDeep, maskSecretsInText } from '../masking/mask';
 import { assignRequestId } from './request-id';
 
@@ -11,12 +12,7 @@ export const SECRET_FIELDS = [
   'secret_key',
   'publishable_key',
   'webhook_secret',
-  'test_secret_key',
-  'test_publishable_key',
-  'test_webhook_secret',
-  'live_secret_key',
-  'live_publishable_key',
-  'live_webhook_secret',
+  ...CREDENTIAL_FIELDS,
   'access_token',
   'token',
   'jwtSecret',
