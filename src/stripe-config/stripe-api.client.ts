@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BadGatewayException, GatewayTimeoutException, Inject, Injectable, Logger } from '@nestjs/common';
 import http from 'node:http';
 import https from 'node:https';
 import Stripe from 'stripe';
@@ -30,6 +30,12 @@ export class StripeCallError extends Error {
     super(message);
     this.name = 'StripeCallError';
   }
+}
+
+/** Stripe could not answer (no answer in time: 504; unreachable or failing: 502), whatever the call was. */
+export function throwIfStripeUnavailable(error: StripeCallError): void {
+  if (error.kind === 'timeout') throw new GatewayTimeoutException(error.message);
+  if (error.kind === 'unreachable' || error.kind === 'stripe_error') throw new BadGatewayException(error.message);
 }
 
 export interface CreatedWebhookEndpoint {

@@ -1,11 +1,4 @@
-import {
-  BadGatewayException,
-  GatewayTimeoutException,
-  Inject,
-  Injectable,
-  Logger,
-  NotFoundException,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { AuditActor, AuditService } from '../audit/audit.service';
 import { CredentialCipher } from '../common/crypto/credential-cipher';
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
@@ -14,7 +7,7 @@ import { maskCredential } from '../common/masking/mask';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
 import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
-import { StripeApiClient, StripeCallError } from './stripe-api.client';
+import { StripeApiClient, StripeCallError, throwIfStripeUnavailable } from './stripe-api.client';
 import { CREDENTIAL_COLUMNS, toStripeConfigResponse } from './stripe-config.mapper';
 import { StripeConfigRepository } from './stripe-config.repository';
 import { StripeConfig } from './stripe-config.entity';
@@ -186,6 +179,7 @@ export class StripeConfigService {
 
   /** valid:false for what the key's owner can fix; 502/504 when Stripe itself could not answer. */
   private describeCheckFailure(error: StripeCallError): ValidateStripeCredentialsResponse {
+    throwIfStripeUnavailable(error);
     switch (error.kind) {
       case 'invalid_key':
       case 'expired_key':
@@ -200,11 +194,6 @@ export class StripeConfigService {
         };
       case 'rate_limited':
         return { valid: false, message: 'rate limited by Stripe, try again later' };
-      case 'timeout':
-        throw new GatewayTimeoutException(error.message);
-      case 'unreachable':
-      case 'stripe_error':
-        throw new BadGatewayException(error.message);
       default:
         return { valid: false, message: `Stripe rejected the request: ${error.message}` };
     }

@@ -1,15 +1,8 @@
-import {
-  BadGatewayException,
-  ConflictException,
-  GatewayTimeoutException,
-  HttpException,
-  HttpStatus,
-  Injectable,
-} from '@nestjs/common';
+import { ConflictException, HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { AuditActor, AuditService } from '../audit/audit.service';
 import { CredentialCipher } from '../common/crypto/credential-cipher';
 import { maskCredential } from '../common/masking/mask';
-import { StripeApiClient, StripeCallError } from '../stripe-config/stripe-api.client';
+import { StripeApiClient, StripeCallError, throwIfStripeUnavailable } from '../stripe-config/stripe-api.client';
 import { CREDENTIAL_COLUMNS } from '../stripe-config/stripe-config.mapper';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { credentialContext, StripeConfigService } from '../stripe-config/stripe-config.service';
@@ -110,6 +103,7 @@ export class WebhookEndpointsService {
       return await work();
     } catch (error) {
       if (!(error instanceof StripeCallError)) throw error;
+      throwIfStripeUnavailable(error);
       switch (error.kind) {
         case 'invalid_key':
         case 'expired_key':
@@ -122,11 +116,6 @@ export class WebhookEndpointsService {
           );
         case 'rate_limited':
           throw new HttpException({ detail: 'rate limited by Stripe, try again later' }, HttpStatus.TOO_MANY_REQUESTS);
-        case 'timeout':
-          throw new GatewayTimeoutException(error.message);
-        case 'unreachable':
-        case 'stripe_error':
-          throw new BadGatewayException(error.message);
         default:
           throw new ConflictException(`Stripe refused the webhook endpoint: ${error.message}`);
       }
