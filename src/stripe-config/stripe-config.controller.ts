@@ -21,7 +21,7 @@ import { OwnedProject, RequestProject } from '../projects/guards/project-ownersh
 import type { Project } from '../projects/project.entity';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
 import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
-import { StripeConfigService } from './stripe-config.service';
+import { describeCleanups, StripeConfigService } from './stripe-config.service';
 
 /** Response header of DELETE config telling what happened to the webhook endpoints created in Stripe. */
 export const WEBHOOK_CLEANUP_HEADER = 'Stripe-Webhook-Endpoint-Cleanup';
@@ -122,14 +122,7 @@ export class StripeConfigController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
     const cleanups = await this.stripeConfig.deactivate(project.id, { userId: user.id, ...meta });
-    if (cleanups.length > 0) {
-      res.setHeader(
-        WEBHOOK_CLEANUP_HEADER,
-        cleanups
-          .map((c) => `${c.mode}=${c.removed ? 'removed' : 'failed'} ${c.endpointId}${c.error ? ` (${c.error})` : ''}`)
-          .join(', '),
-      );
-    }
+    if (cleanups.length > 0) res.setHeader(WEBHOOK_CLEANUP_HEADER, describeCleanups(cleanups));
   }
 
   @Get('webhook-urls')

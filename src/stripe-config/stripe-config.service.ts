@@ -28,6 +28,13 @@ export interface WebhookEndpointCleanup {
   error?: string;
 }
 
+/** `test=removed we_...`, `live=failed we_... (reason)`: the Stripe-Webhook-Endpoint-Cleanup header of DELETE config. */
+export function describeCleanups(cleanups: WebhookEndpointCleanup[]): string {
+  return cleanups
+    .map((c) => `${c.mode}=${c.removed ? 'removed' : 'failed'} ${c.endpointId}${c.error ? ` (${c.error})` : ''}`)
+    .join(', ');
+}
+
 /** A response with the version it was built from (sent as the ETag). */
 export interface Versioned<T> {
   body: T;
