@@ -4,6 +4,7 @@ import { FakeStripe } from './fake-stripe';
 import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './fixtures';
 import { configSnapshot } from './stored-config';
 import { createTestApp, TestApp } from './test-app';
+import { CREDENTIAL_FIELDS } from '../../src/stripe-config/stripe-credential-fields';
 
 /** Cases per endpoint (the issue asks for at least 2,000). */
 const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
@@ -44,14 +45,6 @@ function send(baseUrl: string, req: RawRequest): Promise<RawResponse> {
 
 // ---------- generators ----------
 
-const CREDENTIAL_FIELDS = [
-  'test_secret_key',
-  'test_publishable_key',
-  'test_webhook_secret',
-  'live_secret_key',
-  'live_publishable_key',
-  'live_webhook_secret',
-];
 const KNOWN_KEYS = [
   ...CREDENTIAL_FIELDS,
   'secret_key',
