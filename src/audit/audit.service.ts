@@ -10,6 +10,14 @@ export interface AuditActor extends RequestMeta {
   userId: string;
 }
 
+/** Audit entries name fields, nothing else: a caller mistake cannot put a secret in the log. */
+export function assertAuditFieldNames<T extends readonly string[]>(changedFields: T): T {
+  for (const name of changedFields) {
+    if (!/^[a-z][a-z0-9_]{0,63}$/.test(name)) throw new Error('Audit changed_fields must be field names');
+  }
+  return changedFields;
+}
+
 @Injectable()
 export class AuditService {
   constructor(private readonly repository: AuditLogRepository) {}
@@ -25,9 +33,7 @@ export class AuditService {
     changedFields: readonly string[],
     manager?: EntityManager,
   ): Promise<void> {
-    for (const name of changedFields) {
-      if (!/^[a-z][a-z0-9_]{0,63}$/.test(name)) throw new Error('Audit changed_fields must be field names');
-    }
+    assertAuditFieldNames(changedFields);
     await this.repository.insert(
       {
         projectId,

@@ -1,7 +1,9 @@
-/** What the JWT strategy attaches to `request.user` after checking the token and the user row. */
+/**
+ * The developer a request acts for: the token's subject, checked against the users table (exists,
+ * active, role read from the row, never trusted from the token). Set on `request.user`.
+ */
 export interface AuthenticatedUser {
   id: string;
-  email: string;
   role: string;
 }
 

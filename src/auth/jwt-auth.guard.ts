@@ -3,29 +3,38 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { IS_PUBLIC_KEY } from '../common/decorators/public.decorator';
 import { DEVELOPER_ROLE } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
 import type { AuthenticatedUser } from './authenticated-user';
+import type { TokenSubject } from './jwt.strategy';
+import { USER_CHECKED_BY_ROUTE_GUARD } from './user-check';
 
 /**
  * Global guard: every route needs a developer's bearer token unless marked `@Public()`.
- * 401 for a missing/invalid/expired token or a vanished user; 403 for a valid token of a non-developer.
+ * 401 for a missing/invalid/expired token or a vanished or deactivated user; 403 for a non-developer.
+ * On routes marked `@UserCheckedByRouteGuard()` the user row is checked by the route's guard instead,
+ * in the same query as its own check (one query per request on the hot paths).
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly users: UsersService,
+  ) {
     super();
   }
 
-  override canActivate(context: ExecutionContext) {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
-    return super.canActivate(context);
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    await super.canActivate(context);
+    if (this.reflector.getAllAndOverride<boolean>(USER_CHECKED_BY_ROUTE_GUARD, targets)) return true;
+    const request = context.switchToHttp().getRequest<{ user: TokenSubject | AuthenticatedUser }>();
+    request.user = assertActiveDeveloper(request.user.id, await this.users.findById(request.user.id));
+    return true;
   }
 
-  override handleRequest<TUser = AuthenticatedUser>(err: unknown, user: TUser | false, info: unknown): TUser {
-    // Errors from our validate() (401, or a database failure) pass through as they are.
+  override handleRequest<TUser = TokenSubject>(err: unknown, user: TUser | false, info: unknown): TUser {
+    // Errors from the strategy's validate() pass through as they are.
     if (err) throw err;
     if (!user) {
       const expired = info instanceof Error && info.name === 'TokenExpiredError';
@@ -34,8 +43,16 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
         missing ? 'Not authenticated' : expired ? 'Token has expired' : 'Could not validate credentials',
       );
     }
-    if ((user as unknown as AuthenticatedUser).role !== DEVELOPER_ROLE)
-      throw new ForbiddenException('Developer role required');
     return user;
   }
+}
+
+/** The user row of a token's subject, as the request's user: 401 when gone or inactive, 403 unless a developer. */
+export function assertActiveDeveloper(
+  id: string,
+  row: { role: string; isActive: boolean } | null | undefined,
+): AuthenticatedUser {
+  if (!row || !row.isActive) throw new UnauthorizedException('Could not validate credentials');
+  if (row.role !== DEVELOPER_ROLE) throw new ForbiddenException('Developer role required');
+  return { id, role: row.role };
 }

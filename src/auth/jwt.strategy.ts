@@ -3,18 +3,19 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { UsersService } from '../users/users.service';
-import type { AccessTokenClaims, AuthenticatedUser } from './authenticated-user';
+import type { AccessTokenClaims } from './authenticated-user';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Verifies `Authorization: Bearer <HS256 JWT>` and that its user still exists and is active. */
+/** The token's subject, not yet checked against the users table (JwtAuthGuard or a route guard does that). */
+export interface TokenSubject {
+  id: string;
+}
+
+/** Verifies `Authorization: Bearer <HS256 JWT>`: signature, algorithm, expiry and a UUID subject. */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
-    private readonly users: UsersService,
-  ) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       // A KeyObject made once: given a string, jsonwebtoken tries to parse it as a PEM public key and
@@ -26,12 +27,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  async validate(claims: AccessTokenClaims): Promise<AuthenticatedUser> {
+  validate(claims: AccessTokenClaims): TokenSubject {
     if (typeof claims.sub !== 'string' || !UUID.test(claims.sub))
       throw new UnauthorizedException('Could not validate credentials');
-    const user = await this.users.findById(claims.sub);
-    if (!user || !user.isActive) throw new UnauthorizedException('Could not validate credentials');
-    // The role is read from the database, not trusted from the token.
-    return { id: user.id, email: user.email, role: user.role };
+    return { id: claims.sub.toLowerCase() };
   }
 }

@@ -1,8 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
+import { SqlClient } from './sql-client';
 
+/** The database connection, and SqlClient for hot-path raw statements (global: every feature uses it). */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -20,5 +23,7 @@ import { buildDataSourceOptions } from './data-source-options';
       },
     }),
   ],
+  providers: [SqlClient],
+  exports: [SqlClient],
 })
 export class DatabaseModule {}

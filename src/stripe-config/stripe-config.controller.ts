@@ -17,10 +17,17 @@ import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { formatEtag, parseIfMatch } from '../common/http/etag';
 import { CurrentRequestMeta, RequestMeta } from '../common/request-context';
 import { StripeCallRateLimit } from '../common/rate-limit/rate-limit.decorators';
-import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
+import {
+  OwnedProject,
+  ProjectPreloaded,
+  RequestProject,
+  WithProjectPreload,
+} from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
 import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
+import { StripeConfigView, toStripeConfigResponse } from './stripe-config.mapper';
+import { STRIPE_CONFIG_PRELOAD } from './stripe-config.preload';
 import { describeCleanups, StripeConfigService } from './stripe-config.service';
 
 /** Response header of DELETE config telling what happened to the webhook endpoints created in Stripe. */
@@ -55,14 +62,14 @@ export class StripeConfigController {
     headers: ETAG_HEADER,
   })
   @ApiErrorResponses(401, 403, 404, 422)
-  async get(
-    @RequestProject() project: Project,
+  @WithProjectPreload(STRIPE_CONFIG_PRELOAD)
+  get(
+    @ProjectPreloaded() config: StripeConfigView | null,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<StripeConfigResponse | null> {
-    const found = await this.stripeConfig.getWithVersion(project.id);
-    if (!found) return null;
-    res.setHeader('ETag', formatEtag(found.version));
-    return found.body;
+  ): StripeConfigResponse | null {
+    if (!config) return null;
+    res.setHeader('ETag', formatEtag(config.version));
+    return toStripeConfigResponse(config);
   }
 
   @Put('config')

@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { AuditActor, AuditService } from '../audit/audit.service';
+import { assertAuditFieldNames, AuditActor, AuditService } from '../audit/audit.service';
 import { CredentialCipher } from '../common/crypto/credential-cipher';
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
-import { assertIfMatch, IfMatch } from '../common/http/etag';
+import { IfMatch, PreconditionFailedError } from '../common/http/etag';
 import { maskCredential } from '../common/masking/mask';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
 import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
 import { StripeApiClient, StripeCallError, throwIfStripeUnavailable } from './stripe-api.client';
-import { CREDENTIAL_COLUMNS, toStripeConfigResponse } from './stripe-config.mapper';
+import { CREDENTIAL_COLUMNS, toStripeConfigResponse, viewOfEntity } from './stripe-config.mapper';
 import { StripeConfigRepository } from './stripe-config.repository';
 import { StripeConfig } from './stripe-config.entity';
 import {
@@ -60,18 +60,13 @@ export class StripeConfigService {
 
   async get(projectId: string): Promise<StripeConfigResponse | null> {
     const config = await this.repository.findByProjectId(projectId);
-    return config ? toStripeConfigResponse(config) : null;
-  }
-
-  async getWithVersion(projectId: string): Promise<Versioned<StripeConfigResponse> | null> {
-    const config = await this.repository.findByProjectId(projectId);
-    return config ? { body: toStripeConfigResponse(config), version: config.version } : null;
+    return config ? toStripeConfigResponse(viewOfEntity(config)) : null;
   }
 
   /**
    * Creates or partially updates the config: omitted/null fields keep their stored value. With
    * `ifMatch`, applies only when the locked row is still at one of the given versions (else 412,
-   * nothing written). Records an audit entry (field names only) in the same transaction.
+   * nothing written). Records an audit entry (field names only) in the same statement.
    */
   async upsert(
     projectId: string,
@@ -83,7 +78,7 @@ export class StripeConfigService {
     if (provided.length === 0) {
       throw UnprocessableEntityError.single(['body'], 'At least one Stripe credential must be provided', 'value_error');
     }
-    // Encrypt outside the transaction: keeps the row lock short.
+    // Encrypt before the statement: keeps the row lock short.
     const encrypted = provided.map((field) => {
       const value = input[field] as string;
       return {
@@ -92,33 +87,21 @@ export class StripeConfigService {
         masked: maskCredential(value),
       };
     });
-    let reactivated = false;
-    const saved = await this.repository.upsertLocked(
+    const modes = new Set(provided.map((field) => CREDENTIAL_RULES[field].mode));
+    const result = await this.repository.writeCredentials(
       projectId,
-      (config, isNew) => {
-        assertIfMatch(ifMatch, isNew ? null : config.version);
-        reactivated = !isNew && !config.isActive;
-        const now = new Date();
-        for (const { field, ciphertext, masked } of encrypted) {
-          const columns = CREDENTIAL_COLUMNS[field];
-          Object.assign(config, { [columns.encrypted]: ciphertext, [columns.masked]: masked });
-        }
-        const modes = new Set(provided.map((field) => CREDENTIAL_RULES[field].mode));
-        if (modes.has('test')) config.testConfiguredAt = now;
-        if (modes.has('live')) config.liveConfiguredAt = now;
-        config.isActive = true;
-        config.updatedAt = now;
+      encrypted,
+      { test: modes.has('test'), live: modes.has('live') },
+      ifMatch === undefined ? undefined : ifMatch.any ? null : ifMatch.versions,
+      {
+        userId: actor.userId,
+        requestId: actor.requestId.slice(0, 128),
+        clientIp: actor.clientIp ? actor.clientIp.slice(0, 64) : null,
+        changedFields: assertAuditFieldNames(provided),
       },
-      (manager, _saved, isNew) =>
-        this.audit.record(
-          projectId,
-          actor,
-          isNew ? 'create' : 'update',
-          reactivated ? [...provided, 'is_active'] : provided,
-          manager,
-        ),
     );
-    return { body: toStripeConfigResponse(saved), version: saved.version };
+    if (result.outcome === 'precondition-failed') throw new PreconditionFailedError(result.currentVersion);
+    return { body: toStripeConfigResponse(result.view), version: result.view.version };
   }
 
   /**

@@ -11,43 +11,59 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiParam } from '@nestjs/swagger';
-import type { Request } from 'express';
 import type { AuthenticatedUser } from '../../auth/authenticated-user';
+import { assertActiveDeveloper } from '../../auth/jwt-auth.guard';
+import type { TokenSubject } from '../../auth/jwt.strategy';
+import { UserCheckedByRouteGuard } from '../../auth/user-check';
 import { UnprocessableEntityError } from '../../common/errors/unprocessable-entity.error';
+import { ProjectAccessRepository, projectOf } from '../project-access.repository';
+import type { ProjectPreload } from '../project-preload';
 import type { Project } from '../project.entity';
-import { ProjectsService } from '../projects.service';
 
 const OWNED_PROJECT_PARAM = 'ownedProjectParam';
+const PROJECT_PRELOAD = 'projectPreload';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type RequestWithProject = Request & { user?: AuthenticatedUser; ownedProject?: Project };
+interface RequestWithProject {
+  params: Record<string, string | undefined>;
+  user: TokenSubject | AuthenticatedUser;
+  ownedProject?: Project;
+  projectPreload?: unknown;
+}
 
 /**
- * Lets a request through only when the path's project exists and belongs to the caller.
- * Runs after the global JWT guard. 422 for a malformed id (guards run before pipes, so the check is
- * here), 404 for no such project, 403 for someone else's: the same answers as the reference API.
+ * Lets a request through only when the token's user is an active developer and the path's project
+ * exists and belongs to them. Runs after the global JWT guard, which has verified the token only
+ * (`@UserCheckedByRouteGuard`): the user and the project (and the route's preload, if any) are read
+ * in ONE query. Answers, in this order: 401 user gone/inactive, 403 not a developer, 422 malformed id
+ * (guards run before pipes, so the check is here), 404 no such project, 403 someone else's: the same
+ * answers as the reference API.
  */
 @Injectable()
 export class ProjectOwnershipGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly projects: ProjectsService,
+    private readonly access: ProjectAccessRepository,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const param =
-      this.reflector.getAllAndOverride<string>(OWNED_PROJECT_PARAM, [context.getHandler(), context.getClass()]) ??
-      'project_id';
+    const targets = [context.getHandler(), context.getClass()];
+    const param = this.reflector.getAllAndOverride<string>(OWNED_PROJECT_PARAM, targets) ?? 'project_id';
+    const preload = this.reflector.getAllAndOverride<ProjectPreload<unknown> | undefined>(PROJECT_PRELOAD, targets);
     const request = context.switchToHttp().getRequest<RequestWithProject>();
+    const userId = request.user.id;
     const projectId = request.params[param];
     if (typeof projectId !== 'string' || !UUID.test(projectId)) {
+      const role = await this.access.findActiveUserRole(userId);
+      request.user = assertActiveDeveloper(userId, role === null ? null : { role, isActive: true });
       throw UnprocessableEntityError.single(['path', param], 'Input should be a valid UUID', 'uuid_parsing');
     }
-    const project = await this.projects.findById(projectId.toLowerCase());
-    if (!project) throw new NotFoundException('Project not found');
-    if (!request.user || project.ownerId !== request.user.id)
-      throw new ForbiddenException('Not authorized to access this project');
-    request.ownedProject = project;
+    const row = await this.access.find(userId, projectId.toLowerCase(), preload);
+    request.user = assertActiveDeveloper(userId, row && { role: row.user_role, isActive: true });
+    if (!row || row.project_id === null) throw new NotFoundException('Project not found');
+    if (row.owner_id !== userId) throw new ForbiddenException('Not authorized to access this project');
+    request.ownedProject = projectOf(row);
+    if (preload) request.projectPreload = preload.read(row);
     return true;
   }
 }
@@ -56,13 +72,27 @@ export class ProjectOwnershipGuard implements CanActivate {
 export function OwnedProject(param = 'project_id'): MethodDecorator & ClassDecorator {
   return applyDecorators(
     SetMetadata(OWNED_PROJECT_PARAM, param),
+    UserCheckedByRouteGuard(),
     UseGuards(ProjectOwnershipGuard),
     ApiParam({ name: param, required: true, schema: { type: 'string', format: 'uuid', title: 'Project Id' } }),
   );
 }
 
+/**
+ * On a route of an `@OwnedProject()` controller: the ownership guard also reads `preload` in the same
+ * query; the handler gets it with `@ProjectPreloaded()`.
+ */
+export const WithProjectPreload = (preload: ProjectPreload<unknown>): MethodDecorator & ClassDecorator =>
+  SetMetadata(PROJECT_PRELOAD, preload);
+
 /** The project checked by ProjectOwnershipGuard. */
 export const RequestProject = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): Project =>
     ctx.switchToHttp().getRequest<RequestWithProject>().ownedProject as Project,
+);
+
+/** What the route's preload read in the ownership query (see `WithProjectPreload`). */
+export const ProjectPreloaded = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): unknown =>
+    ctx.switchToHttp().getRequest<RequestWithProject>().projectPreload,
 );
