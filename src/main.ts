@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { createApp } from './app.setup';
 import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
-import { startEmbeddedPostgres } from './database/embedded-postgres';
 
 async function resolveDatabase(config: AppConfig, logger: Logger): Promise<void> {
   if (config.databaseUrl) return;
   logger.log(
     `DATABASE_URL is not set: starting the embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort} (data in ${join(config.dataDir, 'postgres')})`,
   );
+  // Loaded only when needed: with DATABASE_URL set, start-up skips it (part of the start-up budget, docs/benchmarks.md).
+  const { startEmbeddedPostgres } = await import('./database/embedded-postgres');
   const embedded = await startEmbeddedPostgres({
     dataDir: join(config.dataDir, 'postgres'),
     port: config.embeddedPostgresPort,
