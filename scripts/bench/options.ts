@@ -1,0 +1,55 @@
+/** What `npm run bench` does, from the environment (and `--instances N` on the command line). */
+import { join } from 'node:path';
+
+export interface BenchOptions {
+  /** Projects seeded for the one developer; each request picks one at random. */
+  projects: number;
+  /** Seconds of each measured run, and of the warm-up before it. */
+  durationSeconds: number;
+  warmupSeconds: number;
+  /** Floor, service, floor, service...: one floor and one service run per case and round. */
+  rounds: number;
+  connections: number[];
+  /** Service (and floor) processes, all on the same database; load is split evenly across them. */
+  instances: number;
+  /** Cold starts timed for "start-up to ready". */
+  startupRuns: number;
+  /** Exit non-zero when a target fails (by default the targets are only printed). */
+  strict: boolean;
+  quick: boolean;
+  outFile: string;
+  /** Logs of the children and the transpiled floor. */
+  workDir: string;
+}
+
+function flag(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  if (i >= 0) return argv[i + 1];
+  return argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+export function readOptions(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): BenchOptions {
+  const root = process.cwd();
+  // BENCH_QUICK=1: a smoke run of the whole pipeline in about a minute; its figures mean little.
+  const quick = env.BENCH_QUICK === '1' || argv.includes('--quick');
+  return {
+    quick,
+    projects: positiveInt('BENCH_PROJECTS', env.BENCH_PROJECTS, quick ? 100 : 1000),
+    durationSeconds: positiveInt('BENCH_DURATION', env.BENCH_DURATION, quick ? 2 : 10),
+    warmupSeconds: positiveInt('BENCH_WARMUP', env.BENCH_WARMUP, quick ? 1 : 3),
+    rounds: positiveInt('BENCH_ROUNDS', env.BENCH_ROUNDS, quick ? 1 : 3),
+    connections: (env.BENCH_CONNECTIONS ?? '20,100').split(',').map((c) => positiveInt('BENCH_CONNECTIONS', c, 20)),
+    instances: positiveInt('BENCH_INSTANCES', flag(argv, 'instances') ?? env.BENCH_INSTANCES, 1),
+    startupRuns: positiveInt('BENCH_STARTUP_RUNS', env.BENCH_STARTUP_RUNS, quick ? 2 : 5),
+    strict: env.BENCH_STRICT === '1',
+    outFile: env.BENCH_OUT ?? join(root, 'docs', 'benchmarks', 'latest.json'),
+    workDir: join(root, '.data', 'bench'),
+  };
+}
