@@ -68,7 +68,7 @@ async function startService(name: string, db: BenchDatabase, secrets: Secrets, o
   const port = await freePort();
   return startNode(
     name,
-    join(ROOT, 'dist/main.js'),
+    join(opts.serviceDir, 'dist/main.js'),
     {
       ...process.env,
       ...secrets,

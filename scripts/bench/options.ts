@@ -20,6 +20,8 @@ export interface BenchOptions {
   outFile: string;
   /** Logs of the children and the transpiled floor. */
   workDir: string;
+  /** Checkout whose dist/main.js is benchmarked (default: this one); for before/after runs of older commits. */
+  serviceDir: string;
 }
 
 function flag(argv: string[], name: string): string | undefined {
@@ -51,5 +53,6 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env, argv: string[]
     strict: env.BENCH_STRICT === '1',
     outFile: env.BENCH_OUT ?? join(root, 'docs', 'benchmarks', 'latest.json'),
     workDir: join(root, '.data', 'bench'),
+    serviceDir: env.BENCH_SERVICE_DIR ?? root,
   };
 }
