@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiParam } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../../auth/authenticated-user';
 import { UnprocessableEntityError } from '../../common/errors/unprocessable-entity.error';
 import type { Project } from '../project.entity';
@@ -20,7 +20,10 @@ import { ProjectsService } from '../projects.service';
 const OWNED_PROJECT_PARAM = 'ownedProjectParam';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type RequestWithProject = Request & { user?: AuthenticatedUser; ownedProject?: Project };
+type RequestWithProject = FastifyRequest<{ Params: Record<string, string | undefined> }> & {
+  user?: AuthenticatedUser;
+  ownedProject?: Project;
+};
 
 /**
  * Lets a request through only when the path's project exists and belongs to the caller.
