@@ -1,85 +1,70 @@
 import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { json, raw, urlencoded, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
-import { toErrorResponse } from './common/filters/api-exception.filter';
-import { JsonNullExpressAdapter } from './common/http/json-null-express.adapter';
-import { REQUEST_ID_HEADER, requestIdMiddleware } from './common/logging/request-id';
+import { ApiFastifyAdapter } from './common/http/api-fastify.adapter';
+import { installBodyParsing } from './common/http/request-body';
+import { REQUEST_ID_HEADER } from './common/logging/request-id';
 import type { AppConfig } from './config/app-config';
 import { finalizeOpenApiDocument } from './openapi/finalize-document';
 
-/** Largest request body accepted; larger ones get 413 `{"detail"}`. */
-export const BODY_LIMIT = '64kb';
-/** Stripe's deliveries are kept as raw bytes (their signature covers them) and may be larger. */
-export const WEBHOOK_PATH = '/api/v1/payments/stripe/webhooks';
-export const WEBHOOK_BODY_LIMIT = '1mb';
+// Security headers. Swagger UI (/docs) needs inline styles and data: images; nothing else is HTML.
+const securityHeaders = helmet({
+  contentSecurityPolicy: {
+    directives: {
+      'img-src': ["'self'", 'data:'],
+      'style-src': ["'self'", "'unsafe-inline'"],
+      // Served over plain HTTP (e.g. http://host:3000/docs), the upgrade would break Swagger UI's assets.
+      'upgrade-insecure-requests': null,
+    },
+  },
+});
 
-const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
-
-function onlyWithBody(parser: RequestHandler): RequestHandler {
-  return (req, res, next) => (METHODS_WITHOUT_BODY.has(req.method) ? next() : parser(req, res, next));
+/**
+ * The headers of every response, errors included: `X-Request-Id` (the id Fastify assigned, see
+ * ApiFastifyAdapter) and the security headers. Set on the Node.js response, so that whatever sends
+ * the response (Fastify, Nest's exception layer, a middleware) keeps them.
+ */
+function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  const res = reply.raw as ServerResponse;
+  res.setHeader(REQUEST_ID_HEADER, request.id);
+  securityHeaders(request.raw as IncomingMessage, res, () => undefined);
 }
 
 /**
- * Express-level wiring shared by main.ts, the e2e tests and the OpenAPI script. Nest's own body
- * parser is off (see createApp) so that parse errors can be shaped like every other error.
+ * Fastify-level wiring shared by main.ts, the e2e tests and the OpenAPI script. Everything here runs
+ * once at start-up; per request it adds one hook (the common headers) and, on the routes that take a
+ * body, the body parser (see common/http/request-body.ts).
  */
-export function configureApp(app: NestExpressApplication, config?: Pick<AppConfig, 'corsOrigins'>): void {
-  app.disable('x-powered-by');
-  // No automatic body-hash ETags: the ETags we send are resource versions (see common/http/etag.ts).
-  app.set('etag', false);
-  app.set('query parser', 'simple');
-  // Before anything that can answer: every response, even a body-parser error, carries X-Request-Id.
-  app.use(requestIdMiddleware);
-  // Security headers. Swagger UI (/docs) needs inline styles and data: images; nothing else is HTML.
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          'img-src': ["'self'", 'data:'],
-          'style-src': ["'self'", "'unsafe-inline'"],
-          // Served over plain HTTP (e.g. http://host:3000/docs), the upgrade would break Swagger UI's assets.
-          'upgrade-insecure-requests': null,
-        },
-      },
-    }),
-  );
+export function configureApp(app: NestFastifyApplication, config?: Pick<AppConfig, 'corsOrigins'>): void {
+  const adapter = app.getHttpAdapter() as ApiFastifyAdapter;
+  // The first hook of every request, before CORS and the request logger: every response, even a
+  // body-parser error, carries X-Request-Id and the security headers. (Fastify sends no X-Powered-By
+  // and no automatic ETag: the ETags we send are resource versions, see common/http/etag.ts.)
+  adapter.setOnRequestHook((request, reply, done) => {
+    setCommonHeaders(request, reply);
+    done();
+  });
   // CORS is off unless CORS_ORIGINS lists origins; then only those get Access-Control-* headers.
   if (config?.corsOrigins.length) {
     app.enableCors({
       origin: config.corsOrigins,
-      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      // Lists joined here: @fastify/cors would join arrays with ', ', the `cors` middleware used ','.
+      methods: 'GET,POST,PUT,DELETE',
       // If-Match / ETag: a browser UI must be able to send the one and read the other (optimistic concurrency).
-      allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', REQUEST_ID_HEADER],
-      exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After', 'ETag', 'Stripe-Webhook-Endpoint-Cleanup'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', REQUEST_ID_HEADER].join(','),
+      exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After', 'ETag', 'Stripe-Webhook-Endpoint-Cleanup'].join(','),
       maxAge: 600,
+      // As the `cors` middleware did: any OPTIONS is answered as a preflight, Origin or not.
+      strictPreflight: false,
     });
   }
-  // The webhook receiver verifies Stripe's signature over the exact bytes: keep them, whatever the
-  // content type (a body read here is not read again by the parsers below).
-  app.use(
-    WEBHOOK_PATH,
-    raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT, inflate: false }),
-    (req: Request, _res: Response, next: NextFunction) => {
-      const rawReq = req as Request & { rawBody?: Buffer };
-      rawReq.rawBody = Buffer.isBuffer(req.body) ? req.body : undefined;
-      next();
-    },
-  );
-  // Bodies are read only where an operation takes one: a body sent with GET/DELETE is ignored.
-  // Compressed bodies are refused (415) rather than inflated.
-  app.use(onlyWithBody(json({ limit: BODY_LIMIT, inflate: false })));
-  app.use(onlyWithBody(urlencoded({ extended: false, limit: BODY_LIMIT, inflate: false })));
-  // Errors of the body parsers (invalid JSON, too large) happen before Nest's filters can see them.
-  app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(error);
-    const { status, body } = toErrorResponse(error, req.originalUrl);
-    res.status(status).json(body);
-  });
+  installBodyParsing(adapter.getInstance());
   // No app.enableShutdownHooks(): main.ts drains in-flight requests itself on SIGTERM/SIGINT
   // (src/common/lifecycle/graceful-shutdown.ts) and then exits 0.
 }
@@ -131,12 +116,13 @@ export function setupSwagger(app: INestApplication): void {
 export async function createApp(
   config: AppConfig,
   options: { logger?: NestApplicationOptions['logger']; preview?: boolean } & AppModuleOptions = {},
-): Promise<NestExpressApplication> {
+): Promise<NestFastifyApplication> {
   const usePino = options.logger === undefined && !options.preview;
-  const app = await NestFactory.create<NestExpressApplication>(
+  const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, { logDestination: options.logDestination, throttlerStorage: options.throttlerStorage }),
-    new JsonNullExpressAdapter(),
+    new ApiFastifyAdapter(setCommonHeaders),
     {
+      // Bodies are read by installBodyParsing (configureApp), the same way for every route.
       bodyParser: false,
       logger: options.logger,
       bufferLogs: usePino,

@@ -1,5 +1,6 @@
 import { ArgumentMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
+import typeIs from 'type-is';
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
 import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
 
@@ -12,9 +13,9 @@ const FROM_OAUTH2_FORM = Symbol('fromOAuth2Form');
  * LoginValidationPipe then checks it against UserLoginRequest.
  */
 export const LoginCredentials = createParamDecorator((_data: unknown, ctx: ExecutionContext): unknown => {
-  const request = ctx.switchToHttp().getRequest<Request>();
+  const request = ctx.switchToHttp().getRequest<FastifyRequest>();
   const body: unknown = request.body;
-  if (request.is('application/x-www-form-urlencoded') && body && typeof body === 'object') {
+  if (typeIs(request.raw, ['application/x-www-form-urlencoded']) && body && typeof body === 'object') {
     const form = body as Record<string, unknown>;
     const credentials = { email: form.username, password: form.password };
     Object.defineProperty(credentials, FROM_OAUTH2_FORM, { value: true, enumerable: false });

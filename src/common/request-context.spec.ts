@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { requestIdOf, requestMetaOf } from './request-context';
 
 const req = (init: { id?: unknown; header?: string; ip?: string }) =>
@@ -6,7 +6,7 @@ const req = (init: { id?: unknown; header?: string; ip?: string }) =>
     id: init.id,
     headers: init.header === undefined ? {} : { 'x-request-id': init.header },
     ip: init.ip,
-  }) as unknown as Request;
+  }) as unknown as FastifyRequest;
 
 describe('request context', () => {
   it('prefers req.id (set by a request logger)', () => {

@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 
 /** Who and where a request came from, as recorded by the audit trail. */
@@ -8,16 +9,18 @@ export interface RequestMeta {
   clientIp: string | null;
 }
 
-type RequestWithId = Request & { id?: unknown };
+/** A Fastify request, or the Node.js request under it (Fastify's `genReqId` gets that one). */
+type RequestWithId = Pick<IncomingMessage, 'headers'> & { id?: unknown };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The request id: `req.id` when a logger (e.g. nestjs-pino's genReqId) has set one, else the
  * incoming `X-Request-Id` header when it is a plain token of at most 128 characters, else a new
- * uuid (stored on `req.id` so every reader of this request sees the same one).
+ * uuid (stored on `req.id` so every reader of this request sees the same one). It is also Fastify's
+ * `genReqId` (see createApp), so `FastifyRequest.id`, the log lines and `X-Request-Id` agree.
  */
-export function requestIdOf(req: Request): string {
+export function requestIdOf(req: RequestWithId): string {
   const withId = req as RequestWithId;
   if ((typeof withId.id === 'string' && withId.id !== '') || typeof withId.id === 'number') return String(withId.id);
   const header = req.headers['x-request-id'];
@@ -26,11 +29,11 @@ export function requestIdOf(req: Request): string {
   return id;
 }
 
-export function requestMetaOf(req: Request): RequestMeta {
+export function requestMetaOf(req: FastifyRequest): RequestMeta {
   return { requestId: requestIdOf(req), clientIp: req.ip ?? null };
 }
 
 /** Param decorator: the current request's {@link RequestMeta}. */
 export const CurrentRequestMeta = createParamDecorator((_data: unknown, ctx: ExecutionContext): RequestMeta =>
-  requestMetaOf(ctx.switchToHttp().getRequest<Request>()),
+  requestMetaOf(ctx.switchToHttp().getRequest<FastifyRequest>()),
 );

@@ -9,7 +9,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
@@ -65,10 +65,10 @@ export class StripeConfigController {
   @WithProjectPreload(STRIPE_CONFIG_PRELOAD)
   get(
     @ProjectPreloaded() config: StripeConfigView | null,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): StripeConfigResponse | null {
     if (!config) return null;
-    res.setHeader('ETag', formatEtag(config.version));
+    res.header('ETag', formatEtag(config.version));
     return toStripeConfigResponse(config);
   }
 
@@ -95,11 +95,11 @@ export class StripeConfigController {
     @Headers('if-match') ifMatchHeader: string | undefined,
     @CurrentUser() user: AuthenticatedUser,
     @CurrentRequestMeta() meta: RequestMeta,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<StripeConfigResponse> {
     const ifMatch = parseIfMatch(ifMatchHeader);
     const saved = await this.stripeConfig.upsert(project.id, body, { userId: user.id, ...meta }, ifMatch);
-    res.setHeader('ETag', formatEtag(saved.version));
+    res.header('ETag', formatEtag(saved.version));
     return saved.body;
   }
 
@@ -126,10 +126,10 @@ export class StripeConfigController {
     @RequestProject() project: Project,
     @CurrentUser() user: AuthenticatedUser,
     @CurrentRequestMeta() meta: RequestMeta,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<void> {
     const cleanups = await this.stripeConfig.deactivate(project.id, { userId: user.id, ...meta });
-    if (cleanups.length > 0) res.setHeader(WEBHOOK_CLEANUP_HEADER, describeCleanups(cleanups));
+    if (cleanups.length > 0) res.header(WEBHOOK_CLEANUP_HEADER, describeCleanups(cleanups));
   }
 
   @Get('webhook-urls')

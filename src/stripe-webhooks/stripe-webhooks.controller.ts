@@ -9,7 +9,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
@@ -25,8 +25,8 @@ import { ListWebhookEventsQuery, WebhookEventListResponse, WebhookReceivedRespon
 import { StripeWebhooksService } from './stripe-webhooks.service';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 
-/** Set by the raw body parser registered for the webhook path (see configureApp). */
-type RawBodyRequest = Request & { rawBody?: Buffer };
+/** Set by the raw body parser of the webhook route (see common/http/request-body.ts). */
+type RawBodyRequest = FastifyRequest & { rawBody?: Buffer };
 
 /** Where Stripe delivers events: public (Stripe signs the body instead of sending a bearer token). */
 @ApiTags('Stripe Webhooks')

@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { OpenApiResponseValidator, VALIDATED_METHODS } from './openapi-validator';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   /** Base URL when started with `listen: true`. */
   url: string;
   config: AppConfig;
@@ -81,7 +81,7 @@ export function validatingRequest(server: Parameters<typeof request>[0]): Return
 }
 
 /**
- * Boots the whole service (real PostgreSQL, migrations at start-up, the same express wiring as
+ * Boots the whole service (real PostgreSQL, migrations at start-up, the same Fastify wiring as
  * main.ts) on a fresh database of its own.
  */
 export async function createTestApp(
@@ -120,6 +120,8 @@ export async function createTestApp(
     url = `http://127.0.0.1:${address.port}`;
   } else {
     await app.init();
+    // supertest then drives the bare HTTP server: Fastify must have loaded its plugins and routes.
+    await app.getHttpAdapter().getInstance().ready();
   }
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();

@@ -1,9 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DATABASE_UNAVAILABLE_DETAIL, isDatabaseUnavailableError } from '../errors/database-unavailable';
 import { maskSecretsDeep, maskSecretsInText } from '../masking/mask';
 
-/** A body-parser or other low-level error that carries an HTTP status of its own. */
+/** A body-parser, Fastify or other low-level error that carries an HTTP status of its own. */
 interface StatusError {
   status?: number;
   statusCode?: number;
@@ -26,13 +26,9 @@ const DEFAULT_DETAILS: Record<number, string> = {
   504: 'Gateway timeout',
 };
 
-/** Express's router refuses a path parameter that is not valid percent-encoding (`%E0%A4%A`). */
+/** Fastify's router refuses a path that is not valid percent-encoding (`%E0%A4%A`). */
 function isUndecodableParam(exception: unknown): boolean {
-  const message = exception instanceof Error ? exception.message : '';
-  return (
-    (exception instanceof URIError || exception instanceof HttpException) &&
-    message.startsWith('Failed to decode param')
-  );
+  return (exception as { code?: unknown } | null)?.code === 'FST_ERR_BAD_URL';
 }
 
 /**
@@ -103,9 +99,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ApiExceptionFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    const request = host.switchToHttp().getRequest<Request>();
-    const { status, body } = toErrorResponse(exception, request?.originalUrl ?? request?.url ?? '');
+    const response = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const { status, body } = toErrorResponse(exception, request?.url ?? '');
     if (exception instanceof HttpException && status === 503) {
       // A deliberate 503 (e.g. the database health check): the response says it all.
     } else if (status === 503 && isDatabaseUnavailableError(exception)) {
@@ -119,11 +115,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
       // Log the stack only (masked): SDK/driver error objects can hold request data.
       this.logger.error(maskSecretsInText(`${error.name}: ${error.message}\n${error.stack ?? ''}`));
     }
-    if (response.headersSent) return;
-    if (status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
-    if (status === 503 && !response.getHeader('Retry-After')) response.setHeader('Retry-After', '5');
+    if (response.sent) return;
+    if (status === 401) response.header('WWW-Authenticate', 'Bearer');
+    if (status === 503 && !response.getHeader('Retry-After')) response.header('Retry-After', '5');
     // Every 429 says when to retry: the rate limiter sets its own; Stripe rate-limiting us gets 1 s.
-    if (status === 429 && !response.getHeader('Retry-After')) response.setHeader('Retry-After', '1');
-    response.status(status).json(maskSecretsDeep(body));
+    if (status === 429 && !response.getHeader('Retry-After')) response.header('Retry-After', '1');
+    response.status(status).send(maskSecretsDeep(body));
   }
 }

@@ -21,9 +21,3 @@ export function assignRequestId(req: RequestWithId, res: ServerResponse): string
   if (!res.headersSent) res.setHeader(REQUEST_ID_HEADER, id);
   return id;
 }
-
-/** Express middleware form of assignRequestId: runs first, so even body-parser errors carry the header. */
-export function requestIdMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
-  assignRequestId(req, res);
-  next();
-}

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ThrottlerModule, type ThrottlerOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import type { ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../../auth/authenticated-user';
 import type { AppConfig, RateLimit } from '../../config/app-config';
 import {
@@ -13,6 +13,8 @@ import {
 } from './rate-limit.constants';
 import { RateLimitGuard } from './rate-limit.guard';
 
+type RequestWithUser = FastifyRequest & { user?: AuthenticatedUser };
+
 function groupOf(context: ExecutionContext): RateLimitGroup | undefined {
   return (
     Reflect.getMetadata(RATE_LIMIT_GROUP, context.getHandler()) ??
@@ -20,12 +22,12 @@ function groupOf(context: ExecutionContext): RateLimitGroup | undefined {
   );
 }
 
-function clientIp(req: Request): string {
+function clientIp(req: FastifyRequest): string {
   return req.ip ?? req.socket?.remoteAddress ?? 'unknown';
 }
 
 /** The email a login attempt is for, from JSON `email` or the OAuth2 form's `username`. */
-function loginEmail(req: Request): string {
+function loginEmail(req: FastifyRequest): string {
   const body = (req.body ?? {}) as Record<string, unknown>;
   const email = body.email ?? body.username;
   return typeof email === 'string' ? email.trim().toLowerCase().slice(0, 320) : '';
@@ -35,7 +37,7 @@ function throttler(
   name: string,
   limit: RateLimit,
   group: RateLimitGroup,
-  tracker: (req: Request) => string,
+  tracker: (req: RequestWithUser) => string,
 ): ThrottlerOptions {
   return {
     name,
@@ -43,7 +45,7 @@ function throttler(
     ttl: limit.ttlSeconds * 1000,
     // A limit of 0 switches that throttler off; otherwise it applies to its group's routes only.
     skipIf: (context) => limit.limit === 0 || groupOf(context) !== group,
-    getTracker: (req) => tracker(req as Request),
+    getTracker: (req) => tracker(req as RequestWithUser),
     setHeaders: false,
   };
 }
@@ -66,7 +68,7 @@ export class RateLimitModule {
             throttler(LOGIN_PER_EMAIL, limits.loginPerEmail, 'login', (req) => `${clientIp(req)}|${loginEmail(req)}`),
             throttler(LOGIN_PER_IP, limits.loginPerIp, 'login', clientIp),
             throttler(STRIPE_CALLS, limits.stripeCalls, 'stripe-calls', (req) => {
-              const user = req.user as AuthenticatedUser | undefined;
+              const user = req.user;
               return user ? `user:${user.id}` : `ip:${clientIp(req)}`;
             }),
           ],

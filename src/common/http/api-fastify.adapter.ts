@@ -1,0 +1,45 @@
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import { maxHeaderSize } from 'node:http';
+import { parse as parseQueryString } from 'node:querystring';
+import { toErrorResponse } from '../filters/api-exception.filter';
+import { requestIdOf } from '../request-context';
+import { parseUnroutedBody } from './request-body';
+
+/**
+ * Nest's Fastify adapter, configured to answer exactly as the service did on Express:
+ * - routing ignores case and a trailing slash, and takes path parameters of any length (Express
+ *   had no limit: a long malformed id is a 422 from the ownership guard, not a 404);
+ * - the query string is parsed by node:querystring (Express's 'simple' parser: `a=1&a=2` is an array,
+ *   no nesting);
+ * - the request id is `X-Request-Id` when acceptable (see request-context.ts), shared with the logs;
+ * - no proxy is trusted: `request.ip` is the peer address;
+ * - a path that is not valid percent-encoding is a 422 (see `undecodableParamResponse`), not Fastify's 400;
+ * - a request that matches no route still has its body read (a body error wins over the 404).
+ * `onBeforeFrameworkError` adds the headers every response carries to the bad-path answer, which
+ * Fastify sends without running any hook.
+ */
+export class ApiFastifyAdapter extends FastifyAdapter {
+  constructor(onBeforeFrameworkError: (request: FastifyRequest, reply: FastifyReply) => void = () => undefined) {
+    super({
+      routerOptions: {
+        caseSensitive: false,
+        ignoreTrailingSlash: true,
+        maxParamLength: maxHeaderSize,
+        querystringParser: (query) => parseQueryString(query),
+      },
+      genReqId: requestIdOf,
+      requestIdHeader: false,
+      trustProxy: false,
+      frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+        onBeforeFrameworkError(request, reply);
+        const { status, body } = toErrorResponse(error, request.url);
+        void reply.status(status).send(body);
+      },
+    });
+  }
+
+  override setNotFoundHandler(handler: RouteHandlerMethod): ReturnType<FastifyAdapter['setNotFoundHandler']> {
+    return this.getInstance().setNotFoundHandler({ preValidation: parseUnroutedBody }, handler);
+  }
+}
