@@ -117,4 +117,20 @@ describe('loadConfig: operations settings', () => {
       loadConfig({ ...base, LOG_LEVEL: 'loud', CORS_ORIGINS: 'https://a.example.com/path', RATE_LIMIT_LOGIN: 'ten' }),
     ).toThrow(/LOG_LEVEL[\s\S]*CORS_ORIGINS[\s\S]*RATE_LIMIT_LOGIN/);
   });
+
+  it('keeps rate-limit counters in PostgreSQL by default, in memory on request', () => {
+    expect(loadConfig(base).rateLimitStore).toBe('postgres');
+    expect(loadConfig({ ...base, RATE_LIMIT_STORE: 'memory' }).rateLimitStore).toBe('memory');
+    expect(loadConfig({ ...base, RATE_LIMIT_STORE: ' Postgres ' }).rateLimitStore).toBe('postgres');
+    expect(() => loadConfig({ ...base, RATE_LIMIT_STORE: 'redis' })).toThrow(
+      /RATE_LIMIT_STORE must be one of postgres, memory/,
+    );
+  });
+
+  it('reads DATABASE_POOL_SIZE (default 10) and refuses nonsense', () => {
+    expect(loadConfig(base).databasePoolSize).toBe(10);
+    expect(loadConfig({ ...base, DATABASE_POOL_SIZE: '25' }).databasePoolSize).toBe(25);
+    for (const bad of ['0', '1', 'ten', '2.5', '-3', ''])
+      expect(() => loadConfig({ ...base, DATABASE_POOL_SIZE: bad })).toThrow(/DATABASE_POOL_SIZE must be an integer/);
+  });
 });

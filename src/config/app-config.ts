@@ -12,6 +12,8 @@ export interface AppConfig {
   embeddedPostgresPort: number;
   /** Unset means: start the embedded PostgreSQL (see src/database/embedded-postgres.ts). */
   databaseUrl?: string;
+  /** Most connections this instance opens to PostgreSQL (the pool's `max`). */
+  databasePoolSize: number;
   jwtSecret: string;
   /** Seconds until an access token expires. */
   jwtExpiresInSeconds: number;
@@ -27,6 +29,8 @@ export interface AppConfig {
   /** Origins allowed by CORS; empty = CORS off (no Access-Control-* headers). */
   corsOrigins: string[];
   rateLimits: RateLimits;
+  /** Where rate-limit counters live: PostgreSQL (shared by every instance) or this process' memory. */
+  rateLimitStore: RateLimitStore;
   /** How long SIGTERM waits for in-flight requests before closing their connections. */
   shutdownTimeoutMs: number;
 }
@@ -48,6 +52,12 @@ export interface RateLimits {
   /** Operations that call Stripe (validate-credentials, webhook endpoint creation), per developer. */
   stripeCalls: RateLimit;
 }
+
+/** Connections each instance keeps open at most, unless DATABASE_POOL_SIZE says otherwise. */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+
+export const RATE_LIMIT_STORES = ['postgres', 'memory'] as const;
+export type RateLimitStore = (typeof RATE_LIMIT_STORES)[number];
 
 export interface EncryptionKey {
   id: string;
@@ -168,6 +178,10 @@ export function loadConfig(
 
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
+  const databasePoolSize = Number((env.DATABASE_POOL_SIZE ?? String(DEFAULT_DATABASE_POOL_SIZE)).trim());
+  // At least 2: the webhook-setup lock holds one connection while the setup's queries use another.
+  if (!Number.isInteger(databasePoolSize) || databasePoolSize < 2 || databasePoolSize > 1000)
+    problems.push('DATABASE_POOL_SIZE must be an integer between 2 and 1000');
 
   const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://localhost:${port ?? 3000}`).replace(/\/+$/, '');
   if (!isHttpUrl(publicBaseUrl)) problems.push('PUBLIC_BASE_URL must be an http(s) URL');
@@ -195,6 +209,10 @@ export function loadConfig(
     stripeCalls: parseRateLimit('RATE_LIMIT_STRIPE', env.RATE_LIMIT_STRIPE ?? '30/60', problems),
   };
 
+  const rateLimitStore = (env.RATE_LIMIT_STORE ?? 'postgres').trim().toLowerCase() as RateLimitStore;
+  if (!RATE_LIMIT_STORES.includes(rateLimitStore))
+    problems.push(`RATE_LIMIT_STORE must be one of ${RATE_LIMIT_STORES.join(', ')}`);
+
   const shutdownTimeoutMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10000);
   if (!Number.isInteger(shutdownTimeoutMs) || shutdownTimeoutMs <= 0)
     problems.push('SHUTDOWN_TIMEOUT_MS must be a positive integer');
@@ -206,6 +224,7 @@ export function loadConfig(
     host,
     embeddedPostgresPort: embeddedPostgresPort as number,
     databaseUrl,
+    databasePoolSize,
     jwtSecret: jwtSecret as string,
     jwtExpiresInSeconds: jwtExpiresInSeconds as number,
     encryptionKeys,
@@ -216,6 +235,7 @@ export function loadConfig(
     logLevel,
     corsOrigins,
     rateLimits,
+    rateLimitStore,
     shutdownTimeoutMs,
   };
 }
