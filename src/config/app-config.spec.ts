@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, parseDurationSeconds } from './app-config';
+import { ConfigError, createExclusively, loadConfig, parseDurationSeconds } from './app-config';
 
 const key = () => `k1:${randomBytes(32).toString('base64')}`;
 
@@ -27,6 +27,17 @@ describe('loadConfig', () => {
     expect(notices).toHaveLength(1);
     expect(notices[0]).not.toContain(first.jwtSecret);
     expect(JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')).JWT_SECRET).toBe(first.jwtSecret);
+  });
+
+  it('creates the dev secrets file exclusively: a second creator keeps the first one’s content', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dataDir, 'dev-secrets.json');
+    expect(createExclusively(file, 'first')).toBe(true);
+    expect(createExclusively(file, 'second')).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe('first');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // No temporary file is left behind.
+    expect(readdirSync(dataDir)).toEqual(['dev-secrets.json']);
   });
 
   it('reads defaults', () => {

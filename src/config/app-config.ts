@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** Everything the service reads from its environment, validated once at start-up. */
@@ -116,6 +116,8 @@ interface DevSecrets {
 /**
  * Outside production a developer should not have to invent secrets: generate them once
  * and keep them under the data folder so that restarts can still decrypt what was stored.
+ * Processes sharing the data folder that start together agree on one file (see createExclusively);
+ * instances on other machines cannot share it: they need JWT_SECRET and ENCRYPTION_KEYS set.
  */
 function loadOrCreateDevSecrets(dataDir: string, onNotice: (msg: string) => void): DevSecrets {
   const file = join(dataDir, 'dev-secrets.json');
@@ -125,9 +127,34 @@ function loadOrCreateDevSecrets(dataDir: string, onNotice: (msg: string) => void
     ENCRYPTION_KEYS: `dev1:${randomBytes(32).toString('base64')}`,
   };
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  onNotice(`Generated development JWT_SECRET and ENCRYPTION_KEYS in ${file} (never used in production)`);
+  if (!createExclusively(file, JSON.stringify(secrets, null, 2))) {
+    // Another process created it first: use its secrets, or the two would not understand each other.
+    return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  }
+  onNotice(
+    `Generated development JWT_SECRET and ENCRYPTION_KEYS in ${file} (never used in production; ` +
+      'several instances on more than one machine need the same JWT_SECRET and ENCRYPTION_KEYS set explicitly)',
+  );
   return secrets;
+}
+
+/**
+ * Creates `file` (mode 0600) with `content` unless it exists; false when it did. Written to a temporary
+ * file first and then hard-linked into place, which is atomic: a concurrent reader never sees a
+ * half-written file, and of two concurrent creators exactly one wins.
+ */
+export function createExclusively(file: string, content: string): boolean {
+  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(temporary, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
 }
 
 /** Parses `limit/window`, e.g. `10/60`, `10/1m` or `0` (off). */
