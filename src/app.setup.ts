@@ -120,7 +120,7 @@ export async function createApp(
   const usePino = options.logger === undefined && !options.preview;
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, { logDestination: options.logDestination, throttlerStorage: options.throttlerStorage }),
-    new ApiFastifyAdapter(setCommonHeaders),
+    new ApiFastifyAdapter(setCommonHeaders, config.trustProxy),
     {
       // Bodies are read by installBodyParsing (configureApp), the same way for every route.
       bodyParser: false,

@@ -162,3 +162,32 @@ describe('Audit trail of the Stripe configuration', () => {
     });
   });
 });
+
+describe('Client IP behind a load balancer (TRUST_PROXY)', () => {
+  const clientIpOfOneWrite = async (env: Record<string, string>) => {
+    const t = await createTestApp({ env });
+    try {
+      const dev = await registerDeveloper(t);
+      const projectId = await createProject(t, dev);
+      await t
+        .http()
+        .put(configPath(projectId))
+        .set(dev.auth)
+        .set('X-Forwarded-For', '203.0.113.7')
+        .send({ test_secret_key: fakeKey('sk_test_') })
+        .expect(200);
+      const res = await t.http().get(configPath(projectId, 'audit-log')).set(dev.auth).expect(200);
+      return (res.body.items as { client_ip: string }[])[0].client_ip;
+    } finally {
+      await t.close();
+    }
+  };
+
+  it('ignores X-Forwarded-For by default: a client cannot choose its IP', async () => {
+    expect(await clientIpOfOneWrite({})).toMatch(/127\.0\.0\.1|::1/);
+  });
+
+  it('takes the client IP from X-Forwarded-For when the proxy in front is trusted', async () => {
+    expect(await clientIpOfOneWrite({ TRUST_PROXY: '127.0.0.1,::1,::ffff:127.0.0.1' })).toBe('203.0.113.7');
+  });
+});

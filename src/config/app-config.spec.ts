@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, parseDurationSeconds } from './app-config';
+import { ConfigError, createExclusively, loadConfig, parseDurationSeconds } from './app-config';
 
 const key = () => `k1:${randomBytes(32).toString('base64')}`;
 
@@ -27,6 +27,17 @@ describe('loadConfig', () => {
     expect(notices).toHaveLength(1);
     expect(notices[0]).not.toContain(first.jwtSecret);
     expect(JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')).JWT_SECRET).toBe(first.jwtSecret);
+  });
+
+  it('creates the dev secrets file exclusively: a second creator keeps the first one’s content', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dataDir, 'dev-secrets.json');
+    expect(createExclusively(file, 'first')).toBe(true);
+    expect(createExclusively(file, 'second')).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe('first');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // No temporary file is left behind.
+    expect(readdirSync(dataDir)).toEqual(['dev-secrets.json']);
   });
 
   it('reads defaults', () => {
@@ -116,5 +127,34 @@ describe('loadConfig: operations settings', () => {
     expect(() =>
       loadConfig({ ...base, LOG_LEVEL: 'loud', CORS_ORIGINS: 'https://a.example.com/path', RATE_LIMIT_LOGIN: 'ten' }),
     ).toThrow(/LOG_LEVEL[\s\S]*CORS_ORIGINS[\s\S]*RATE_LIMIT_LOGIN/);
+  });
+
+  it('keeps rate-limit counters in PostgreSQL by default, in memory on request', () => {
+    expect(loadConfig(base).rateLimitStore).toBe('postgres');
+    expect(loadConfig({ ...base, RATE_LIMIT_STORE: 'memory' }).rateLimitStore).toBe('memory');
+    expect(loadConfig({ ...base, RATE_LIMIT_STORE: ' Postgres ' }).rateLimitStore).toBe('postgres');
+    expect(() => loadConfig({ ...base, RATE_LIMIT_STORE: 'redis' })).toThrow(
+      /RATE_LIMIT_STORE must be one of postgres, memory/,
+    );
+  });
+
+  it('trusts no proxy by default; TRUST_PROXY takes a hop count or proxy addresses, never "true"', () => {
+    expect(loadConfig(base).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8, 192.168.1.10,::1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.10',
+      '::1',
+    ]);
+    for (const bad of ['true', '0', 'proxy.example.com', '10.0.0.1,', '*'])
+      expect(() => loadConfig({ ...base, TRUST_PROXY: bad })).toThrow(/TRUST_PROXY must be a hop count/);
+  });
+
+  it('reads DATABASE_POOL_SIZE (default 10) and refuses nonsense', () => {
+    expect(loadConfig(base).databasePoolSize).toBe(10);
+    expect(loadConfig({ ...base, DATABASE_POOL_SIZE: '25' }).databasePoolSize).toBe(25);
+    for (const bad of ['0', '1', 'ten', '2.5', '-3', ''])
+      expect(() => loadConfig({ ...base, DATABASE_POOL_SIZE: bad })).toThrow(/DATABASE_POOL_SIZE must be an integer/);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** Everything the service reads from its environment, validated once at start-up. */
@@ -12,6 +12,8 @@ export interface AppConfig {
   embeddedPostgresPort: number;
   /** Unset means: start the embedded PostgreSQL (see src/database/embedded-postgres.ts). */
   databaseUrl?: string;
+  /** Most connections this instance opens to PostgreSQL (the pool's `max`). */
+  databasePoolSize: number;
   jwtSecret: string;
   /** Seconds until an access token expires. */
   jwtExpiresInSeconds: number;
@@ -27,6 +29,10 @@ export interface AppConfig {
   /** Origins allowed by CORS; empty = CORS off (no Access-Control-* headers). */
   corsOrigins: string[];
   rateLimits: RateLimits;
+  /** Where rate-limit counters live: PostgreSQL (shared by every instance) or this process' memory. */
+  rateLimitStore: RateLimitStore;
+  /** Which proxies' X-Forwarded-For is believed for the client IP (Fastify's `trustProxy`); false: none. */
+  trustProxy: boolean | number | string[];
   /** How long SIGTERM waits for in-flight requests before closing their connections. */
   shutdownTimeoutMs: number;
 }
@@ -48,6 +54,12 @@ export interface RateLimits {
   /** Operations that call Stripe (validate-credentials, webhook endpoint creation), per developer. */
   stripeCalls: RateLimit;
 }
+
+/** Connections each instance keeps open at most, unless DATABASE_POOL_SIZE says otherwise. */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+
+export const RATE_LIMIT_STORES = ['postgres', 'memory'] as const;
+export type RateLimitStore = (typeof RATE_LIMIT_STORES)[number];
 
 export interface EncryptionKey {
   id: string;
@@ -106,6 +118,8 @@ interface DevSecrets {
 /**
  * Outside production a developer should not have to invent secrets: generate them once
  * and keep them under the data folder so that restarts can still decrypt what was stored.
+ * Processes sharing the data folder that start together agree on one file (see createExclusively);
+ * instances on other machines cannot share it: they need JWT_SECRET and ENCRYPTION_KEYS set.
  */
 function loadOrCreateDevSecrets(dataDir: string, onNotice: (msg: string) => void): DevSecrets {
   const file = join(dataDir, 'dev-secrets.json');
@@ -115,9 +129,34 @@ function loadOrCreateDevSecrets(dataDir: string, onNotice: (msg: string) => void
     ENCRYPTION_KEYS: `dev1:${randomBytes(32).toString('base64')}`,
   };
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  onNotice(`Generated development JWT_SECRET and ENCRYPTION_KEYS in ${file} (never used in production)`);
+  if (!createExclusively(file, JSON.stringify(secrets, null, 2))) {
+    // Another process created it first: use its secrets, or the two would not understand each other.
+    return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  }
+  onNotice(
+    `Generated development JWT_SECRET and ENCRYPTION_KEYS in ${file} (never used in production; ` +
+      'several instances on more than one machine need the same JWT_SECRET and ENCRYPTION_KEYS set explicitly)',
+  );
   return secrets;
+}
+
+/**
+ * Creates `file` (mode 0600) with `content` unless it exists; false when it did. Written to a temporary
+ * file first and then hard-linked into place, which is atomic: a concurrent reader never sees a
+ * half-written file, and of two concurrent creators exactly one wins.
+ */
+export function createExclusively(file: string, content: string): boolean {
+  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(temporary, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
 }
 
 /** Parses `limit/window`, e.g. `10/60`, `10/1m` or `0` (off). */
@@ -168,6 +207,10 @@ export function loadConfig(
 
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
+  const databasePoolSize = Number((env.DATABASE_POOL_SIZE ?? String(DEFAULT_DATABASE_POOL_SIZE)).trim());
+  // At least 2: the webhook-setup lock holds one connection while the setup's queries use another.
+  if (!Number.isInteger(databasePoolSize) || databasePoolSize < 2 || databasePoolSize > 1000)
+    problems.push('DATABASE_POOL_SIZE must be an integer between 2 and 1000');
 
   const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://localhost:${port ?? 3000}`).replace(/\/+$/, '');
   if (!isHttpUrl(publicBaseUrl)) problems.push('PUBLIC_BASE_URL must be an http(s) URL');
@@ -195,6 +238,12 @@ export function loadConfig(
     stripeCalls: parseRateLimit('RATE_LIMIT_STRIPE', env.RATE_LIMIT_STRIPE ?? '30/60', problems),
   };
 
+  const rateLimitStore = (env.RATE_LIMIT_STORE ?? 'postgres').trim().toLowerCase() as RateLimitStore;
+  if (!RATE_LIMIT_STORES.includes(rateLimitStore))
+    problems.push(`RATE_LIMIT_STORE must be one of ${RATE_LIMIT_STORES.join(', ')}`);
+
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
+
   const shutdownTimeoutMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10000);
   if (!Number.isInteger(shutdownTimeoutMs) || shutdownTimeoutMs <= 0)
     problems.push('SHUTDOWN_TIMEOUT_MS must be a positive integer');
@@ -206,6 +255,7 @@ export function loadConfig(
     host,
     embeddedPostgresPort: embeddedPostgresPort as number,
     databaseUrl,
+    databasePoolSize,
     jwtSecret: jwtSecret as string,
     jwtExpiresInSeconds: jwtExpiresInSeconds as number,
     encryptionKeys,
@@ -216,8 +266,29 @@ export function loadConfig(
     logLevel,
     corsOrigins,
     rateLimits,
+    rateLimitStore,
+    trustProxy,
     shutdownTimeoutMs,
   };
+}
+
+/**
+ * TRUST_PROXY: unset or `false` trusts no proxy (the client IP is the peer's address); a number is
+ * the count of proxy hops in front of the service; otherwise a comma-separated list of the proxies'
+ * addresses or CIDR ranges. `true` (trust any X-Forwarded-For) is refused: any client could then
+ * pick its own IP and escape the per-IP login limit.
+ */
+function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string[] {
+  const value = (raw ?? '').trim();
+  if (value === '' || value.toLowerCase() === 'false') return false;
+  if (/^\d{1,2}$/.test(value) && Number(value) > 0) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  const address = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)(\/\d{1,3})?$/i;
+  if (entries.every((entry) => address.test(entry))) return entries;
+  problems.push(
+    'TRUST_PROXY must be a hop count (1-99) or a comma-separated list of proxy IP addresses or CIDR ranges',
+  );
+  return false;
 }
 
 /** A TCP port written as plain digits; undefined when malformed or out of range. */

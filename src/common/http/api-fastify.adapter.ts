@@ -13,14 +13,17 @@ import { parseUnroutedBody } from './request-body';
  * - the query string is parsed by node:querystring (Express's 'simple' parser: `a=1&a=2` is an array,
  *   no nesting);
  * - the request id is `X-Request-Id` when acceptable (see request-context.ts), shared with the logs;
- * - no proxy is trusted: `request.ip` is the peer address;
+ * - `request.ip` is the peer address unless TRUST_PROXY names the proxies in front (then the client's);
  * - a path that is not valid percent-encoding is a 422 (see `undecodableParamResponse`), not Fastify's 400;
  * - a request that matches no route still has its body read (a body error wins over the 404).
  * `onBeforeFrameworkError` adds the headers every response carries to the bad-path answer, which
  * Fastify sends without running any hook.
  */
 export class ApiFastifyAdapter extends FastifyAdapter {
-  constructor(onBeforeFrameworkError: (request: FastifyRequest, reply: FastifyReply) => void = () => undefined) {
+  constructor(
+    onBeforeFrameworkError: (request: FastifyRequest, reply: FastifyReply) => void = () => undefined,
+    trustProxy: boolean | number | string[] = false,
+  ) {
     super({
       routerOptions: {
         caseSensitive: false,
@@ -30,7 +33,7 @@ export class ApiFastifyAdapter extends FastifyAdapter {
       },
       genReqId: requestIdOf,
       requestIdHeader: false,
-      trustProxy: false,
+      trustProxy,
       frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
         onBeforeFrameworkError(request, reply);
         const { status, body } = toErrorResponse(error, request.url);

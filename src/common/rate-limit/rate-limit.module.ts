@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ThrottlerModule, type ThrottlerOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import type { ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { DataSource } from 'typeorm';
 import type { AuthenticatedUser } from '../../auth/authenticated-user';
 import type { AppConfig, RateLimit } from '../../config/app-config';
 import {
@@ -11,6 +12,7 @@ import {
   STRIPE_CALLS,
   type RateLimitGroup,
 } from './rate-limit.constants';
+import { PostgresThrottlerStorage } from './postgres-throttler.storage';
 import { RateLimitGuard } from './rate-limit.guard';
 
 type RequestWithUser = FastifyRequest & { user?: AuthenticatedUser };
@@ -51,29 +53,37 @@ function throttler(
 }
 
 /**
- * Rate limits (@nestjs/throttler). Counters live in the ThrottlerStorage given to forRoot: by
- * default the library's in-memory store (one per instance). Several instances share limits by
- * passing a shared store (any ThrottlerStorage, e.g. a Redis one) — see the README.
+ * Rate limits (@nestjs/throttler). Counters live in PostgreSQL by default (RATE_LIMIT_STORE=postgres,
+ * PostgresThrottlerStorage), so that every instance behind a load balancer enforces the same limits;
+ * RATE_LIMIT_STORE=memory keeps them in the library's in-memory store, one per process (a single
+ * instance only). A ThrottlerStorage given to forRoot (tests) wins over both.
  */
 @Module({})
 export class RateLimitModule {
   static forRoot(config: AppConfig, storage?: ThrottlerStorage): DynamicModule {
     const limits = config.rateLimits;
+    const throttlers = [
+      throttler(LOGIN_PER_EMAIL, limits.loginPerEmail, 'login', (req) => `${clientIp(req)}|${loginEmail(req)}`),
+      throttler(LOGIN_PER_IP, limits.loginPerIp, 'login', clientIp),
+      throttler(STRIPE_CALLS, limits.stripeCalls, 'stripe-calls', (req) => {
+        const user = (req as RequestWithUser).user;
+        return user ? `user:${user.id}` : `ip:${clientIp(req)}`;
+      }),
+    ];
+    const throttlerModule =
+      storage || config.rateLimitStore === 'memory'
+        ? ThrottlerModule.forRoot({ storage, throttlers })
+        : ThrottlerModule.forRootAsync({
+            // The DataSource of DatabaseModule (TypeORM's module is global).
+            inject: [DataSource],
+            useFactory: (dataSource: DataSource) => ({
+              throttlers,
+              storage: new PostgresThrottlerStorage(dataSource),
+            }),
+          });
     return {
       module: RateLimitModule,
-      imports: [
-        ThrottlerModule.forRoot({
-          storage,
-          throttlers: [
-            throttler(LOGIN_PER_EMAIL, limits.loginPerEmail, 'login', (req) => `${clientIp(req)}|${loginEmail(req)}`),
-            throttler(LOGIN_PER_IP, limits.loginPerIp, 'login', clientIp),
-            throttler(STRIPE_CALLS, limits.stripeCalls, 'stripe-calls', (req) => {
-              const user = req.user;
-              return user ? `user:${user.id}` : `ip:${clientIp(req)}`;
-            }),
-          ],
-        }),
-      ],
+      imports: [throttlerModule],
       providers: [RateLimitGuard],
       exports: [RateLimitGuard],
     };
