@@ -64,6 +64,20 @@ function buildFloor(workDir: string): string {
   return file;
 }
 
+/**
+ * The node flags of the production command (`npm run start:prod`, e.g. heap limits), so that the
+ * benchmark runs the service exactly as it is deployed.
+ */
+function productionNodeArgs(serviceDir: string): string[] {
+  const scripts = (
+    JSON.parse(readFileSync(join(serviceDir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }
+  ).scripts;
+  const words = (scripts?.['start:prod'] ?? '').split(/\s+/);
+  const node = words.indexOf('node');
+  const main = words.indexOf('dist/main.js');
+  return node >= 0 && main > node ? words.slice(node + 1, main) : [];
+}
+
 async function startService(name: string, db: BenchDatabase, secrets: Secrets, opts: BenchOptions): Promise<Child> {
   const port = await freePort();
   return startNode(
@@ -82,6 +96,7 @@ async function startService(name: string, db: BenchDatabase, secrets: Secrets, o
     },
     port,
     join(opts.workDir, `${name}.log`),
+    productionNodeArgs(opts.serviceDir),
   );
 }
 
@@ -190,6 +205,9 @@ async function main(): Promise<void> {
     );
     await stop(seeder);
 
+    console.log(
+      `Service command: node ${[...productionNodeArgs(opts.serviceDir), 'dist/main.js'].join(' ')} (from start:prod)`,
+    );
     // 2. Start-up to ready, schema already migrated.
     const startup = await measureStartup(db, secrets, opts);
     console.log(

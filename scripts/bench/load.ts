@@ -6,7 +6,7 @@ import type { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { fakeKey } from '../../test/helpers/fixtures';
-import { sampleRss } from './processes';
+import { cpuTimeUs, sampleRss } from './processes';
 import { percentileSorted } from './stats';
 
 export const CASES = ['GET config', 'PUT config', 'GET webhook-urls'] as const;
@@ -27,6 +27,11 @@ export interface RunSample {
   timeouts: number;
   /** Peak VmRSS of each instance during the run, bytes. */
   peakRss: number[];
+  /**
+   * CPU time (user + system) the target's processes spent per response, µs: how much work a request
+   * costs, a figure much less sensitive to a noisy neighbour than req/s.
+   */
+  cpuUsPerResponse: number;
 }
 
 function requestFor(kind: CaseName, projectIds: string[]): autocannon.Request {
@@ -80,6 +85,7 @@ export async function runLoad(
   const latencies: number[] = [];
   const per = Math.max(1, Math.floor(connections / target.urls.length));
   const stopSampling = sampleRss(target.pids);
+  const cpuBefore = target.pids.reduce((acc, pid) => acc + cpuTimeUs(pid), 0);
   const started = performance.now();
   const runs = target.urls.map((url) => {
     const run = runOne(url, per, seconds, requestFor(kind, auth.projectIds), auth.token);
@@ -91,6 +97,7 @@ export async function runLoad(
   const results = await Promise.all(runs);
   const elapsed = (performance.now() - started) / 1000;
   const peakRss = stopSampling();
+  const cpuUs = target.pids.reduce((acc, pid) => acc + cpuTimeUs(pid), 0) - cpuBefore;
   const sorted = Float64Array.from(latencies).sort();
   const sum = (key: 'non2xx' | 'errors' | 'timeouts') => results.reduce((acc, r) => acc + r[key], 0);
   return {
@@ -102,5 +109,6 @@ export async function runLoad(
     errors: sum('errors'),
     timeouts: sum('timeouts'),
     peakRss,
+    cpuUsPerResponse: cpuUs / Math.max(1, latencies.length),
   };
 }

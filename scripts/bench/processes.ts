@@ -17,9 +17,16 @@ const running = new Set<Child>();
  * Spawns `node <script>`; stdout/stderr go to a log file (request logs stay on, as in production, but
  * nobody has to parse them through a pipe).
  */
-export function startNode(name: string, script: string, env: NodeJS.ProcessEnv, port: number, logFile: string): Child {
+export function startNode(
+  name: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  port: number,
+  logFile: string,
+  nodeArgs: string[] = [],
+): Child {
   const fd = openSync(logFile, 'a');
-  const proc = spawn(process.execPath, [script], { env, stdio: ['ignore', fd, fd] });
+  const proc = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   if (proc.pid === undefined) throw new Error(`could not start ${name}`);
   const child = { name, proc, pid: proc.pid, url: `http://127.0.0.1:${port}`, logFile };
@@ -82,6 +89,17 @@ export function memoryOf(pid: number): { rss: number; hwm: number } | undefined 
     return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
   } catch {
     return undefined;
+  }
+}
+
+/** User + system CPU time a process has used so far, in microseconds, from /proc (Linux only). */
+export function cpuTimeUs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (USER_HZ = 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
   }
 }
 

@@ -15,6 +15,8 @@ export interface Side {
   peakRss: number[];
   non2xx: number;
   errors: number;
+  /** Median CPU µs per response of the side's processes (see RunSample). */
+  cpuUsPerResponse: number;
 }
 
 export interface CaseResult {
@@ -45,6 +47,7 @@ export function summarise(runs: RunSample[]): Side {
     peakRss: Array.from({ length: instances }, (_, i) => Math.max(...runs.map((r) => r.peakRss[i]))),
     non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
     errors: runs.reduce((a, r) => a + r.errors + r.timeouts, 0),
+    cpuUsPerResponse: median(runs.map((r) => r.cpuUsPerResponse)),
   };
 }
 
@@ -94,9 +97,9 @@ function row(cells: string[], widths: number[]): string {
 }
 
 export function printTable(cases: CaseResult[], rounds: number): void {
-  const widths = [24, 9, 9, 8, 8, 8, 8, 7, 7, 6, 6];
+  const widths = [24, 9, 9, 8, 8, 8, 8, 7, 7, 6, 6, 7, 7];
   const head = ['case (median of ' + rounds + ')', 'floor r/s', 'svc r/s', 'fl p50', 'svc p50', 'fl p99'];
-  head.push('svc p99', 'fl MB', 'svc MB', 'r/s ×', 'p99 ×');
+  head.push('svc p99', 'fl MB', 'svc MB', 'r/s ×', 'p99 ×', 'fl µs', 'svc µs');
   console.log(row(head, widths));
   for (const c of cases) {
     const f = c.floor;
@@ -116,13 +119,17 @@ export function printTable(cases: CaseResult[], rounds: number): void {
           s.peakRss.map(mb).join('+'),
           c.ratioReqPerSec.toFixed(2),
           c.ratioP99.toFixed(2),
+          f.cpuUsPerResponse.toFixed(0),
+          s.cpuUsPerResponse.toFixed(0),
         ],
         widths,
       ),
     );
     for (const problem of c.problems) console.log(`  !! ${problem} — this case's figures are not valid`);
   }
-  console.log('(latencies in ms; MB = peak VmRSS during the measured runs, one figure per instance)');
+  console.log(
+    '(latencies in ms; MB = peak VmRSS during the measured runs, one figure per instance; µs = CPU time of the process(es) per response)',
+  );
 }
 
 export function printTargets(targets: Target[], note?: string): void {
