@@ -19,6 +19,7 @@ import {
   caseResult,
   evaluateTargets,
   machineInfo,
+  mb,
   printTable,
   printTargets,
   writeJson,
@@ -257,7 +258,7 @@ async function main(): Promise<void> {
             console.log(
               `  round ${round} ${key.padEnd(22)} ${side.padEnd(7)} ${sample.reqPerSec.toFixed(0).padStart(6)} req/s  ` +
                 `p50 ${sample.p50Ms.toFixed(2)} ms  p99 ${sample.p99Ms.toFixed(2)} ms  ` +
-                `rss ${sample.peakRss.map((b) => (b / 1048576).toFixed(0)).join('+')} MB${flag}`,
+                `rss ${sample.peakRss.map((b) => mb(b)).join('+')} MB${flag}`,
             );
           }
         }
@@ -276,8 +277,8 @@ async function main(): Promise<void> {
     console.log('');
     printTable(cases, opts.rounds);
     console.log(
-      `Service peak VmRSS under load: ${(servicePeakRss / 1048576).toFixed(0)} MB; VmHWM (since start) per instance: ` +
-        `${hwm.map((b) => (b / 1048576).toFixed(0)).join(' + ')} MB`,
+      `Service peak VmRSS under load: ${mb(servicePeakRss)} MB; VmHWM (since start) per instance: ` +
+        `${hwm.map((b) => mb(b)).join(' + ')} MB`,
     );
     const targets = opts.instances === 1 ? evaluateTargets(cases, servicePeakRss, startup) : [];
     if (opts.instances === 1) printTargets(targets, opts.quick ? 'BENCH_QUICK run: too short to judge by' : undefined);

@@ -75,7 +75,7 @@ export function caseResult(kind: CaseName, connections: number, floorRuns: RunSa
 
 // Decimal megabytes (10^6 bytes): the target says 200 MB, and MiB would be the laxer reading.
 const MB = 1_000_000;
-const mb = (bytes: number) => (bytes / MB).toFixed(0);
+export const mb = (bytes: number) => (bytes / MB).toFixed(0);
 
 /** The targets; they are defined for one instance at 20 connections on 2 cores. */
 export function evaluateTargets(cases: CaseResult[], servicePeakRss: number, startup: Startup): Target[] {
