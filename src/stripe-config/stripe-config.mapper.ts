@@ -38,14 +38,6 @@ export interface StripeConfigView {
   version: number;
 }
 
-export function viewOfEntity(config: StripeConfig): StripeConfigView {
-  return {
-    ...config,
-    hasTestCredentials: config.testSecretKeyEncrypted !== null,
-    hasLiveCredentials: config.liveSecretKeyEncrypted !== null,
-  };
-}
-
 /**
  * The select list of a view from raw SQL (`alias` is the stripe_configs alias), each column named
  * `<prefix><column>`; read back with viewOfRow. The ciphertexts are not selected, only tested for null.

@@ -8,7 +8,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
 import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
 import { StripeApiClient, StripeCallError, throwIfStripeUnavailable } from './stripe-api.client';
-import { CREDENTIAL_COLUMNS, toStripeConfigResponse, viewOfEntity } from './stripe-config.mapper';
+import { CREDENTIAL_COLUMNS, toStripeConfigResponse } from './stripe-config.mapper';
 import { StripeConfigRepository } from './stripe-config.repository';
 import { StripeConfig } from './stripe-config.entity';
 import {
@@ -57,11 +57,6 @@ export class StripeConfigService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditService,
   ) {}
-
-  async get(projectId: string): Promise<StripeConfigResponse | null> {
-    const config = await this.repository.findByProjectId(projectId);
-    return config ? toStripeConfigResponse(viewOfEntity(config)) : null;
-  }
 
   /**
    * Creates or partially updates the config: omitted/null fields keep their stored value. With
