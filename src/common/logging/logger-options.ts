@@ -3,7 +3,7 @@ import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../../config/app-config';
 import { CREDENTIAL_FIELDS } from '../../stripe-config/stripe-credential-fields';
-import { maskSecretsInText } from '../masking/mask';
+import { DeepMaskOptions, maskSecretsDeep, maskSecretsInText } from '../masking/mask';
 import { assignRequestId } from './request-id';
 
 /** Body fields that carry a secret, wherever they appear in a logged object. */
@@ -19,38 +19,22 @@ export const SECRET_FIELDS = [
   'encryptionKeys',
 ];
 
-/** Keys whose values are never logged, at any depth (compared lower-cased). */
-const CENSORED_KEYS = new Set(
-  [...SECRET_FIELDS, 'authorization', 'cookie', 'set-cookie', 'x-api-key'].map((key) => key.toLowerCase()),
-);
-const CENSOR = '[Redacted]';
-
 /**
- * What every log line goes through, in one walk: values under secret-named keys are replaced at any
- * depth, and any Stripe key shape left in a string is masked. Request and response bodies are not
- * logged at all; this is the second line of defence. The raw request/response objects pino-http
- * passes are left to the serializers below, which keep only safe fields (walking them cost ~7% of
- * the CPU of a GET config, and pino's wildcard `redact` paths another ~12%: docs/benchmarks.md).
+ * What every log line goes through, in one walk: values under secret-named keys (any depth, any case)
+ * become `[Redacted]`, and any Stripe key shape left in a string is masked. Request and response
+ * bodies are not logged at all; this is the second line of defence. The raw request/response objects
+ * pino-http passes are left to the serializers below, which keep only safe fields (walking them cost
+ * ~7% of the CPU of a GET config, and pino's wildcard `redact` paths another ~12%: docs/benchmarks.md).
  */
-export function sanitizeLogObject<T>(value: T, seen = new WeakSet<object>()): T {
-  if (typeof value === 'string') return maskSecretsInText(value) as T;
-  if (value === null || typeof value !== 'object') return value;
-  if (value instanceof IncomingMessage || value instanceof ServerResponse) return value;
-  if (value instanceof Date || Buffer.isBuffer(value) || seen.has(value)) return value;
-  seen.add(value);
-  if (Array.isArray(value)) {
-    const out = value.map((item: unknown) => sanitizeLogObject(item, seen));
-    return (out.some((item, i) => item !== value[i]) ? out : value) as T;
-  }
-  let changed = false;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    const clean = CENSORED_KEYS.has(key.toLowerCase()) && item != null ? CENSOR : sanitizeLogObject(item, seen);
-    if (clean !== item) changed = true;
-    out[key] = clean;
-  }
-  return (changed ? out : value) as T;
-}
+const LOG_MASKING: DeepMaskOptions = {
+  censorKeys: new Set(
+    [...SECRET_FIELDS, 'authorization', 'cookie', 'set-cookie', 'x-api-key'].map((key) => key.toLowerCase()),
+  ),
+  censor: '[Redacted]',
+  skip: (value) => value instanceof IncomingMessage || value instanceof ServerResponse,
+};
+
+export const sanitizeLogObject = <T>(value: T): T => maskSecretsDeep(value, LOG_MASKING);
 
 /**
  * nestjs-pino configuration: one JSON line per log entry; a request id on every line of a request;

@@ -19,17 +19,26 @@ export function maskSecretsInText(text: string): string {
   });
 }
 
+/** What maskSecretsDeep does besides masking Stripe key shapes in strings. */
+export interface DeepMaskOptions {
+  /** Lower-cased keys whose non-null values become `censor`, at any depth. */
+  censorKeys?: ReadonlySet<string>;
+  censor?: string;
+  /** Objects returned as they are, not walked. */
+  skip?: (value: object) => boolean;
+}
+
 /** Deeply masks every string in a JSON-like value. Returns the same reference if nothing changed. */
-export function maskSecretsDeep<T>(value: T, seen = new WeakSet<object>()): T {
+export function maskSecretsDeep<T>(value: T, options: DeepMaskOptions = {}, seen = new WeakSet<object>()): T {
   if (typeof value === 'string') return maskSecretsInText(value) as T;
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date || Buffer.isBuffer(value)) return value;
-  if (seen.has(value as object)) return value;
+  if (seen.has(value as object) || options.skip?.(value as object)) return value;
   seen.add(value as object);
   if (Array.isArray(value)) {
     let changed = false;
     const out = value.map((item) => {
-      const masked = maskSecretsDeep(item, seen);
+      const masked = maskSecretsDeep(item, options, seen);
       if (masked !== item) changed = true;
       return masked;
     });
@@ -38,7 +47,8 @@ export function maskSecretsDeep<T>(value: T, seen = new WeakSet<object>()): T {
   let changed = false;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    const masked = maskSecretsDeep(item, seen);
+    const censored = item != null && options.censorKeys?.has(key.toLowerCase());
+    const masked = censored ? options.censor : maskSecretsDeep(item, options, seen);
     if (masked !== item) changed = true;
     out[key] = masked;
   }
