@@ -2,10 +2,9 @@ import { createSecretKey } from 'node:crypto';
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
+import { isUuid } from '../common/uuid';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { AccessTokenClaims } from './authenticated-user';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The token's subject, not yet checked against the users table (JwtAuthGuard or a route guard does that). */
 export interface TokenSubject {
@@ -28,8 +27,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   validate(claims: AccessTokenClaims): TokenSubject {
-    if (typeof claims.sub !== 'string' || !UUID.test(claims.sub))
-      throw new UnauthorizedException('Could not validate credentials');
+    if (!isUuid(claims.sub)) throw new UnauthorizedException('Could not validate credentials');
     return { id: claims.sub.toLowerCase() };
   }
 }

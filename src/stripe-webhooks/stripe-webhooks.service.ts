@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import Stripe from 'stripe';
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
+import { isUuid } from '../common/uuid';
 import { ProjectsService } from '../projects/projects.service';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { StripeConfigService } from '../stripe-config/stripe-config.service';
@@ -17,7 +18,6 @@ import { StripeWebhookEventsRepository } from './stripe-webhook-events.repositor
 /** Stripe's signature tolerance: a signed timestamp older (or further in the future) than this is refused. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** `t=<unix seconds>` and at least one `v1=<hex>`, comma separated (other schemes such as v0 are ignored). */
 const HEADER_PART = /^([a-z0-9]+)=(.*)$/;
 
@@ -50,8 +50,8 @@ export class StripeWebhooksService {
     signatureHeader: string | string[] | undefined,
     rawBody: Buffer | undefined,
   ): Promise<WebhookReceivedResponse> {
-    if (!UUID.test(rawProjectId)) {
-      throw UnprocessableEntityError.single(['path', 'project_id'], 'Input should be a valid UUID', 'uuid_parsing');
+    if (!isUuid(rawProjectId)) {
+      throw UnprocessableEntityError.invalidUuid(['path', 'project_id']);
     }
     const projectId = rawProjectId.toLowerCase();
     if (rawMode !== 'test' && rawMode !== 'live') throw new BadRequestException('Unknown mode: use test or live');

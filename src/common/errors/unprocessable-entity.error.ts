@@ -16,4 +16,9 @@ export class UnprocessableEntityError extends HttpException {
   static single(loc: (string | number)[], msg: string, type: string): UnprocessableEntityError {
     return new UnprocessableEntityError([{ loc, msg, type }]);
   }
+
+  /** The reference API's answer to a malformed UUID, e.g. in the path: `['path', 'project_id']`. */
+  static invalidUuid(loc: (string | number)[]): UnprocessableEntityError {
+    return UnprocessableEntityError.single(loc, 'Input should be a valid UUID', 'uuid_parsing');
+  }
 }

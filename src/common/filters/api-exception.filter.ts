@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DATABASE_UNAVAILABLE_DETAIL, isDatabaseUnavailableError } from '../errors/database-unavailable';
+import { UnprocessableEntityError } from '../errors/unprocessable-entity.error';
 import { maskSecretsDeep, maskSecretsInText } from '../masking/mask';
 
 /** A body-parser, Fastify or other low-level error that carries an HTTP status of its own. */
@@ -47,10 +48,8 @@ function undecodableParamResponse(path: string): { status: number; body: { detai
   });
   const before = segments[index - 1];
   if (before === 'projects' || before === 'webhooks') {
-    return {
-      status: 422,
-      body: { detail: [{ loc: ['path', 'project_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' }] },
-    };
+    const invalid = UnprocessableEntityError.invalidUuid(['path', 'project_id']);
+    return { status: invalid.getStatus(), body: invalid.getResponse() as { detail: unknown } };
   }
   const loc = segments[index - 2] === 'webhooks' ? ['path', 'mode'] : ['path'];
   return { status: 422, body: { detail: [{ loc, msg: 'Invalid percent-encoding in the path', type: 'value_error' }] } };

@@ -16,13 +16,13 @@ import { assertActiveDeveloper } from '../../auth/jwt-auth.guard';
 import type { TokenSubject } from '../../auth/jwt.strategy';
 import { UserCheckedByRouteGuard } from '../../auth/user-check';
 import { UnprocessableEntityError } from '../../common/errors/unprocessable-entity.error';
+import { isUuid } from '../../common/uuid';
 import { ProjectAccessRepository, projectOf } from '../project-access.repository';
 import type { ProjectPreload } from '../project-preload';
 import type { Project } from '../project.entity';
 
 const OWNED_PROJECT_PARAM = 'ownedProjectParam';
 const PROJECT_PRELOAD = 'projectPreload';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface RequestWithProject {
   params: Record<string, string | undefined>;
@@ -53,10 +53,10 @@ export class ProjectOwnershipGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<RequestWithProject>();
     const userId = request.user.id;
     const projectId = request.params[param];
-    if (typeof projectId !== 'string' || !UUID.test(projectId)) {
+    if (!isUuid(projectId)) {
       const role = await this.access.findActiveUserRole(userId);
       request.user = assertActiveDeveloper(userId, role === null ? null : { role, isActive: true });
-      throw UnprocessableEntityError.single(['path', param], 'Input should be a valid UUID', 'uuid_parsing');
+      throw UnprocessableEntityError.invalidUuid(['path', param]);
     }
     const row = await this.access.find(userId, projectId.toLowerCase(), preload);
     request.user = assertActiveDeveloper(userId, row && { role: row.user_role, isActive: true });
