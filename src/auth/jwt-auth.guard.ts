@@ -29,7 +29,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     await super.canActivate(context);
     if (this.reflector.getAllAndOverride<boolean>(USER_CHECKED_BY_ROUTE_GUARD, targets)) return true;
     const request = context.switchToHttp().getRequest<{ user: TokenSubject | AuthenticatedUser }>();
-    request.user = assertActiveDeveloper(request.user.id, await this.users.findById(request.user.id));
+    const user = await this.users.findById(request.user.id);
+    request.user = assertActiveDeveloper(request.user.id, user?.isActive ? user.role : null);
     return true;
   }
 
@@ -47,12 +48,12 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 }
 
-/** The user row of a token's subject, as the request's user: 401 when gone or inactive, 403 unless a developer. */
-export function assertActiveDeveloper(
-  id: string,
-  row: { role: string; isActive: boolean } | null | undefined,
-): AuthenticatedUser {
-  if (!row || !row.isActive) throw new UnauthorizedException('Could not validate credentials');
-  if (row.role !== DEVELOPER_ROLE) throw new ForbiddenException('Developer role required');
-  return { id, role: row.role };
+/**
+ * A token's subject as the request's user, given the role of its active user row (null: the user is
+ * gone or inactive): 401 then, 403 unless a developer.
+ */
+export function assertActiveDeveloper(id: string, activeRole: string | null): AuthenticatedUser {
+  if (activeRole === null) throw new UnauthorizedException('Could not validate credentials');
+  if (activeRole !== DEVELOPER_ROLE) throw new ForbiddenException('Developer role required');
+  return { id, role: activeRole };
 }

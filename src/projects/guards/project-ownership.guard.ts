@@ -54,12 +54,11 @@ export class ProjectOwnershipGuard implements CanActivate {
     const userId = request.user.id;
     const projectId = request.params[param];
     if (!isUuid(projectId)) {
-      const role = await this.access.findActiveUserRole(userId);
-      request.user = assertActiveDeveloper(userId, role === null ? null : { role, isActive: true });
+      request.user = assertActiveDeveloper(userId, await this.access.findActiveUserRole(userId));
       throw UnprocessableEntityError.invalidUuid(['path', param]);
     }
     const row = await this.access.find(userId, projectId.toLowerCase(), preload);
-    request.user = assertActiveDeveloper(userId, row && { role: row.user_role, isActive: true });
+    request.user = assertActiveDeveloper(userId, row?.user_role ?? null);
     if (!row || row.project_id === null) throw new NotFoundException('Project not found');
     if (row.owner_id !== userId) throw new ForbiddenException('Not authorized to access this project');
     request.ownedProject = projectOf(row);
