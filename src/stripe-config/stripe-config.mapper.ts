@@ -38,49 +38,42 @@ export interface StripeConfigView {
   version: number;
 }
 
-/**
- * The select list of a view from raw SQL (`alias` is the stripe_configs alias), each column named
- * `<prefix><column>`; read back with viewOfRow. The ciphertexts are not selected, only tested for null.
- */
+/** The two flags test the ciphertexts for null: no ciphertext is ever selected. */
+const COMPUTED_COLUMNS: Record<string, (alias: string) => string> = {
+  has_test_credentials: (alias) => `(${alias}.test_secret_key_encrypted IS NOT NULL)`,
+  has_live_credentials: (alias) => `(${alias}.live_secret_key_encrypted IS NOT NULL)`,
+};
+
+/** The view's columns in raw SQL: `name` in SQL, `key` (its camelCase) in StripeConfigView. */
+const VIEW_COLUMNS = [
+  'id',
+  'project_id',
+  'is_active',
+  'has_test_credentials',
+  'has_live_credentials',
+  ...CREDENTIAL_FIELDS.map((field) => `${field}_masked`),
+  'test_configured_at',
+  'live_configured_at',
+  'created_at',
+  'updated_at',
+  'version',
+].map((name) => ({
+  name,
+  key: camel(name),
+  sql: COMPUTED_COLUMNS[name] ?? ((alias: string) => `${alias}.${name}`),
+}));
+
+/** The select list of a view, `alias` being the stripe_configs alias, each column named `<prefix><name>`. */
 export function viewSqlColumns(alias: string, prefix: string): string {
-  const masked = CREDENTIAL_FIELDS.map((field) => `${alias}.${field}_masked AS ${prefix}${field}_masked`);
-  return [
-    `${alias}.id AS ${prefix}id`,
-    `${alias}.project_id AS ${prefix}project_id`,
-    `${alias}.is_active AS ${prefix}is_active`,
-    `(${alias}.test_secret_key_encrypted IS NOT NULL) AS ${prefix}has_test_credentials`,
-    `(${alias}.live_secret_key_encrypted IS NOT NULL) AS ${prefix}has_live_credentials`,
-    ...masked,
-    `${alias}.test_configured_at AS ${prefix}test_configured_at`,
-    `${alias}.live_configured_at AS ${prefix}live_configured_at`,
-    `${alias}.created_at AS ${prefix}created_at`,
-    `${alias}.updated_at AS ${prefix}updated_at`,
-    `${alias}.version AS ${prefix}version`,
-  ].join(', ');
+  return VIEW_COLUMNS.map(({ name, sql }) => `${sql(alias)} AS ${prefix}${name}`).join(', ');
 }
 
 /** The view selected with viewSqlColumns(…, prefix), or null when the row has none (LEFT JOIN miss). */
 export function viewOfRow(row: Record<string, unknown>, prefix: string): StripeConfigView | null {
-  const get = (column: string) => row[prefix + column];
-  if (get('id') === null || get('id') === undefined) return null;
-  return {
-    id: get('id') as string,
-    projectId: get('project_id') as string,
-    isActive: get('is_active') as boolean,
-    hasTestCredentials: get('has_test_credentials') as boolean,
-    hasLiveCredentials: get('has_live_credentials') as boolean,
-    testSecretKeyMasked: get('test_secret_key_masked') as string | null,
-    testPublishableKeyMasked: get('test_publishable_key_masked') as string | null,
-    testWebhookSecretMasked: get('test_webhook_secret_masked') as string | null,
-    liveSecretKeyMasked: get('live_secret_key_masked') as string | null,
-    livePublishableKeyMasked: get('live_publishable_key_masked') as string | null,
-    liveWebhookSecretMasked: get('live_webhook_secret_masked') as string | null,
-    testConfiguredAt: get('test_configured_at') as Date | null,
-    liveConfiguredAt: get('live_configured_at') as Date | null,
-    createdAt: get('created_at') as Date,
-    updatedAt: get('updated_at') as Date,
-    version: get('version') as number,
-  };
+  if (row[`${prefix}id`] == null) return null;
+  const view: Record<string, unknown> = {};
+  for (const { name, key } of VIEW_COLUMNS) view[key] = row[prefix + name];
+  return view as unknown as StripeConfigView;
 }
 
 /** Builds the response from masked columns only: no ciphertext or plaintext can reach it. */
