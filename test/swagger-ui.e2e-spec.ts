@@ -1,46 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchHeadlessBrowser, type HeadlessBrowser } from './helpers/browser';
 import { createProject, fakeKey, registerDeveloper } from './helpers/fixtures';
 import { createTestApp, TestApp } from './helpers/test-app';
-
-/** Debian's chromium (`apt-get install chromium`; .ci/run installs it): no browser download needed. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox', // runs as root in CI
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 jest.setTimeout(180_000);
 
 describe('Swagger UI in a real browser', () => {
   let t: TestApp;
-  let context: BrowserContext;
-  let profile: string;
+  let browser: HeadlessBrowser;
   let page: Page;
 
   beforeAll(async () => {
     t = await createTestApp({ listen: true });
-    profile = mkdtempSync(join(tmpdir(), 'scs-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
-    page = await context.newPage();
+    browser = await launchHeadlessBrowser(t.url);
+    page = await browser.context.newPage();
     page.setDefaultTimeout(30_000);
-    // Only the service under test is reachable: anything else the page asks for is refused.
-    await context.route(
-      (url) => url.origin !== t.url,
-      (route) => route.abort(),
-    );
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await t?.close();
   });
 
