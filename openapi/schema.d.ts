@@ -144,7 +144,7 @@ export interface paths {
         post?: never;
         /**
          * Delete Stripe Configuration
-         * @description Deactivate Stripe payment configuration for a project. This does not delete existing subscriptions. Credentials are kept but unusable until the next PUT. Webhook endpoints created with `createWebhookEndpoint` are removed from Stripe; a Stripe failure there does not fail the call and is reported in the `Stripe-Webhook-Endpoint-Cleanup` header.
+         * @description Deactivate Stripe payment configuration for a project. This does not delete existing subscriptions. Credentials are kept but unusable until the next PUT. With `If-Match`, only when the configuration is still at that version (else 412, nothing changed). Webhook endpoints created with `createWebhookEndpoint` are removed from Stripe; a Stripe failure there does not fail the call and is reported in the `Stripe-Webhook-Endpoint-Cleanup` header.
          */
         delete: operations["deleteStripeConfig"];
         options?: never;
@@ -1315,7 +1315,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optimistic concurrency: the ETag from a previous GET or PUT (`"7"` or `W/"7"`, a list, or `*`). If the configuration is no longer at that version (or does not exist), nothing is written and the answer is 412 with the current version in `detail`. Without it the update applies as usual. A value that is not entity-tag syntax is a 422. */
+                /** @description Optimistic concurrency: the ETag from a previous GET or PUT (`"7"`, a list such as `"6", "7"`, or `*`), compared as RFC 9110 says for If-Match (strong comparison: a weak tag `W/"7"` never matches, `"07"` is not `"7"`). If the configuration is no longer at that version (or does not exist), nothing is written and the answer is 412 with the current version in `detail`. Without it the request applies as usual. A value that is not entity-tag syntax is a 422. */
                 "If-Match"?: string;
             };
             path: {
@@ -1416,7 +1416,10 @@ export interface operations {
     deleteStripeConfig: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optimistic concurrency: the ETag from a previous GET or PUT (`"7"`, a list such as `"6", "7"`, or `*`), compared as RFC 9110 says for If-Match (strong comparison: a weak tag `W/"7"` never matches, `"07"` is not `"7"`). If the configuration is no longer at that version (or does not exist), nothing is written and the answer is 412 with the current version in `detail`. Without it the request applies as usual. A value that is not entity-tag syntax is a 422. */
+                "If-Match"?: string;
+            };
             path: {
                 project_id: string;
             };
@@ -1453,6 +1456,15 @@ export interface operations {
             };
             /** @description Project (or configuration) not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

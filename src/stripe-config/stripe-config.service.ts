@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { assertAuditFieldNames, AuditActor, AuditService } from '../audit/audit.service';
 import { CredentialCipher } from '../common/crypto/credential-cipher';
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
-import { IfMatch, PreconditionFailedError } from '../common/http/etag';
+import { IfMatch, ifMatchVersions, PreconditionFailedError } from '../common/http/etag';
 import { maskCredential } from '../common/masking/mask';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
@@ -87,7 +87,7 @@ export class StripeConfigService {
       projectId,
       encrypted,
       { test: modes.has('test'), live: modes.has('live') },
-      ifMatch === undefined ? undefined : ifMatch.any ? null : ifMatch.versions,
+      ifMatchVersions(ifMatch),
       {
         userId: actor.userId,
         requestId: actor.requestId.slice(0, 128),
@@ -104,14 +104,14 @@ export class StripeConfigService {
    * endpoints this service created (POST webhook-endpoints). A Stripe failure there does not undo the
    * deactivation: it is reported, and the endpoint id stays stored.
    */
-  async deactivate(projectId: string, actor: AuditActor): Promise<WebhookEndpointCleanup[]> {
+  async deactivate(projectId: string, actor: AuditActor, ifMatch?: IfMatch): Promise<WebhookEndpointCleanup[]> {
     const config = await this.repository.findByProjectId(projectId);
-    const found =
-      config !== null &&
-      (await this.repository.deactivate(projectId, (manager) =>
-        this.audit.record(projectId, actor, 'deactivate', ['is_active'], manager),
-      ));
-    if (!found) throw new NotFoundException('Stripe configuration not found');
+    const result = await this.repository.deactivate(projectId, ifMatchVersions(ifMatch), (manager) =>
+      this.audit.record(projectId, actor, 'deactivate', ['is_active'], manager),
+    );
+    if (result.outcome === 'precondition-failed') throw new PreconditionFailedError(result.currentVersion);
+    if (result.outcome === 'not-found') throw new NotFoundException('Stripe configuration not found');
+    if (config === null) return []; // created just now, by a concurrent first PUT: no endpoint yet
     const modes: StripeMode[] = ['test', 'live'];
     const cleanups = modes.map(async (mode): Promise<WebhookEndpointCleanup | null> => {
       const endpointId = mode === 'test' ? config.testWebhookEndpointId : config.liveWebhookEndpointId;
