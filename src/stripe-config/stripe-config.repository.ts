@@ -182,6 +182,15 @@ export class StripeConfigRepository {
   }
 
   /**
+   * Notes (or clears) that a webhook endpoint creation for the mode may have left an endpoint in Stripe.
+   * Not a change of the configuration: the version (and so the ETag) stays.
+   */
+  async setWebhookSetupPending(projectId: string, mode: 'test' | 'live', pending: boolean): Promise<void> {
+    const column = mode === 'test' ? 'test_webhook_setup_pending' : 'live_webhook_setup_pending';
+    await this.dataSource.query(`UPDATE stripe_configs SET ${column} = $2 WHERE project_id = $1`, [projectId, pending]);
+  }
+
+  /**
    * Marks the config inactive and bumps its version. `ifMatch`: undefined = no condition, null = `*`,
    * else the accepted versions (checked in the UPDATE itself, so nothing changes when stale).
    * `afterUpdate` runs in the same transaction.
