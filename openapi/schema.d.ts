@@ -716,6 +716,7 @@ export interface components {
             /**
              * Email
              * Format: email
+             * @description Stored normalised (NFKC, lower case, domain in IDNA ASCII form): `Dev@Bücher.example` and `dev@xn--bcher-kva.example` are one address. Invisible characters and a local part mixing scripts are refused.
              * @example dev@example.com
              */
             email: string;
