@@ -79,8 +79,7 @@ describe('Webhook endpoints: no orphans in Stripe, and DELETE config with an und
       const first = await setup(id).expect(504);
       expect(first.body).toEqual({ detail: `Stripe did not answer within ${TIMEOUT_MS} ms` });
       expect(stripe.endpointsOf(key)).toHaveLength(1); // Stripe did create it
-      await settle();
-
+      // Retried at once, while Stripe's late answer to the first call is still on its way.
       const retry = await setup(id).expect(201);
       const endpoints = stripe.endpointsOf(key);
       expect(endpoints.map((e) => e.id)).toEqual([retry.body.id]);
@@ -240,6 +239,21 @@ describe('Webhook endpoints: no orphans in Stripe, and DELETE config with an und
         const again = await deleteConfig(id);
         expect(again.headers['stripe-webhook-endpoint-cleanup']).toBe(`test=removed ${created.body.id as string}`);
         expect(stripe.endpointsOf(key)).toHaveLength(0);
+      },
+    );
+
+    it.each(causes)(
+      '%s: creating a webhook endpoint is a 409 naming the cause, Stripe not called',
+      async (_cause, corrupt) => {
+        const { id } = await projectWithKey();
+        await t.db.query(`UPDATE stripe_configs SET test_secret_key_encrypted = ${corrupt} WHERE project_id = $1`, [
+          id,
+        ]);
+        const res = await setup(id).expect(409);
+        expect(res.body).toEqual({
+          detail: 'The stored test secret key cannot be decrypted: PUT test_secret_key again',
+        });
+        expect(stripe.requests).toHaveLength(0);
       },
     );
 
