@@ -1000,9 +1000,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1046,9 +1048,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1115,9 +1119,22 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Too many sign-ups from this address */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1162,9 +1179,11 @@ export interface operations {
                     "application/json": components["schemas"]["DatabaseHealthResponse"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1231,9 +1250,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1300,9 +1321,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1402,9 +1425,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1469,9 +1494,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1577,9 +1604,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1707,9 +1736,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1789,9 +1820,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1855,9 +1888,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1941,9 +1976,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1987,9 +2024,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2064,9 +2103,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2130,9 +2171,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
