@@ -28,8 +28,10 @@ describe('Account abuse (e2e)', () => {
       expectTooManyRequests(
         await t.http().post('/api/v1/auth/login').send({ email: victim.email, password: victim.password }),
       );
-      // The form checks `username`: a decoy `email` field (new each time), case and spaces change nothing.
-      const variants = [victim.email, victim.email.toUpperCase(), `  ${victim.email}  `];
+      // The form checks `username`: a decoy `email` field (new each time), case, spaces and full-width
+      // spellings (which the lookup normalises to the same account) change nothing.
+      const fullWidth = victim.email.replace(/[a-z]/g, (c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0));
+      const variants = [victim.email, victim.email.toUpperCase(), `  ${victim.email}  `, fullWidth];
       for (const [i, username] of variants.entries()) {
         const res = await t
           .http()

@@ -1,10 +1,9 @@
 import { ArgumentMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { plainToInstance } from 'class-transformer';
 import typeIs from 'type-is';
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
 import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
-import { UserLoginRequest } from './dto/register.dto';
+import { normalizeEmail } from '../users/email-address';
 
 /** Marks credentials read from the OAuth2 form, so that errors name the form's fields. */
 const FROM_OAUTH2_FORM = Symbol('fromOAuth2Form');
@@ -32,15 +31,15 @@ export function loginCredentialsOf(request: FastifyRequest): unknown {
 
 /**
  * The account a login request checks the password of, exactly as the login looks it up: the email
- * of the JSON body or the form's `username` (whatever else the body carries), normalised by
- * UserLoginRequest's own transforms. The per-account login limit is keyed on it.
+ * of the JSON body or the form's `username` (whatever else the body carries), in the one normalised
+ * form of an address (normalizeEmail: every spelling the lookup accepts for one account shares one
+ * key). The per-account login limit is keyed on it.
  */
 export function loginAccountOf(request: FastifyRequest): string {
   const credentials = loginCredentialsOf(request) as { email?: unknown } | null | undefined;
   const email = credentials && typeof credentials === 'object' ? credentials.email : undefined;
   if (typeof email !== 'string') return '';
-  const normalised: unknown = plainToInstance(UserLoginRequest, { email }).email;
-  return typeof normalised === 'string' ? normalised.toLowerCase().slice(0, 320) : '';
+  return normalizeEmail(email).slice(0, 320);
 }
 
 /** The global validation rules for the login body; for the OAuth2 form, `email` is reported as `username`. */
