@@ -15,7 +15,7 @@ export interface paths {
         put?: never;
         /**
          * Login
-         * @description Exchange email and password for a bearer token. Also accepts the OAuth2 password form (`application/x-www-form-urlencoded` with `grant_type=password`, `username` = email and `password`), the `tokenUrl` of the OAuth2PasswordBearer scheme, which Swagger UI's Authorize uses.
+         * @description Exchange email and password (JSON) for a bearer token. Also accepts the OAuth2 password form, which Swagger UI's Authorize sends to this `tokenUrl`: `application/x-www-form-urlencoded` with `username` (the email) and `password`; `grant_type`, `scope`, `client_id` and `client_secret` are accepted and ignored. The form is described here rather than as a second request body, so that generated clients get one JSON argument. Any other Content-Type is a 415.
          */
         post: operations["login"];
         delete?: never;
@@ -32,7 +32,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read Users Me
+         * Get Current User
          * @description The developer the bearer token belongs to.
          */
         get: operations["getCurrentUser"];
@@ -443,40 +443,6 @@ export interface components {
             /** Version */
             version?: string | null;
         };
-        /**
-         * OAuth2 password request form
-         * @description The OAuth2 password grant (RFC 6749 §4.3): `username` is the email. Other fields are accepted and ignored.
-         */
-        OAuth2PasswordRequestForm: {
-            /** Client Id */
-            client_id?: string;
-            /**
-             * Client Secret
-             * Format: password
-             */
-            client_secret?: string;
-            /**
-             * Grant Type
-             * @description `password` when sent
-             */
-            grant_type?: string;
-            /**
-             * Password
-             * Format: password
-             */
-            password: string;
-            /**
-             * Scope
-             * @default
-             */
-            scope: string;
-            /**
-             * Username
-             * Format: email
-             * @description The developer's email
-             */
-            username: string;
-        };
         ProjectCreateRequest: {
             /**
              * Description
@@ -532,7 +498,7 @@ export interface components {
         };
         RegistrationResponse: {
             /** Access Token */
-            access_token?: string | null;
+            access_token: string | null;
             /**
              * Created At
              * Format: date-time
@@ -547,7 +513,7 @@ export interface components {
              * Full Name
              * @example Ada Lovelace
              */
-            full_name?: string | null;
+            full_name: string | null;
             /**
              * Id
              * Format: uuid
@@ -559,11 +525,14 @@ export interface components {
              * Project Id
              * Format: uuid
              */
-            project_id?: string | null;
+            project_id: string | null;
             /** @description Part of the reference API; this service does not provision anything and omits it. */
             provisioning?: components["schemas"]["ProvisioningData"] | null;
-            /** Refresh Token */
-            refresh_token?: string | null;
+            /**
+             * Refresh Token
+             * @description Always null: no refresh tokens
+             */
+            refresh_token: string | null;
             /**
              * Role
              * @example developer
@@ -638,22 +607,22 @@ export interface components {
              * Format: date-time
              * @description When live-mode credentials last changed
              */
-            live_configured_at?: string | null;
+            live_configured_at: string | null;
             /**
              * Live Publishable Key Masked
              * @example pk_live_...mNoP
              */
-            live_publishable_key_masked?: string | null;
+            live_publishable_key_masked: string | null;
             /**
              * Live Secret Key Masked
              * @example rk_live_...9xYz
              */
-            live_secret_key_masked?: string | null;
+            live_secret_key_masked: string | null;
             /**
              * Live Webhook Secret Masked
              * @example whsec_...qRsT
              */
-            live_webhook_secret_masked?: string | null;
+            live_webhook_secret_masked: string | null;
             /**
              * Project Id
              * Format: uuid
@@ -664,27 +633,27 @@ export interface components {
              * Format: date-time
              * @description When test-mode credentials last changed
              */
-            test_configured_at?: string | null;
+            test_configured_at: string | null;
             /**
              * Test Publishable Key Masked
              * @example pk_test_...eFgH
              */
-            test_publishable_key_masked?: string | null;
+            test_publishable_key_masked: string | null;
             /**
              * Test Secret Key Masked
              * @example sk_test_...aBcD
              */
-            test_secret_key_masked?: string | null;
+            test_secret_key_masked: string | null;
             /**
              * Test Webhook Secret Masked
              * @example whsec_...iJkL
              */
-            test_webhook_secret_masked?: string | null;
+            test_webhook_secret_masked: string | null;
             /**
              * Updated At
              * Format: date-time
              */
-            updated_at?: string | null;
+            updated_at: string | null;
         };
         StripeWebhookUrlsResponse: {
             /**
@@ -704,8 +673,11 @@ export interface components {
              * @description HS256 JWT; send it as `Authorization: Bearer <token>`.
              */
             access_token: string;
-            /** Refresh Token */
-            refresh_token?: string | null;
+            /**
+             * Refresh Token
+             * @description Always null: no refresh tokens
+             */
+            refresh_token: string | null;
             /**
              * Token Type
              * @example bearer
@@ -759,7 +731,7 @@ export interface components {
              * Full Name
              * @example Ada Lovelace
              */
-            full_name?: string | null;
+            full_name: string | null;
             /**
              * Id
              * Format: uuid
@@ -771,7 +743,7 @@ export interface components {
              * Project Id
              * Format: uuid
              */
-            project_id?: string | null;
+            project_id: string | null;
             /**
              * Role
              * @example developer
@@ -786,7 +758,7 @@ export interface components {
             is_test_mode: boolean;
             /**
              * Secret Key
-             * @description A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored. A key of another shape, or of the mode is_test_mode does not say, is answered with valid: false without calling Stripe.
+             * @description A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored. A publishable key (pk_) is a 422. A key of another shape, of the mode is_test_mode does not say, or the documentation's example key is answered with valid: false without calling Stripe.
              */
             secret_key: string;
         };
@@ -940,7 +912,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UserLoginRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["OAuth2PasswordRequestForm"];
             };
         };
         responses: {
@@ -953,12 +924,31 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Incorrect email or password"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -968,15 +958,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json or application/x-www-form-urlencoded (got text/plain)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -986,6 +986,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "password"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1006,6 +1020,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1028,12 +1047,31 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1043,6 +1081,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Developer role required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1052,6 +1095,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1079,12 +1127,31 @@ export interface operations {
                     "application/json": components["schemas"]["RegistrationResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Conflict with the current state */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "A user with this email already exists"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1094,15 +1161,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1112,6 +1189,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "email"
+                     *           ],
+                     *           "msg": "value is not a valid email address",
+                     *           "type": "value_error"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1121,6 +1212,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1168,6 +1264,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1195,12 +1296,31 @@ export interface operations {
                     "application/json": components["schemas"]["AuditLogPage"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1210,6 +1330,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1219,6 +1344,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1228,6 +1358,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1237,6 +1381,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1264,12 +1413,31 @@ export interface operations {
                     "application/json": components["schemas"]["StripeConfigResponse"] | null;
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1279,6 +1447,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1288,6 +1461,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1297,6 +1475,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1306,6 +1498,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1339,12 +1536,31 @@ export interface operations {
                     "application/json": components["schemas"]["StripeConfigResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1354,6 +1570,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1363,6 +1584,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1372,6 +1598,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Precondition failed: the configuration is at version 7 (ETag \"7\"); reload it and retry"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1381,15 +1612,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1399,6 +1640,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "test_secret_key"
+                     *           ],
+                     *           "msg": "test_secret_key expects a test-mode key (sk_test_ or rk_test_), but a live-mode key was given",
+                     *           "type": "stripe_mode_mismatch"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1408,6 +1663,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1433,12 +1693,31 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1448,6 +1727,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1457,6 +1741,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1466,6 +1755,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1475,6 +1778,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1503,12 +1811,31 @@ export interface operations {
                     "application/json": components["schemas"]["ValidateStripeCredentialsResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1518,6 +1845,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1527,6 +1859,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1536,15 +1873,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1554,6 +1901,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "secret_key"
+                     *           ],
+                     *           "msg": "secret_key expects a secret (sk_) or restricted (rk_) key, but a publishable key (pk_) was given",
+                     *           "type": "value_error"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1574,6 +1935,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not reach Stripe"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1583,6 +1949,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1592,6 +1963,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe did not answer within 8000 ms"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1620,12 +1996,31 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1635,6 +2030,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1644,6 +2044,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1653,6 +2058,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "The project has no active Stripe configuration: PUT its config first"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1662,15 +2072,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1680,6 +2100,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "mode"
+                     *           ],
+                     *           "msg": "mode must be test or live",
+                     *           "type": "literal_error"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1695,6 +2129,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests. Retry after 60 seconds."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1704,6 +2143,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not reach Stripe"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1713,6 +2157,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1722,6 +2171,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe did not answer within 8000 ms"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1753,12 +2207,31 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEventListResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1768,6 +2241,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1777,6 +2255,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1786,6 +2269,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1795,6 +2292,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1819,12 +2321,31 @@ export interface operations {
                     "application/json": components["schemas"]["StripeWebhookUrlsResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1834,6 +2355,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1843,6 +2369,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1852,6 +2383,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1861,6 +2406,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1911,6 +2461,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1923,12 +2478,17 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content encoding or charset"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1938,6 +2498,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1947,6 +2521,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1969,12 +2548,31 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectResponse"][];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1984,6 +2582,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Developer role required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1993,6 +2596,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2019,12 +2627,31 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectCreatedResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2034,6 +2661,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Developer role required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2043,15 +2675,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2061,6 +2703,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "name must not be empty",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -2070,6 +2726,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2094,12 +2755,31 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2109,6 +2789,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2118,6 +2803,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2127,6 +2817,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -2136,6 +2840,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };

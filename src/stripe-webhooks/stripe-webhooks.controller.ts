@@ -59,7 +59,7 @@ export class StripeWebhookReceiverController {
       'Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration, or an event whose livemode contradicts the mode',
   })
   @ApiResponse({ status: 413, type: HTTPError, description: 'Request body larger than 1 MiB' })
-  @ApiErrorResponses(404, 415, 422)
+  @ApiErrorResponses(404, { status: 415, detail: 'Unsupported content encoding or charset' }, 422)
   receive(
     @Param('project_id') projectId: string,
     @Param('mode') mode: string,
@@ -72,7 +72,7 @@ export class StripeWebhookReceiverController {
 
 @ApiTags('Stripe Webhooks')
 @ApiDeveloperAuth()
-@ApiErrorResponses(503)
+@ApiErrorResponses(400, 503)
 @OwnedProject('project_id')
 @Controller('api/v1/payments/stripe/projects/:project_id')
 export class StripeWebhooksController {
@@ -104,7 +104,18 @@ export class StripeWebhooksController {
       "With the stored secret key of the mode, creates the project's webhook endpoint in its Stripe account (URL from webhook-urls; checkout, subscription and invoice events) and stores the signing secret Stripe returns as the mode's webhook secret. Calling it again replaces the endpoint it created before (deleted in Stripe, then a new one created), so Stripe never holds two.",
   })
   @ApiCreatedResponse({ type: WebhookEndpointResponse })
-  @ApiErrorResponses(401, 403, 404, 409, 413, 415, 422, 429, 502, 504)
+  @ApiErrorResponses(
+    401,
+    403,
+    404,
+    { status: 409, detail: 'The project has no active Stripe configuration: PUT its config first' },
+    413,
+    415,
+    { status: 422, issue: { loc: ['body', 'mode'], msg: 'mode must be test or live', type: 'literal_error' } },
+    429,
+    502,
+    504,
+  )
   createEndpoint(
     @RequestProject() project: Project,
     @CurrentUser() user: AuthenticatedUser,

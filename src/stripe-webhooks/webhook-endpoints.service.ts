@@ -3,6 +3,7 @@ import { AuditActor, AuditService } from '../audit/audit.service';
 import { CredentialCipher } from '../common/crypto/credential-cipher';
 import { maskCredential } from '../common/masking/mask';
 import { StripeApiClient, StripeCallError, throwIfStripeUnavailable } from '../stripe-config/stripe-api.client';
+import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from '../stripe-config/example-credentials';
 import { CREDENTIAL_COLUMNS } from '../stripe-config/stripe-config.mapper';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { credentialContext, StripeConfigService } from '../stripe-config/stripe-config.service';
@@ -52,6 +53,9 @@ export class WebhookEndpointsService {
     }
     const secretKey = this.stripeConfig.decryptCredential(config, `${mode}_secret_key`);
     if (!secretKey) throw new ConflictException(`No ${mode} secret key is stored: PUT ${mode}_secret_key first`);
+    if (isExampleCredential(secretKey)) {
+      throw new ConflictException(`The stored ${mode}_secret_key ${EXAMPLE_CREDENTIAL_MESSAGE}; PUT a real one first`);
+    }
 
     const previous = mode === 'test' ? config.testWebhookEndpointId : config.liveWebhookEndpointId;
     if (previous) {
