@@ -1011,6 +1011,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests. Retry after 60 seconds."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1926,6 +1931,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests. Retry after 60 seconds."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2452,6 +2462,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Missing Stripe-Signature header"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2475,6 +2490,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };

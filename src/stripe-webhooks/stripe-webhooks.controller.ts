@@ -55,10 +55,16 @@ export class StripeWebhookReceiverController {
   @ApiResponse({
     status: 400,
     type: HTTPError,
+    example: { detail: 'Missing Stripe-Signature header' },
     description:
       'Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration, or an event whose livemode contradicts the mode',
   })
-  @ApiResponse({ status: 413, type: HTTPError, description: 'Request body larger than 1 MiB' })
+  @ApiResponse({
+    status: 413,
+    type: HTTPError,
+    description: 'Request body larger than 1 MiB',
+    example: { detail: 'Request body too large' },
+  })
   @ApiErrorResponses(404, { status: 415, detail: 'Unsupported content encoding or charset' }, 422)
   receive(
     @Param('project_id') projectId: string,
