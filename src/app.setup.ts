@@ -133,6 +133,9 @@ export function setupSwagger(app: INestApplication): void {
     jsonDocumentUrl: 'openapi.json',
     yamlDocumentUrl: 'openapi.yaml',
     swaggerOptions: { persistAuthorization: true },
+    // The Authorize dialog's paragraphs about OAuth2 scopes: this API has none, the scheme's own
+    // description says what to type.
+    customCss: '.auth-container .scope-def { display: none; }',
     patchDocumentOnRequest: (request, _reply, doc) =>
       servedDocument(doc, request as { protocol?: string; headers: Record<string, unknown> }),
   });

@@ -46,7 +46,13 @@ export class StripeWebhookReceiverController {
   })
   @ApiParam({ name: 'project_id', required: true, schema: { type: 'string', format: 'uuid', title: 'Project Id' } })
   @ApiParam({ name: 'mode', required: true, schema: { type: 'string', enum: ['test', 'live'], title: 'Mode' } })
-  @ApiHeader({ name: 'Stripe-Signature', required: true, description: '`t=<timestamp>,v1=<signature>[,v1=...]`' })
+  @ApiHeader({
+    name: 'Stripe-Signature',
+    required: true,
+    description: '`t=<timestamp>,v1=<signature>[,v1=...]`',
+    // Pre-filled by Swagger UI: a well-formed header whose signature never matches (400).
+    example: 't=1700000000,v1=EXAMPLE',
+  })
   @ApiBody({
     description: 'The event, exactly as Stripe sent it (verified byte for byte)',
     schema: { type: 'object', additionalProperties: true },
