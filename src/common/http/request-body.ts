@@ -67,6 +67,7 @@ export function unsupportedMediaTypeDetail(accepted: string[], contentType: stri
  */
 function parseRouteBody(accepted: string[]): BodyHook {
   return (request, reply, done) => {
+    if (METHODS_WITHOUT_BODY.has(request.method)) return done();
     if (!typeIs(request.raw, accepted))
       return done(
         new HttpException({ detail: unsupportedMediaTypeDetail(accepted, request.headers['content-type']) }, 415),
