@@ -15,7 +15,7 @@ export interface paths {
         put?: never;
         /**
          * Login
-         * @description Exchange email and password for a bearer token. Also accepts the OAuth2 password form (`application/x-www-form-urlencoded` with `grant_type=password`, `username` = email and `password`), the `tokenUrl` of the OAuth2PasswordBearer scheme, which Swagger UI's Authorize uses.
+         * @description Exchange email and password (JSON) for a bearer token. Also accepts the OAuth2 password form, which Swagger UI's Authorize sends to this `tokenUrl`: `application/x-www-form-urlencoded` with `username` (the email) and `password`; `grant_type`, `scope`, `client_id` and `client_secret` are accepted and ignored. The form is described here rather than as a second request body, so that generated clients get one JSON argument. Any other Content-Type is a 415.
          */
         post: operations["login"];
         delete?: never;
@@ -32,7 +32,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read Users Me
+         * Get Current User
          * @description The developer the bearer token belongs to.
          */
         get: operations["getCurrentUser"];
@@ -443,40 +443,6 @@ export interface components {
             /** Version */
             version?: string | null;
         };
-        /**
-         * OAuth2 password request form
-         * @description The OAuth2 password grant (RFC 6749 §4.3): `username` is the email. Other fields are accepted and ignored.
-         */
-        OAuth2PasswordRequestForm: {
-            /** Client Id */
-            client_id?: string;
-            /**
-             * Client Secret
-             * Format: password
-             */
-            client_secret?: string;
-            /**
-             * Grant Type
-             * @description `password` when sent
-             */
-            grant_type?: string;
-            /**
-             * Password
-             * Format: password
-             */
-            password: string;
-            /**
-             * Scope
-             * @default
-             */
-            scope: string;
-            /**
-             * Username
-             * Format: email
-             * @description The developer's email
-             */
-            username: string;
-        };
         ProjectCreateRequest: {
             /**
              * Description
@@ -532,7 +498,7 @@ export interface components {
         };
         RegistrationResponse: {
             /** Access Token */
-            access_token?: string | null;
+            access_token: string | null;
             /**
              * Created At
              * Format: date-time
@@ -547,7 +513,7 @@ export interface components {
              * Full Name
              * @example Ada Lovelace
              */
-            full_name?: string | null;
+            full_name: string | null;
             /**
              * Id
              * Format: uuid
@@ -559,11 +525,14 @@ export interface components {
              * Project Id
              * Format: uuid
              */
-            project_id?: string | null;
+            project_id: string | null;
             /** @description Part of the reference API; this service does not provision anything and omits it. */
             provisioning?: components["schemas"]["ProvisioningData"] | null;
-            /** Refresh Token */
-            refresh_token?: string | null;
+            /**
+             * Refresh Token
+             * @description Always null: no refresh tokens
+             */
+            refresh_token: string | null;
             /**
              * Role
              * @example developer
@@ -638,22 +607,22 @@ export interface components {
              * Format: date-time
              * @description When live-mode credentials last changed
              */
-            live_configured_at?: string | null;
+            live_configured_at: string | null;
             /**
              * Live Publishable Key Masked
              * @example pk_live_...mNoP
              */
-            live_publishable_key_masked?: string | null;
+            live_publishable_key_masked: string | null;
             /**
              * Live Secret Key Masked
              * @example rk_live_...9xYz
              */
-            live_secret_key_masked?: string | null;
+            live_secret_key_masked: string | null;
             /**
              * Live Webhook Secret Masked
              * @example whsec_...qRsT
              */
-            live_webhook_secret_masked?: string | null;
+            live_webhook_secret_masked: string | null;
             /**
              * Project Id
              * Format: uuid
@@ -664,27 +633,27 @@ export interface components {
              * Format: date-time
              * @description When test-mode credentials last changed
              */
-            test_configured_at?: string | null;
+            test_configured_at: string | null;
             /**
              * Test Publishable Key Masked
              * @example pk_test_...eFgH
              */
-            test_publishable_key_masked?: string | null;
+            test_publishable_key_masked: string | null;
             /**
              * Test Secret Key Masked
              * @example sk_test_...aBcD
              */
-            test_secret_key_masked?: string | null;
+            test_secret_key_masked: string | null;
             /**
              * Test Webhook Secret Masked
              * @example whsec_...iJkL
              */
-            test_webhook_secret_masked?: string | null;
+            test_webhook_secret_masked: string | null;
             /**
              * Updated At
              * Format: date-time
              */
-            updated_at?: string | null;
+            updated_at: string | null;
         };
         StripeWebhookUrlsResponse: {
             /**
@@ -704,8 +673,11 @@ export interface components {
              * @description HS256 JWT; send it as `Authorization: Bearer <token>`.
              */
             access_token: string;
-            /** Refresh Token */
-            refresh_token?: string | null;
+            /**
+             * Refresh Token
+             * @description Always null: no refresh tokens
+             */
+            refresh_token: string | null;
             /**
              * Token Type
              * @example bearer
@@ -760,7 +732,7 @@ export interface components {
              * Full Name
              * @example Ada Lovelace
              */
-            full_name?: string | null;
+            full_name: string | null;
             /**
              * Id
              * Format: uuid
@@ -772,7 +744,7 @@ export interface components {
              * Project Id
              * Format: uuid
              */
-            project_id?: string | null;
+            project_id: string | null;
             /**
              * Role
              * @example developer
@@ -787,7 +759,7 @@ export interface components {
             is_test_mode: boolean;
             /**
              * Secret Key
-             * @description A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored. A key of another shape, or of the mode is_test_mode does not say, is answered with valid: false without calling Stripe.
+             * @description A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored. A publishable key (pk_) is a 422. A key of another shape, of the mode is_test_mode does not say, or the documentation's example key is answered with valid: false without calling Stripe.
              */
             secret_key: string;
         };
@@ -941,7 +913,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UserLoginRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["OAuth2PasswordRequestForm"];
             };
         };
         responses: {
@@ -954,12 +925,31 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Incorrect email or password"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -969,15 +959,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json or application/x-www-form-urlencoded (got text/plain)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -987,6 +987,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "password"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -998,6 +1012,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests. Retry after 60 seconds."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1009,6 +1028,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1031,12 +1055,31 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1046,6 +1089,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Developer role required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1057,6 +1105,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1084,12 +1137,31 @@ export interface operations {
                     "application/json": components["schemas"]["RegistrationResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Conflict with the current state */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "A user with this email already exists"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1099,15 +1171,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1117,6 +1199,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "email"
+                     *           ],
+                     *           "msg": "value is not a valid email address",
+                     *           "type": "value_error"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1128,6 +1224,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests. Retry after 60 seconds."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1139,6 +1240,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1188,6 +1294,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1215,12 +1326,31 @@ export interface operations {
                     "application/json": components["schemas"]["AuditLogPage"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1230,6 +1360,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1239,6 +1374,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1248,6 +1388,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1259,6 +1413,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1286,12 +1445,31 @@ export interface operations {
                     "application/json": components["schemas"]["StripeConfigResponse"] | null;
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1301,6 +1479,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1310,6 +1493,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1319,6 +1507,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1330,6 +1532,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1363,12 +1570,31 @@ export interface operations {
                     "application/json": components["schemas"]["StripeConfigResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1378,6 +1604,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1387,6 +1618,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1396,6 +1632,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Precondition failed: the configuration is at version 7 (ETag \"7\"); reload it and retry"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1405,15 +1646,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1423,6 +1674,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "test_secret_key"
+                     *           ],
+                     *           "msg": "test_secret_key expects a test-mode key (sk_test_ or rk_test_), but a live-mode key was given",
+                     *           "type": "stripe_mode_mismatch"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1434,6 +1699,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1462,12 +1732,31 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1477,6 +1766,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1486,6 +1780,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1495,6 +1794,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Precondition failed: the configuration is at version 7 (ETag \"7\"); reload it and retry"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1504,6 +1808,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1515,6 +1833,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1543,12 +1866,31 @@ export interface operations {
                     "application/json": components["schemas"]["ValidateStripeCredentialsResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1558,6 +1900,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1567,6 +1914,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1576,15 +1928,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1594,6 +1956,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "secret_key"
+                     *           ],
+                     *           "msg": "secret_key expects a secret (sk_) or restricted (rk_) key, but a publishable key (pk_) was given",
+                     *           "type": "value_error"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1605,6 +1981,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests. Retry after 60 seconds."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1614,6 +1995,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not reach Stripe"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1625,6 +2011,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1634,6 +2025,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe did not answer within 8000 ms"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1662,12 +2058,31 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1677,6 +2092,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1686,6 +2106,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1695,6 +2120,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "The project has no active Stripe configuration: PUT its config first"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1704,15 +2134,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1722,6 +2162,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "mode"
+                     *           ],
+                     *           "msg": "mode must be test or live",
+                     *           "type": "literal_error"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1737,6 +2191,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests. Retry after 60 seconds."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1746,6 +2205,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not reach Stripe"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1757,6 +2221,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1766,6 +2235,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe did not answer within 8000 ms"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1797,12 +2271,31 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEventListResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1812,6 +2305,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1821,6 +2319,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1830,6 +2333,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1841,6 +2358,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1865,12 +2387,31 @@ export interface operations {
                     "application/json": components["schemas"]["StripeWebhookUrlsResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1880,6 +2421,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1889,6 +2435,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1898,6 +2449,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1909,6 +2474,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1950,6 +2520,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Missing Stripe-Signature header"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1959,6 +2534,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1968,15 +2548,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content encoding or charset"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -1986,6 +2576,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -1997,6 +2601,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2019,12 +2628,31 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectResponse"][];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2034,6 +2662,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Developer role required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2045,6 +2678,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2071,12 +2709,31 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectCreatedResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2086,6 +2743,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Developer role required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2095,15 +2757,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Unsupported Content-Encoding (compressed bodies are refused) or charset */
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2113,6 +2785,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "name must not be empty",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -2124,6 +2810,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2148,12 +2839,31 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectResponse"];
                 };
             };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Missing, malformed, badly signed or expired bearer token */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2163,6 +2873,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2172,6 +2887,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2181,6 +2901,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
@@ -2192,6 +2926,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { generateOpenApiDocument } from '../src/openapi/generate-document';
+import { EXAMPLE_CREDENTIALS, isExampleCredential } from '../src/stripe-config/example-credentials';
 import { CREDENTIAL_FIELDS, CREDENTIAL_RULES } from '../src/stripe-config/stripe-credential-fields';
 import { COMMITTED_SPEC_PATH } from './helpers/openapi-validator';
 import { createTestApp, TestApp } from './helpers/test-app';
@@ -36,10 +37,14 @@ describe('openapi/openapi.json', () => {
     expect(JSON.stringify(committed)).not.toContain('"nullable"');
   });
 
-  it('contains nothing that looks like a real Stripe key: examples and descriptions are masked', () => {
+  it('contains nothing that looks like a real Stripe key: examples are masked or the test-mode documentation examples', () => {
     const keyLike = /\b(?:(?:sk|rk|pk)_(?:test|live)|whsec)_[A-Za-z0-9]{8,}/;
     const found = strings(committed).filter(({ value }) => keyLike.test(value));
-    expect(found).toEqual([]);
+    // The request examples (see example-credentials.ts): test mode, spelled EXAMPLE..., and nothing else.
+    expect(found.filter(({ value }) => !isExampleCredential(value) || /_live_/.test(value))).toEqual([]);
+    expect(found.map(({ value }) => value).sort()).toEqual(
+      [...Object.values(EXAMPLE_CREDENTIALS), EXAMPLE_CREDENTIALS.test_secret_key].sort(),
+    );
     // The scan itself works: a masked value passes, a key-shaped one is caught.
     expect(keyLike.test('sk_test_...aBcD')).toBe(false);
     expect(keyLike.test('example: sk_live_51AbCdEfGhIj')).toBe(true);
@@ -108,28 +113,86 @@ describe('openapi/openapi.json', () => {
     expect(missing).toEqual([]);
   });
 
-  it('documents the OAuth2 password form that login accepts besides JSON', () => {
-    const content = committed.paths['/api/v1/auth/login'].post.requestBody.content as JsonObject;
-    expect(Object.keys(content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
-    const ref = content['application/x-www-form-urlencoded'].schema.$ref as string;
-    const form = committed.components.schemas[ref.split('/').pop() as string] as JsonObject;
-    expect(form.required).toEqual(['username', 'password']);
-    expect(Object.keys(form.properties as JsonObject)).toEqual(
-      expect.arrayContaining(['grant_type', 'username', 'password', 'scope', 'client_id', 'client_secret']),
+  it('gives login one JSON body (generators make one argument of it) and describes the OAuth2 form it also takes', () => {
+    const login = committed.paths['/api/v1/auth/login'].post as JsonObject;
+    expect(Object.keys(login.requestBody.content as JsonObject)).toEqual(['application/json']);
+    for (const word of ['application/x-www-form-urlencoded', '`username` (the email)', 'password', '415']) {
+      expect(login.description).toContain(word);
+    }
+    expect(login.responses['415'].content['application/json'].example).toEqual({
+      detail: 'Content-Type must be application/json or application/x-www-form-urlencoded (got text/plain)',
+    });
+  });
+
+  it('gives every request body an example (what Swagger UI pre-fills), credentials test-mode only', () => {
+    const bodies = operations.filter((o) => o.op.requestBody);
+    expect(bodies.length).toBeGreaterThan(5);
+    for (const o of bodies) {
+      const examples = o.op.requestBody.content['application/json'].examples as JsonObject;
+      expect({ at: label(o), value: examples?.example?.value }).toEqual({ at: label(o), value: expect.any(Object) });
+    }
+    const put = committed.paths['/api/v1/payments/stripe/projects/{project_id}/config'].put as JsonObject;
+    expect(Object.keys(put.requestBody.content['application/json'].examples.example.value as JsonObject)).toEqual(
+      expect.not.arrayContaining([expect.stringMatching(/^live_/)]),
     );
   });
 
-  it('offers OAuth2 password flow (tokenUrl = the login operation) and HTTP bearer', () => {
+  it('gives each error status its own example: a message the service really sends', () => {
+    const examples = new Map<string, Set<string>>();
+    for (const o of operations) {
+      for (const [status, response] of Object.entries(o.op.responses as JsonObject)) {
+        if (Number(status) < 400) continue;
+        const example = response.content['application/json'].example as { detail: unknown };
+        expect({ at: `${label(o)} ${status}`, example }).toEqual({
+          at: `${label(o)} ${status}`,
+          example: expect.anything(),
+        });
+        const text = JSON.stringify(example.detail);
+        examples.set(status, (examples.get(status) ?? new Set()).add(text));
+      }
+    }
+    // No status borrows another's message (the old spec showed "Project not found" for all of them).
+    const owners = new Map<string, string>();
+    for (const [status, texts] of examples) {
+      for (const text of texts) {
+        expect({ text, status: owners.get(text) ?? status }).toEqual({ text, status });
+        owners.set(text, status);
+      }
+    }
+    const get = committed.paths['/api/v1/payments/stripe/projects/{project_id}/config'].get as JsonObject;
+    expect(get.responses['422'].content['application/json'].example.detail[0].loc).toEqual(['path', 'project_id']);
+  });
+
+  it('has distinct summaries', () => {
+    const summaries = operations.map((o) => o.op.summary as string);
+    expect(new Set(summaries).size).toBe(summaries.length);
+    expect(committed.paths['/api/v1/auth/me'].get.summary).toBe('Get Current User');
+  });
+
+  it('names an absolute server for generated clients', () => {
+    expect(committed.servers).toEqual([{ url: 'http://127.0.0.1:3000', description: expect.any(String) }]);
+  });
+
+  it('always sends the masked credentials (required, null when not set), as generated types should say', () => {
+    const response = committed.components.schemas.StripeConfigResponse as JsonObject;
+    for (const field of CREDENTIAL_FIELDS) {
+      expect(response.required).toContain(`${field}_masked`);
+      expect(response.properties[`${field}_masked`].type).toEqual(['string', 'null']);
+    }
+  });
+
+  it('offers one scheme, the OAuth2 password flow (tokenUrl = the login operation), saying what to type', () => {
     const schemes = committed.components.securitySchemes as JsonObject;
+    expect(Object.keys(schemes)).toEqual(['OAuth2PasswordBearer']);
     expect(schemes.OAuth2PasswordBearer).toEqual({
       type: 'oauth2',
+      description: expect.stringContaining("**username** is the account's email"),
       flows: { password: { tokenUrl: '/api/v1/auth/login', scopes: {} } },
     });
     expect(committed.paths['/api/v1/auth/login'].post).toBeDefined();
-    expect(schemes.HTTPBearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     const secured = operations.filter((o) => o.op.security.length > 0);
     expect(secured.length).toBeGreaterThan(0);
-    for (const o of secured) expect(o.op.security).toEqual([{ OAuth2PasswordBearer: [] }, { HTTPBearer: [] }]);
+    for (const o of secured) expect(o.op.security).toEqual([{ OAuth2PasswordBearer: [] }]);
   });
 
   describe('as served', () => {
@@ -139,11 +202,15 @@ describe('openapi/openapi.json', () => {
     });
     afterAll(() => t.close());
 
-    it('is the committed spec at /openapi.json and /openapi.yaml', async () => {
-      const json = await t.http().get('/openapi.json').expect(200);
-      expect(json.body).toEqual(committed);
-      const yaml = await t.http().get('/openapi.yaml').expect(200);
-      expect(parse(yaml.text)).toEqual(committed);
+    it('is the committed spec at /openapi.json and /openapi.yaml, with the serving origin as its server', async () => {
+      const served = { ...committed, servers: [{ url: 'http://docs.example.test:8080', description: 'This server' }] };
+      const json = await t.http().get('/openapi.json').set('Host', 'docs.example.test:8080').expect(200);
+      expect(json.body).toEqual(served);
+      const yaml = await t.http().get('/openapi.yaml').set('Host', 'docs.example.test:8080').expect(200);
+      expect(parse(yaml.text)).toEqual(served);
+      // A Host that is not a plain host[:port] is not written into the document.
+      const odd = await t.http().get('/openapi.json').set('Host', 'x"><script>').expect(200);
+      expect(odd.body.servers).toEqual([{ url: '/', description: 'This server' }]);
     });
 
     it('serves Swagger UI at /docs', async () => {

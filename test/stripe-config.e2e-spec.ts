@@ -204,13 +204,14 @@ describe('Stripe configuration (e2e)', () => {
         .set(dev.auth)
         .send([{ test_secret_key: fakeKey('sk_test_') }])
         .expect(422);
+      // A body that is not JSON at all is a 415 naming the type expected (test/wrong-inputs.e2e-spec.ts).
       await t
         .http()
         .put(configPath(projectId))
         .set(dev.auth)
         .set('Content-Type', 'text/plain')
         .send('hello')
-        .expect(422);
+        .expect(415);
       await t
         .http()
         .put(configPath(projectId))

@@ -9,7 +9,7 @@ import { AuditLogPage, AuditLogQuery } from './dto/audit-log.dto';
 
 @ApiTags('Stripe Configuration')
 @ApiDeveloperAuth()
-@ApiErrorResponses(503)
+@ApiErrorResponses(400, 503)
 @OwnedProject('project_id')
 @Controller('api/v1/payments/stripe/projects/:project_id')
 export class AuditController {

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, NotFoundException, Post } from '@nestjs/common';
+import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, unsupportedMediaTypeDetail } from '../common/http/request-body';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
@@ -12,10 +13,9 @@ import type { AuthenticatedUser } from './authenticated-user';
 import { RegistrationResponse, TokenResponse, UserResponse } from './dto/auth-response.dto';
 import { UserCreateRequest, UserLoginRequest } from './dto/register.dto';
 import { LoginCredentials, LoginValidationPipe } from './login-credentials.decorator';
-import { NotFoundException } from '@nestjs/common';
 
 @ApiTags('Authentication')
-@ApiErrorResponses(503)
+@ApiErrorResponses(400, 503)
 @Controller('api/v1/auth')
 export class AuthController {
   constructor(
@@ -31,7 +31,10 @@ export class AuthController {
     description: 'Create a developer account and receive an access token.',
   })
   @ApiResponse({ status: 201, type: RegistrationResponse, description: 'The new developer, with an access token' })
-  @ApiErrorResponses(409, 413, 415, 422)
+  @ApiErrorResponses({ status: 409, detail: 'A user with this email already exists' }, 413, 415, {
+    status: 422,
+    issue: { loc: ['body', 'email'], msg: 'value is not a valid email address', type: 'value_error' },
+  })
   @SignUpRateLimitResponse()
   register(@Body() body: UserCreateRequest, @CurrentRequestMeta() meta: RequestMeta): Promise<RegistrationResponse> {
     return this.auth.register(body, meta.clientIp ?? 'unknown');
@@ -45,13 +48,18 @@ export class AuthController {
     operationId: 'login',
     summary: 'Login',
     description:
-      "Exchange email and password for a bearer token. Also accepts the OAuth2 password form (`application/x-www-form-urlencoded` with `grant_type=password`, `username` = email and `password`), the `tokenUrl` of the OAuth2PasswordBearer scheme, which Swagger UI's Authorize uses.",
+      "Exchange email and password (JSON) for a bearer token. Also accepts the OAuth2 password form, which Swagger UI's Authorize sends to this `tokenUrl`: `application/x-www-form-urlencoded` with `username` (the email) and `password`; `grant_type`, `scope`, `client_id` and `client_secret` are accepted and ignored. The form is described here rather than as a second request body, so that generated clients get one JSON argument. Any other Content-Type is a 415.",
   })
-  // The JSON body; the OAuth2 form's own schema is added by finalizeOpenApiDocument (@nestjs/swagger
-  // would give every media type of an operation this same schema).
+  // The JSON body only: with the form as a second media type, generators merged both into one
+  // union argument and sent it with no usable Content-Type.
   @ApiBody({ required: true, type: UserLoginRequest })
   @ApiResponse({ status: 200, type: TokenResponse, description: 'A bearer token' })
-  @ApiErrorResponses(401, 413, 415, 422)
+  @ApiErrorResponses(
+    { status: 401, detail: 'Incorrect email or password' },
+    413,
+    { status: 415, detail: unsupportedMediaTypeDetail([JSON_MEDIA_TYPE, FORM_MEDIA_TYPE], 'text/plain') },
+    { status: 422, issue: { loc: ['body', 'password'], msg: 'Field required', type: 'missing' } },
+  )
   login(@LoginCredentials(new LoginValidationPipe()) credentials: UserLoginRequest): Promise<TokenResponse> {
     return this.auth.login(credentials);
   }
@@ -60,11 +68,11 @@ export class AuthController {
   @ApiDeveloperAuth()
   @ApiOperation({
     operationId: 'getCurrentUser',
-    summary: 'Read Users Me',
+    summary: 'Get Current User',
     description: 'The developer the bearer token belongs to.',
   })
   @ApiResponse({ status: 200, type: UserResponse })
-  @ApiErrorResponses(401, 403)
+  @ApiErrorResponses(401, { status: 403, detail: 'Developer role required' })
   async me(@CurrentUser() current: AuthenticatedUser): Promise<UserResponse> {
     const user = await this.users.findById(current.id);
     if (!user) throw new NotFoundException('User not found');

@@ -1,4 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { REQUEST_EXAMPLES } from './request-examples';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -10,33 +11,20 @@ type JsonObject = { [key: string]: Json };
 const TRAILING_SLASH_PATHS = ['/api/v1/projects'];
 
 /**
- * The OAuth2 password form login also accepts (Swagger UI's Authorize sends it). @nestjs/swagger gives
- * every media type of an operation the same schema, so the form's own schema is added here.
+ * Each request body's example (see request-examples.ts), as the media type's only named example:
+ * Swagger UI pre-fills it instead of inventing values from the schema's patterns.
  */
-const OAUTH2_FORM_SCHEMA_NAME = 'OAuth2PasswordRequestForm';
-const OAUTH2_FORM_SCHEMA: JsonObject = {
-  type: 'object',
-  title: 'OAuth2 password request form',
-  description: 'The OAuth2 password grant (RFC 6749 §4.3): `username` is the email. Other fields are accepted and ignored.',
-  required: ['username', 'password'],
-  properties: {
-    grant_type: { type: 'string', title: 'Grant Type', description: '`password` when sent' },
-    username: { type: 'string', format: 'email', title: 'Username', description: "The developer's email" },
-    password: { type: 'string', format: 'password', title: 'Password' },
-    scope: { type: 'string', title: 'Scope', default: '' },
-    client_id: { type: 'string', title: 'Client Id' },
-    client_secret: { type: 'string', format: 'password', title: 'Client Secret' },
-  },
-};
-
-function addLoginForm(paths: JsonObject, schemas: JsonObject): void {
-  const login = (paths['/api/v1/auth/login'] as JsonObject | undefined)?.post as JsonObject | undefined;
-  const content = (login?.requestBody as JsonObject | undefined)?.content as JsonObject | undefined;
-  if (!content) return;
-  content['application/x-www-form-urlencoded'] = {
-    schema: { $ref: `#/components/schemas/${OAUTH2_FORM_SCHEMA_NAME}` },
-  };
-  schemas[OAUTH2_FORM_SCHEMA_NAME] = OAUTH2_FORM_SCHEMA;
+function addRequestExamples(paths: JsonObject): void {
+  for (const item of Object.values(paths)) {
+    for (const [method, operation] of Object.entries(item as JsonObject)) {
+      if (!HTTP_METHODS.has(method) || !isObject(operation)) continue;
+      const example = REQUEST_EXAMPLES[operation.operationId as string];
+      const json = ((operation.requestBody as JsonObject | undefined)?.content as JsonObject | undefined)?.[
+        'application/json'
+      ] as JsonObject | undefined;
+      if (example && json) json.examples = { example: { summary: example.summary, value: example.value as JsonObject } };
+    }
+  }
 }
 
 /** Keywords that describe the value itself and stay on the outer schema when `null` is added. */
@@ -97,7 +85,7 @@ function markPublicOperations(item: JsonObject): JsonObject {
 /**
  * Turns the document @nestjs/swagger builds (OpenAPI 3.0) into the one that is served and committed:
  * OpenAPI 3.1 nullability, the reference's trailing-slash paths, explicit `security: []` on public
- * operations, sorted keys.
+ * operations, an example for every request body, sorted keys.
  */
 export function finalizeOpenApiDocument(document: OpenAPIObject): OpenAPIObject {
   const paths: JsonObject = {};
@@ -106,6 +94,6 @@ export function finalizeOpenApiDocument(document: OpenAPIObject): OpenAPIObject 
     paths[finalPath] = markPublicOperations(item as unknown as JsonObject);
   }
   const converted = convertSchemas({ ...(document as unknown as JsonObject), paths }) as JsonObject;
-  addLoginForm(converted.paths as JsonObject, (converted.components as JsonObject).schemas as JsonObject);
+  addRequestExamples(converted.paths as JsonObject);
   return sortKeys({ ...converted, openapi: '3.1.0' }) as unknown as OpenAPIObject;
 }

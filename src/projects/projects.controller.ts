@@ -11,7 +11,7 @@ import { ProjectsService } from './projects.service';
 
 @ApiTags('Project Management')
 @ApiDeveloperAuth()
-@ApiErrorResponses(503)
+@ApiErrorResponses(400, 503)
 @Controller('api/v1/projects')
 export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
@@ -23,7 +23,10 @@ export class ProjectsController {
     description: 'Create a new project for the current user',
   })
   @ApiResponse({ status: 201, type: ProjectCreatedResponse })
-  @ApiErrorResponses(401, 403, 413, 415, 422)
+  @ApiErrorResponses(401, { status: 403, detail: 'Developer role required' }, 413, 415, {
+    status: 422,
+    issue: { loc: ['body', 'name'], msg: 'name must not be empty', type: 'string_too_short' },
+  })
   async create(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: ProjectCreateRequest,
@@ -39,7 +42,7 @@ export class ProjectsController {
     description: 'List all projects for the current user',
   })
   @ApiResponse({ status: 200, type: [ProjectResponse] })
-  @ApiErrorResponses(401, 403)
+  @ApiErrorResponses(401, { status: 403, detail: 'Developer role required' })
   async list(@CurrentUser() user: AuthenticatedUser): Promise<ProjectResponse[]> {
     return (await this.projects.listOwnedBy(user.id)).map((p) => ProjectResponse.from(p));
   }

@@ -51,7 +51,7 @@ const IF_MATCH_HEADER = {
 
 @ApiTags('Stripe Configuration')
 @ApiDeveloperAuth()
-@ApiErrorResponses(503)
+@ApiErrorResponses(400, 503)
 @OwnedProject('project_id')
 @Controller('api/v1/payments/stripe/projects/:project_id')
 export class StripeConfigController {
@@ -90,7 +90,14 @@ export class StripeConfigController {
   })
   @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({ type: StripeConfigResponse, headers: ETAG_HEADER })
-  @ApiErrorResponses(401, 403, 404, 412, 413, 415, 422)
+  @ApiErrorResponses(401, 403, 404, 412, 413, 415, {
+    status: 422,
+    issue: {
+      loc: ['body', 'test_secret_key'],
+      msg: 'test_secret_key expects a test-mode key (sk_test_ or rk_test_), but a live-mode key was given',
+      type: 'stripe_mode_mismatch',
+    },
+  })
   async update(
     @RequestProject() project: Project,
     @Body() body: StripeConfigRequest,
@@ -159,7 +166,23 @@ export class StripeConfigController {
       'Validate Stripe API credentials by making a test API call to Stripe. A key of the wrong mode is reported without calling Stripe.',
   })
   @ApiResponse({ status: 200, type: ValidateStripeCredentialsResponse })
-  @ApiErrorResponses(401, 403, 404, 413, 415, 422, 502, 504)
+  @ApiErrorResponses(
+    401,
+    403,
+    404,
+    413,
+    415,
+    {
+      status: 422,
+      issue: {
+        loc: ['body', 'secret_key'],
+        msg: 'secret_key expects a secret (sk_) or restricted (rk_) key, but a publishable key (pk_) was given',
+        type: 'value_error',
+      },
+    },
+    502,
+    504,
+  )
   validate(@Body() body: ValidateStripeCredentialsRequest): Promise<ValidateStripeCredentialsResponse> {
     return this.stripeConfig.validateCredentials(body);
   }

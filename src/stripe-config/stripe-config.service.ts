@@ -9,6 +9,7 @@ import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } 
 import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
 import { StripeApiClient, StripeCallError, throwIfStripeUnavailable } from './stripe-api.client';
 import { CREDENTIAL_COLUMNS, toStripeConfigResponse } from './stripe-config.mapper';
+import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from './example-credentials';
 import { StripeConfigRepository } from './stripe-config.repository';
 import { StripeConfig } from './stripe-config.entity';
 import {
@@ -211,6 +212,7 @@ export class StripeConfigService {
           'Not a Stripe secret key: expected sk_test_, rk_test_, sk_live_ or rk_live_ followed by letters and digits',
       };
     }
+    if (isExampleCredential(key)) return { valid: false, message: `secret_key ${EXAMPLE_CREDENTIAL_MESSAGE}` };
     const keyMode = modeOfKey(key);
     if (keyMode !== expectedMode) {
       return {

@@ -46,7 +46,13 @@ export class StripeWebhookReceiverController {
   })
   @ApiParam({ name: 'project_id', required: true, schema: { type: 'string', format: 'uuid', title: 'Project Id' } })
   @ApiParam({ name: 'mode', required: true, schema: { type: 'string', enum: ['test', 'live'], title: 'Mode' } })
-  @ApiHeader({ name: 'Stripe-Signature', required: true, description: '`t=<timestamp>,v1=<signature>[,v1=...]`' })
+  @ApiHeader({
+    name: 'Stripe-Signature',
+    required: true,
+    description: '`t=<timestamp>,v1=<signature>[,v1=...]`',
+    // Pre-filled by Swagger UI: a well-formed header whose signature never matches (400).
+    example: 't=1700000000,v1=EXAMPLE',
+  })
   @ApiBody({
     description: 'The event, exactly as Stripe sent it (verified byte for byte)',
     schema: { type: 'object', additionalProperties: true },
@@ -55,11 +61,17 @@ export class StripeWebhookReceiverController {
   @ApiResponse({
     status: 400,
     type: HTTPError,
+    example: { detail: 'Missing Stripe-Signature header' },
     description:
       'Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration, or an event whose livemode contradicts the mode',
   })
-  @ApiResponse({ status: 413, type: HTTPError, description: 'Request body larger than 1 MiB' })
-  @ApiErrorResponses(404, 415, 422)
+  @ApiResponse({
+    status: 413,
+    type: HTTPError,
+    description: 'Request body larger than 1 MiB',
+    example: { detail: 'Request body too large' },
+  })
+  @ApiErrorResponses(404, { status: 415, detail: 'Unsupported content encoding or charset' }, 422)
   receive(
     @Param('project_id') projectId: string,
     @Param('mode') mode: string,
@@ -72,7 +84,7 @@ export class StripeWebhookReceiverController {
 
 @ApiTags('Stripe Webhooks')
 @ApiDeveloperAuth()
-@ApiErrorResponses(503)
+@ApiErrorResponses(400, 503)
 @OwnedProject('project_id')
 @Controller('api/v1/payments/stripe/projects/:project_id')
 export class StripeWebhooksController {
@@ -104,7 +116,18 @@ export class StripeWebhooksController {
       "With the stored secret key of the mode, creates the project's webhook endpoint in its Stripe account (URL from webhook-urls; checkout, subscription and invoice events) and stores the signing secret Stripe returns as the mode's webhook secret. Calling it again replaces the endpoint it created before (deleted in Stripe, then a new one created). A call that timed out (504) may still have created the endpoint in Stripe: call again, and the retry gets that endpoint back (same Idempotency-Key) or removes it, so Stripe ends up with one endpoint per project and mode. 409 also when the stored key cannot be decrypted.",
   })
   @ApiCreatedResponse({ type: WebhookEndpointResponse })
-  @ApiErrorResponses(401, 403, 404, 409, 413, 415, 422, 429, 502, 504)
+  @ApiErrorResponses(
+    401,
+    403,
+    404,
+    { status: 409, detail: 'The project has no active Stripe configuration: PUT its config first' },
+    413,
+    415,
+    { status: 422, issue: { loc: ['body', 'mode'], msg: 'mode must be test or live', type: 'literal_error' } },
+    429,
+    502,
+    504,
+  )
   createEndpoint(
     @RequestProject() project: Project,
     @CurrentUser() user: AuthenticatedUser,

@@ -3,6 +3,7 @@ import { BadGatewayException, ConflictException, HttpException, HttpStatus, Inje
 import { AuditActor, AuditService } from '../audit/audit.service';
 import { CredentialCipher, CredentialDecryptionError } from '../common/crypto/credential-cipher';
 import { maskCredential } from '../common/masking/mask';
+import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from '../stripe-config/example-credentials';
 import {
   StripeApiClient,
   StripeCallError,
@@ -76,6 +77,9 @@ export class WebhookEndpointsService {
     }
     const secretKey = this.storedSecretKey(config, mode);
     if (!secretKey) throw new ConflictException(`No ${mode} secret key is stored: PUT ${mode}_secret_key first`);
+    if (isExampleCredential(secretKey)) {
+      throw new ConflictException(`The stored ${mode}_secret_key ${EXAMPLE_CREDENTIAL_MESSAGE}; PUT a real one first`);
+    }
 
     const previous = mode === 'test' ? config.testWebhookEndpointId : config.liveWebhookEndpointId;
     const hadPending = mode === 'test' ? config.testWebhookSetupPending : config.liveWebhookSetupPending;

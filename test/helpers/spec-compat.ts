@@ -81,7 +81,16 @@ const show = (value: unknown) => (value === undefined ? 'none' : JSON.stringify(
 /** The reference's `{}`: any JSON. Whatever we document instead is a narrowing, not a difference. */
 const isAnything = (c: Canonical) => Object.keys(c).length === 1 && c.types.length === 0;
 
-export function diffSchemas(ours: Canonical, ref: Canonical, at: string): string[] {
+/**
+ * `direction: 'response'`: a response may require more than the reference (a field the reference
+ * calls optional that is always sent, null or not) -- every client of the reference reads it as before.
+ */
+export function diffSchemas(
+  ours: Canonical,
+  ref: Canonical,
+  at: string,
+  direction: 'request' | 'response' = 'request',
+): string[] {
   if (isAnything(ref)) return [];
   const out: string[] = [];
   if (show(ours.types) !== show(ref.types)) out.push(`${at}: type ${show(ours.types)}, reference ${show(ref.types)}`);
@@ -95,21 +104,23 @@ export function diffSchemas(ours: Canonical, ref: Canonical, at: string): string
     for (const name of Object.keys(theirs)) if (!(name in mine)) out.push(`${at}.${name}: missing (reference has it)`);
     for (const name of Object.keys(mine)) if (!(name in theirs)) out.push(`${at}.${name}: not in the reference`);
     for (const name of Object.keys(theirs)) {
-      if (name in mine) out.push(...diffSchemas(mine[name], theirs[name], `${at}.${name}`));
+      if (name in mine) out.push(...diffSchemas(mine[name], theirs[name], `${at}.${name}`, direction));
     }
   }
-  if (show(ours.required ?? []) !== show(ref.required ?? [])) {
+  const requiresMore =
+    direction === 'response' && (ref.required ?? []).every((name) => (ours.required ?? []).includes(name));
+  if (!requiresMore && show(ours.required ?? []) !== show(ref.required ?? [])) {
     out.push(`${at}: required ${show(ours.required ?? [])}, reference ${show(ref.required ?? [])}`);
   }
   if (ours.items || ref.items) {
     if (!ours.items || !ref.items) out.push(`${at}[]: items ${show(!!ours.items)}, reference ${show(!!ref.items)}`);
-    else out.push(...diffSchemas(ours.items, ref.items, `${at}[]`));
+    else out.push(...diffSchemas(ours.items, ref.items, `${at}[]`, direction));
   }
   if (ours.anyOf || ref.anyOf) {
     const a = ours.anyOf ?? [];
     const b = ref.anyOf ?? [];
     if (a.length !== b.length) out.push(`${at}: ${a.length} alternatives, reference ${b.length}`);
-    else a.forEach((alt, i) => out.push(...diffSchemas(alt, b[i], `${at}|${i}`)));
+    else a.forEach((alt, i) => out.push(...diffSchemas(alt, b[i], `${at}|${i}`, direction)));
   }
   return out;
 }
@@ -180,7 +191,7 @@ export function diffOperation(ours: JsonObject, ref: JsonObject, path: string, m
       out.push(
         `${at} response ${status}: JSON body ${a ? 'present' : 'absent'}, reference ${b ? 'present' : 'absent'}`,
       );
-    else if (b) out.push(...diffSchemas(canonical(ours, a), canonical(ref, b), `${at} response ${status}`));
+    else if (b) out.push(...diffSchemas(canonical(ours, a), canonical(ref, b), `${at} response ${status}`, 'response'));
   }
   return out;
 }

@@ -8,8 +8,7 @@ export class UserResponse {
   @ApiProperty({ type: String, title: 'Email', example: 'dev@example.com' })
   email: string;
 
-  // Not required in the reference API's schema (always sent here).
-  @ApiProperty({ type: String, nullable: true, required: false, title: 'Full Name', example: 'Ada Lovelace' })
+  @ApiProperty({ type: String, nullable: true, title: 'Full Name', example: 'Ada Lovelace' })
   full_name: string | null;
 
   @ApiProperty({ type: String, title: 'Role', example: 'developer' })
@@ -21,7 +20,7 @@ export class UserResponse {
   @ApiProperty({ type: String, format: 'date-time', title: 'Created At' })
   created_at: Date;
 
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, required: false, title: 'Project Id' })
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, title: 'Project Id' })
   project_id: string | null;
 
   static from(user: User): UserResponse {
@@ -45,7 +44,7 @@ export class TokenResponse {
   })
   access_token: string;
 
-  @ApiProperty({ type: String, nullable: true, required: false, title: 'Refresh Token' })
+  @ApiProperty({ type: String, nullable: true, title: 'Refresh Token', description: 'Always null: no refresh tokens' })
   refresh_token: string | null;
 
   @ApiProperty({ type: String, title: 'Token Type', example: 'bearer' })
@@ -73,12 +72,12 @@ export class RegistrationResponse extends UserResponse {
   })
   provisioning?: ProvisioningData | null;
 
-  @ApiProperty({ type: String, nullable: true, required: false, title: 'Access Token' })
+  @ApiProperty({ type: String, nullable: true, title: 'Access Token' })
   access_token: string | null;
 
-  @ApiProperty({ type: String, nullable: true, required: false, title: 'Refresh Token' })
+  @ApiProperty({ type: String, nullable: true, title: 'Refresh Token', description: 'Always null: no refresh tokens' })
   refresh_token: string | null;
 
-  @ApiProperty({ type: String, nullable: true, required: false, title: 'Token Type', default: 'bearer' })
+  @ApiProperty({ type: String, nullable: true, title: 'Token Type', default: 'bearer' })
   token_type: string | null;
 }

@@ -1,7 +1,11 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiOAuth2 } from '@nestjs/swagger';
+import { ApiOAuth2 } from '@nestjs/swagger';
 
-/** Marks an operation as needing a developer's bearer token (OAuth2 password flow or plain bearer). */
+/**
+ * Marks an operation as needing a developer's bearer token: the OAuth2 password flow's token (Swagger
+ * UI's Authorize), sent as `Authorization: Bearer`. One scheme only: two alternatives that both mean
+ * "a bearer token" made generated clients list the token twice.
+ */
 export function ApiDeveloperAuth(): MethodDecorator & ClassDecorator {
-  return applyDecorators(ApiOAuth2([], 'OAuth2PasswordBearer'), ApiBearerAuth('HTTPBearer'));
+  return applyDecorators(ApiOAuth2([], 'OAuth2PasswordBearer'));
 }

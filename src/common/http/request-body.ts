@@ -2,6 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { json, raw, urlencoded } from 'body-parser';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import typeIs from 'type-is';
 import { toErrorResponse } from '../filters/api-exception.filter';
 
 /** Largest request body accepted; larger ones get 413 `{"detail"}`. */
@@ -37,6 +38,42 @@ function finish(request: FastifyRequest, done: (error?: Error) => void, error: u
 
 function run(parser: Parser, request: FastifyRequest, reply: FastifyReply, next: (error?: unknown) => void) {
   parser(request.raw, reply.raw as ServerResponse, next);
+}
+
+export const JSON_MEDIA_TYPE = 'application/json';
+export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
+/** The login also takes the OAuth2 password form (Swagger UI's Authorize sends it); every other body is JSON. */
+export const LOGIN_PATH = '/api/v1/auth/login';
+
+/** The media types a route's body may have. */
+export function acceptedMediaTypes(url: string): string[] {
+  return url.toLowerCase().replace(/\/$/, '') === LOGIN_PATH ? [JSON_MEDIA_TYPE, FORM_MEDIA_TYPE] : [JSON_MEDIA_TYPE];
+}
+
+/** The 415 message: what is expected, and what was sent when it is a plain media type (never echoes anything else). */
+export function unsupportedMediaTypeDetail(accepted: string[], contentType: string | undefined): string {
+  const sent = contentType?.split(';')[0].trim().toLowerCase();
+  const got = !sent
+    ? 'no Content-Type was sent'
+    : /^[a-z0-9.+-]{1,64}\/[a-z0-9.+-]{1,64}$/.test(sent)
+      ? `got ${sent}`
+      : 'got another type';
+  return `Content-Type must be ${accepted.join(' or ')} (${got})`;
+}
+
+/**
+ * A route's body hook: a body of another media type (or none at all) is a 415 naming the accepted
+ * types, before anything is parsed. Otherwise JSON, or the OAuth2 form where accepted.
+ */
+function parseRouteBody(accepted: string[]): BodyHook {
+  return (request, reply, done) => {
+    if (METHODS_WITHOUT_BODY.has(request.method)) return done();
+    if (!typeIs(request.raw, accepted))
+      return done(
+        new HttpException({ detail: unsupportedMediaTypeDetail(accepted, request.headers['content-type']) }, 415),
+      );
+    parseApiBody(request, reply, done);
+  };
 }
 
 /** JSON or the OAuth2 form (`application/x-www-form-urlencoded`); any other body is left unread. */
@@ -77,6 +114,9 @@ export function installBodyParsing(fastify: FastifyInstance): void {
     const underWebhookPath = UNDER_WEBHOOK_PATH.test(route.url);
     if (!underWebhookPath && methods.every((method) => METHODS_WITHOUT_BODY.has(method))) return;
     const existing = route.preValidation ? [route.preValidation].flat() : [];
-    route.preValidation = [underWebhookPath ? parseWebhookBody : parseApiBody, ...existing];
+    route.preValidation = [
+      underWebhookPath ? parseWebhookBody : parseRouteBody(acceptedMediaTypes(route.url)),
+      ...existing,
+    ];
   });
 }

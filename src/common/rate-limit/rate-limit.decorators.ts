@@ -9,6 +9,7 @@ function ApiTooManyRequests(description: string): MethodDecorator & ClassDecorat
     status: 429,
     description,
     type: HTTPError,
+    example: { detail: 'Too many requests. Retry after 60 seconds.' },
     headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
   });
 }

@@ -21,7 +21,10 @@ export class StripeConfigRequest {
   live_webhook_secret?: string | null;
 }
 
-/** The stored configuration; credentials only ever in masked form (`sk_test_...aBcD`). */
+/**
+ * The stored configuration; credentials only ever in masked form (`sk_test_...aBcD`). Every field is
+ * always sent (null when not set): required here, though the reference lists only six as required.
+ */
 export class StripeConfigResponse {
   @ApiProperty({ type: String, format: 'uuid', title: 'Id' })
   id: string;
@@ -41,7 +44,6 @@ export class StripeConfigResponse {
   @ApiProperty({
     type: String,
     nullable: true,
-    required: false,
     title: 'Test Secret Key Masked',
     example: 'sk_test_...aBcD',
   })
@@ -50,7 +52,6 @@ export class StripeConfigResponse {
   @ApiProperty({
     type: String,
     nullable: true,
-    required: false,
     title: 'Test Publishable Key Masked',
     example: 'pk_test_...eFgH',
   })
@@ -59,7 +60,6 @@ export class StripeConfigResponse {
   @ApiProperty({
     type: String,
     nullable: true,
-    required: false,
     title: 'Test Webhook Secret Masked',
     example: 'whsec_...iJkL',
   })
@@ -68,7 +68,6 @@ export class StripeConfigResponse {
   @ApiProperty({
     type: String,
     nullable: true,
-    required: false,
     title: 'Live Secret Key Masked',
     example: 'rk_live_...9xYz',
   })
@@ -77,7 +76,6 @@ export class StripeConfigResponse {
   @ApiProperty({
     type: String,
     nullable: true,
-    required: false,
     title: 'Live Publishable Key Masked',
     example: 'pk_live_...mNoP',
   })
@@ -86,7 +84,6 @@ export class StripeConfigResponse {
   @ApiProperty({
     type: String,
     nullable: true,
-    required: false,
     title: 'Live Webhook Secret Masked',
     example: 'whsec_...qRsT',
   })
@@ -96,7 +93,6 @@ export class StripeConfigResponse {
     type: String,
     format: 'date-time',
     nullable: true,
-    required: false,
     title: 'Test Configured At',
     description: 'When test-mode credentials last changed',
   })
@@ -106,7 +102,6 @@ export class StripeConfigResponse {
     type: String,
     format: 'date-time',
     nullable: true,
-    required: false,
     title: 'Live Configured At',
     description: 'When live-mode credentials last changed',
   })
@@ -115,7 +110,7 @@ export class StripeConfigResponse {
   @ApiProperty({ type: String, format: 'date-time', title: 'Created At' })
   created_at: Date;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, required: false, title: 'Updated At' })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, title: 'Updated At' })
   updated_at: Date | null;
 }
 

@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength, ValidateBy, ValidationArguments } from 'class-validator';
+import { isExampleCredential } from '../example-credentials';
 import { CREDENTIAL_MAX_LENGTH, CREDENTIAL_RULES, CredentialField, modeOfKey } from '../stripe-credential-fields';
 
 const TITLES: Record<CredentialField, string> = {
@@ -32,8 +33,8 @@ function isModeMismatch(field: CredentialField, value: unknown): boolean {
  * One optional Stripe credential of the request body: trims whitespace, then checks its prefix, mode
  * and body (`^(sk|rk)_test_[A-Za-z0-9]{8,}$`, at most 255 characters); the same rule is written into
  * the OpenAPI schema as `pattern` so generated clients can check before sending. Messages never echo
- * the value. No `example`: a masked value would not match the pattern, and a matching one would look
- * like a real key.
+ * the value. No `example` per field (Swagger UI would invent one): the request body carries one
+ * example, test-mode only (see example-credentials.ts); a live field refuses such an example value.
  */
 export function StripeCredential(field: CredentialField): PropertyDecorator {
   const rule = CREDENTIAL_RULES[field];
@@ -57,6 +58,14 @@ export function StripeCredential(field: CredentialField): PropertyDecorator {
         validate: (value: unknown) => !isModeMismatch(field, value),
         defaultMessage: () =>
           `${field} expects a ${rule.mode}-mode key (${prefixList(field)}), but a ${otherMode}-mode key was given`,
+      },
+    }),
+    ValidateBy({
+      name: 'example_in_live_field',
+      validator: {
+        validate: (value: unknown) => rule.mode === 'test' || typeof value !== 'string' || !isExampleCredential(value),
+        defaultMessage: () =>
+          `${field} is the API documentation's example value, which is test-mode only: use a live key from your Stripe dashboard`,
       },
     }),
     ValidateBy({

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, MaxLength, MinLength, ValidateBy } from 'class-validator';
 import { SECRET_KEY_PATTERN } from '../stripe-credential-fields';
 
 export class ValidateStripeCredentialsRequest {
@@ -11,12 +11,21 @@ export class ValidateStripeCredentialsRequest {
     title: 'Secret Key',
     pattern: SECRET_KEY_PATTERN,
     description:
-      'A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored. A key of another shape, or of the mode is_test_mode does not say, is answered with valid: false without calling Stripe.',
+      "A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored. A publishable key (pk_) is a 422. A key of another shape, of the mode is_test_mode does not say, or the documentation's example key is answered with valid: false without calling Stripe.",
   })
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @MinLength(1, { message: 'secret_key must not be empty' })
   @MaxLength(255)
+  @ValidateBy({
+    // A publishable key is the usual mix-up: say what is expected instead of asking Stripe.
+    name: 'value_error',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !/^pk_(test|live)_/.test(value),
+      defaultMessage: () =>
+        'secret_key expects a secret (sk_) or restricted (rk_) key, but a publishable key (pk_) was given',
+    },
+  })
   secret_key: string;
 
   @ApiPropertyOptional({ type: Boolean, default: true, title: 'Is Test Mode' })
