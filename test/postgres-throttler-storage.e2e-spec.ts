@@ -19,9 +19,8 @@ describe('PostgresThrottlerStorage (real PostgreSQL)', () => {
   const freshKey = () => `key-${process.pid}-${(n += 1)}`;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createTestDatabase({ migrated: true });
     dataSource = await new DataSource(buildDataSourceOptions(database.url)).initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
     // No sweep timer: the tests call sweep() themselves.
     storage = new PostgresThrottlerStorage(dataSource, 0);
   });
