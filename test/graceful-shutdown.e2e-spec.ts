@@ -22,7 +22,7 @@ describe('Graceful shutdown on SIGTERM (e2e, src/main.ts in a child process)', (
   beforeAll(async () => {
     stripe = new FakeStripe();
     await stripe.start();
-    database = await createTestDatabase();
+    database = await createTestDatabase({ migrated: true });
   });
   afterAll(async () => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
