@@ -5,7 +5,7 @@ class TotalTimeReporter {
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites > 0;
     process.once('exit', () => {
       process.stderr.write(
-        `\nnpm test: ${results.numTotalTests} tests in ${results.numTotalTestSuites} files ` +
+        `\nTotal: ${results.numTotalTests} tests in ${results.numTotalTestSuites} files ` +
           `${failed ? 'FAILED' : 'passed'}, ${process.uptime().toFixed(1)} s wall in total\n`,
       );
     });
