@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeStripe } from './helpers/fake-stripe';
@@ -21,7 +22,7 @@ describe('Graceful shutdown on SIGTERM (e2e, src/main.ts in a child process)', (
   beforeAll(async () => {
     stripe = new FakeStripe();
     await stripe.start();
-    database = await createTestDatabase();
+    database = await createTestDatabase({ migrated: true });
   });
   afterAll(async () => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -55,11 +56,25 @@ describe('Graceful shutdown on SIGTERM (e2e, src/main.ts in a child process)', (
       child!.once('exit', (code, signal) => resolve({ code, signal })),
     );
 
-    const deadline = Date.now() + 90_000;
-    while (!output.includes('Listening on')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`service did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    /** Resolves when the service's output contains `text`; fails if it exits first. */
+    const outputContains = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (output.includes(text)) done(resolve);
+        };
+        const exit = () => done(() => reject(new Error(`service exited before "${text}":\n${output}`)));
+        const done = (settle: () => void) => {
+          child!.stdout!.off('data', check);
+          child!.stderr!.off('data', check);
+          child!.off('exit', exit);
+          settle();
+        };
+        child!.stdout!.on('data', check);
+        child!.stderr!.on('data', check);
+        child!.once('exit', exit);
+        check();
+      });
+    await outputContains('Listening on');
 
     const register = await fetch(`${base}/api/v1/auth/register`, {
       method: 'POST',
@@ -76,15 +91,16 @@ describe('Graceful shutdown on SIGTERM (e2e, src/main.ts in a child process)', (
     });
     const projectId = ((await project.json()) as { id: string }).id;
 
-    // Stripe answers slowly: the request is still in flight when SIGTERM arrives.
+    // Stripe answers only when the test says so: the request is still in flight when SIGTERM arrives.
     const key = fakeKey('sk_test_');
     stripe.validKeys.add(key);
+    let answerStripe = () => undefined as void;
     stripe.use((req, res) => {
       if (!req.path.startsWith('/v1/balance')) return false;
-      setTimeout(() => {
+      answerStripe = () => {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ object: 'balance', available: [], pending: [], livemode: false }));
-      }, 1500);
+      };
       return true;
     });
     const inFlight = fetch(`${base}/api/v1/payments/stripe/projects/${projectId}/validate-credentials`, {
@@ -94,14 +110,24 @@ describe('Graceful shutdown on SIGTERM (e2e, src/main.ts in a child process)', (
     });
     while (stripe.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
+    // The service logs this line right before it stops listening (same tick): wait for it, not for a guess.
+    await outputContains('SIGTERM received: draining in-flight requests');
 
-    // New connections are refused while the in-flight request is still being served.
-    const refused = await fetch(`${base}/api/v1/health`).then(
-      (res) => `answered ${res.status}`,
-      (error: Error & { cause?: { code?: string } }) => error.cause?.code ?? error.message,
-    );
+    // New connections are refused while the in-flight request is still being served (a new connection:
+    // fetch could pick a kept-alive one the server is closing). A connection that reached the kernel's
+    // backlog in the instant between that log line and the close is reset, never served: try again.
+    const connect = () =>
+      new Promise<string>((resolve) =>
+        httpGet(`${base}/api/v1/health`, { agent: false }, (res) => {
+          res.resume();
+          resolve(`answered ${res.statusCode}`);
+        }).on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message)),
+      );
+    let refused = await connect();
+    for (let attempt = 0; refused === 'ECONNRESET' && attempt < 5; attempt += 1) refused = await connect();
     expect(refused).toBe('ECONNREFUSED');
+    expect(child.exitCode).toBeNull();
+    answerStripe();
 
     const response = await inFlight;
     expect(response.status).toBe(200);

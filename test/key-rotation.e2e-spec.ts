@@ -89,7 +89,7 @@ describe('Key rotation (npm run rotate-keys)', () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createTestDatabase({ migrated: true });
   });
   afterAll(async () => {
     for (const app of apps) await app.close();

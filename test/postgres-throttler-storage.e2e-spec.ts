@@ -1,7 +1,7 @@
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { PostgresThrottlerStorage, type RateLimitRecord } from '../src/common/rate-limit/postgres-throttler.storage';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { createTestDatabase } from './helpers/test-app';
@@ -19,9 +19,8 @@ describe('PostgresThrottlerStorage (real PostgreSQL)', () => {
   const freshKey = () => `key-${process.pid}-${(n += 1)}`;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await new DataSource(buildDataSourceOptions(database.url)).initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    database = await createTestDatabase({ migrated: true });
+    dataSource = await new DataSource(patientOptions(database.url)).initialize();
     // No sweep timer: the tests call sweep() themselves.
     storage = new PostgresThrottlerStorage(dataSource, 0);
   });
@@ -121,7 +120,7 @@ describe('PostgresThrottlerStorage (real PostgreSQL)', () => {
 
   it('never lets concurrent instances slip past the limit together', async () => {
     // A second DataSource is a second instance with a pool of its own.
-    const other = await new DataSource(buildDataSourceOptions(database.url)).initialize();
+    const other = await new DataSource(patientOptions(database.url)).initialize();
     try {
       const instances = [storage, new PostgresThrottlerStorage(other, 0)];
       const key = freshKey();
@@ -180,6 +179,16 @@ describe('PostgresThrottlerStorage (real PostgreSQL)', () => {
     expect(rows).toEqual([{ relpersistence: 'u' }]);
   });
 });
+
+/**
+ * The app's options, but waiting up to 30 s for a pool connection instead of 2 s: the 40 concurrent
+ * increments below queue for 10 connections, and on a busy machine that wait alone can pass 2 s. These
+ * tests are about counting, not about failing fast.
+ */
+function patientOptions(url: string): DataSourceOptions {
+  const options = buildDataSourceOptions(url);
+  return { ...options, extra: { ...options.extra, connectionTimeoutMillis: 30_000 } } as DataSourceOptions;
+}
 
 /** timeToBlockExpire means something only while blocked (the guard reads it then only). */
 function comparable(record: RateLimitRecord): RateLimitRecord {

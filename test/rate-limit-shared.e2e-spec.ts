@@ -4,7 +4,7 @@ import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from '.
 
 /** Two instances of the service on ONE database, as behind a load balancer. */
 async function twoInstances(extraEnv: Record<string, string>) {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase({ migrated: true });
   const env = {
     JWT_SECRET: randomBytes(32).toString('base64url'),
     ENCRYPTION_KEYS: testEncryptionKey(),

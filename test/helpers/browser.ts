@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -23,23 +23,51 @@ const CHROMIUM_ARGS = [
 /**
  * Which Chromium to drive: CHROMIUM_PATH when set, else Debian's /usr/bin/chromium when installed, else
  * the build shipped inside the `@sparticuz/chromium` npm package (a devDependency, so `npm ci` is all a
- * new machine needs). That package is ESM-only, which jest's CommonJS sandbox cannot load, so a plain
- * Node child process unpacks it (into /tmp, once per machine) and prints its path.
+ * new machine needs), unpacked once per machine and package version into the temp folder.
  */
 export function chromiumExecutable(): string {
   if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
   if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
   try {
-    return execFileSync(
-      process.execPath,
-      ['-e', "import('@sparticuz/chromium').then(async (m) => console.log(await m.default.executablePath()))"],
-      { encoding: 'utf8', timeout: 120_000 },
-    ).trim();
+    return unpackedSparticuzChromium();
   } catch (error) {
     throw new Error(
       'No Chromium for the browser tests: run `npm ci` (it installs @sparticuz/chromium), or set CHROMIUM_PATH ' +
         `to a Chromium binary. Unpacking @sparticuz/chromium failed: ${(error as Error).message}`,
     );
+  }
+}
+
+/**
+ * The package unpacks its binary, libraries and fonts into os.tmpdir() and reuses whatever is there, so
+ * two processes unpacking at once could start a half-written binary. Each unpacks into a private
+ * folder instead (TMPDIR of a child process) and renames it into place: the rename is atomic, the
+ * first one wins and the others use it. The package is ESM-only, which jest's CommonJS sandbox cannot
+ * load: a plain Node child process does the unpacking.
+ */
+function unpackedSparticuzChromium(): string {
+  const pkg = join(process.cwd(), 'node_modules', '@sparticuz', 'chromium', 'package.json');
+  const { version } = JSON.parse(readFileSync(pkg, 'utf8')) as { version: string };
+  const target = join(tmpdir(), `scs-sparticuz-chromium-${version}`);
+  const binary = join(target, 'chromium');
+  if (existsSync(binary)) return binary;
+  const staging = mkdtempSync(join(tmpdir(), 'scs-sparticuz-unpack-'));
+  try {
+    const unpacked = execFileSync(
+      process.execPath,
+      ['-e', "import('@sparticuz/chromium').then(async (m) => console.log(await m.default.executablePath()))"],
+      { encoding: 'utf8', timeout: 120_000, env: { ...process.env, TMPDIR: staging } },
+    ).trim();
+    if (unpacked !== join(staging, 'chromium')) throw new Error(`unpacked to ${unpacked}, not into ${staging}`);
+    try {
+      renameSync(staging, target);
+    } catch (error) {
+      // Another process renamed its copy into place first: use that one.
+      if (!existsSync(binary)) throw error;
+    }
+    return binary;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
 }
 

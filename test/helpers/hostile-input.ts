@@ -4,10 +4,22 @@ import { FakeStripe } from './fake-stripe';
 import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './fixtures';
 import { configSnapshot } from './stored-config';
 import { createTestApp, TestApp } from './test-app';
+import { abortedWhenTestEnds } from './test-signal';
 import { CREDENTIAL_FIELDS } from '../../src/stripe-config/stripe-credential-fields';
 
-/** Cases per endpoint (the issue asks for at least 2,000). */
-const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
+/**
+ * Cases per endpoint and the seed: `npm test` runs a short pass with a fixed seed (the same cases every
+ * run), `npm run test:fuzz` runs 2,000 cases per endpoint with a new seed each time. A failure prints
+ * the seed and the shrunk request; replay it with FUZZ_SEED=<seed> FUZZ_RUNS=<runs>.
+ */
+const NUM_RUNS = Number(process.env.FUZZ_RUNS || 100);
+const SEED = process.env.FUZZ_SEED
+  ? Number(process.env.FUZZ_SEED)
+  : process.env.FUZZ_RUNS
+    ? Math.floor(Math.random() * 2 ** 31)
+    : 20261201;
+/** Per endpoint: room for slow cases on a busy machine (the slowest take ~100 ms there). */
+const TEST_TIMEOUT_MS = 60_000 + NUM_RUNS * 150;
 
 interface RawRequest {
   method: string;
@@ -24,13 +36,13 @@ interface RawResponse {
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
 /** One request over a kept-alive connection: any bytes, any headers, any path. */
-function send(baseUrl: string, req: RawRequest): Promise<RawResponse> {
+function send(baseUrl: string, req: RawRequest, signal?: AbortSignal): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const url = new URL(baseUrl);
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.body !== undefined) headers['Content-Length'] = req.body.length;
     const r = httpRequest(
-      { host: url.hostname, port: url.port, method: req.method, path: req.path, headers, agent },
+      { host: url.hostname, port: url.port, method: req.method, path: req.path, headers, agent, signal },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -292,6 +304,7 @@ export function hostileInputSuite(title: string, endpointNames: string[], withEx
     let tokens: Tokens;
     let projects: Projects;
     let documented: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    const testSignal = abortedWhenTestEnds();
 
     beforeAll(async () => {
       stripe = new FakeStripe();
@@ -358,9 +371,12 @@ export function hostileInputSuite(title: string, endpointNames: string[], withEx
 
         let snapshot = await configSnapshot(t.db, projects.owned);
         const seen = new Map<number, number>();
+        const signal = testSignal();
         await fc.assert(
           fc.asyncProperty(requestArb, async (req) => {
-            const res = await send(t.url, req);
+            // After a timeout: no more requests (nor shrinking runs) once the next test has started.
+            signal.throwIfAborted();
+            const res = await send(t.url, req, signal);
             seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
             expect(res.status).toBeLessThan(500);
             if (res.status >= 400) {
@@ -375,14 +391,15 @@ export function hostileInputSuite(title: string, endpointNames: string[], withEx
               else expect(now).toBe(snapshot);
             }
           }),
-          { numRuns: NUM_RUNS },
+          { numRuns: NUM_RUNS, seed: SEED },
         );
         if (!endpoint.writesConfig) expect(await configSnapshot(t.db, projects.owned)).toBe(snapshot);
         // The fuzz reached both sides: some requests were rejected and some got through validation.
         const statuses = [...seen.keys()];
         expect(statuses.some((s) => s >= 400)).toBe(true);
-        console.log(`${endpoint.name}: ${JSON.stringify(Object.fromEntries(seen))}`);
+        console.log(`${endpoint.name} (${NUM_RUNS} cases, seed ${SEED}): ${JSON.stringify(Object.fromEntries(seen))}`);
       },
+      TEST_TIMEOUT_MS,
     );
 
     if (withExplicitCases) {

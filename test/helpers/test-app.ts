@@ -32,16 +32,27 @@ function databaseUrlFor(adminUrl: string, database: string): string {
   return url.toString();
 }
 
-/** Creates an empty database on the run's PostgreSQL server and returns its URL. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * Creates a database of its own on the run's PostgreSQL server and returns its URL: empty by default,
+ * or `migrated` (a copy of the template the global setup migrated once, test/setup/global-setup.ts).
+ */
+export async function createTestDatabase(
+  options: { migrated?: boolean } = {},
+): Promise<{ url: string; drop(): Promise<void> }> {
   const adminUrl = process.env.TEST_DATABASE_ADMIN_URL;
   if (!adminUrl)
     throw new Error('TEST_DATABASE_ADMIN_URL is not set: run the tests through jest (test/setup/global-setup.ts)');
+  const template = options.migrated ? process.env.TEST_DATABASE_TEMPLATE : undefined;
+  if (options.migrated && !template)
+    throw new Error('TEST_DATABASE_TEMPLATE is not set: run the tests through jest (test/setup/global-setup.ts)');
   const name = `scs_test_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  try {
+    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+  } finally {
+    await admin.end();
+  }
   return {
     url: databaseUrlFor(adminUrl, name),
     drop: async () => {
@@ -82,7 +93,8 @@ export function validatingRequest(server: Parameters<typeof request>[0]): Return
 
 /**
  * Boots the whole service (real PostgreSQL, migrations at start-up, the same Fastify wiring as
- * main.ts) on a fresh database of its own.
+ * main.ts) on a fresh database of its own (already migrated from the run's template, so start-up
+ * finds nothing pending; pass `databaseUrl` of an empty database to see migrations applied).
  */
 export async function createTestApp(
   options: {
@@ -97,7 +109,7 @@ export async function createTestApp(
     logDestination?: DestinationStream;
   } = {},
 ): Promise<TestApp> {
-  const database = options.databaseUrl ? undefined : await createTestDatabase();
+  const database = options.databaseUrl ? undefined : await createTestDatabase({ migrated: true });
   const databaseUrl = options.databaseUrl ?? (database as { url: string }).url;
   const config = loadConfig({
     NODE_ENV: 'test',
