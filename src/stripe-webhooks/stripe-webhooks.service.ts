@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import Stripe from 'stripe';
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
+import { findUnstorableInput } from '../common/text/storable-text';
 import { isUuid } from '../common/uuid';
 import { ProjectsService } from '../projects/projects.service';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
@@ -17,6 +18,12 @@ import { StripeWebhookEventsRepository } from './stripe-webhook-events.repositor
 
 /** Stripe's signature tolerance: a signed timestamp older (or further in the future) than this is refused. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
+
+/**
+ * Deepest nesting stored. Stripe's events nest about ten levels; PostgreSQL's jsonb and JSON.stringify
+ * both fail (stack depth) somewhere in the thousands, which a 1 MiB body can reach.
+ */
+export const MAX_EVENT_DEPTH = 128;
 
 /** `t=<unix seconds>` and at least one `v1=<hex>`, comma separated (other schemes such as v0 are ignored). */
 const HEADER_PART = /^([a-z0-9]+)=(.*)$/;
@@ -132,8 +139,26 @@ export class StripeWebhooksService {
     if (!isStripeEvent(event)) {
       throw new BadRequestException('Not a Stripe event: id, type, created and livemode are required');
     }
+    refuseUnstorable(event);
     return event;
   }
+}
+
+/** A verified event that could not be stored as it is: a 400 with the reason (nothing is stored). */
+function refuseUnstorable(event: ParsedEvent): void {
+  const found = findUnstorableInput(event, MAX_EVENT_DEPTH);
+  if (!found) return;
+  // The path names keys of the event: shortened, and without the very characters refused.
+  const where =
+    found.path
+      .slice(0, 8)
+      .map((part) => String(part).slice(0, 40).replace(/[\u0000\uD800-\uDFFF]/g, '?'))
+      .join('.') || '(root)';
+  throw new BadRequestException(
+    found.reason === 'depth'
+      ? `The event is nested more than ${MAX_EVENT_DEPTH} levels deep (at ${where}...): not stored`
+      : `The event contains a NUL character or an unpaired surrogate (at ${where}), which cannot be stored`,
+  );
 }
 
 function isStripeEvent(value: unknown): value is ParsedEvent {
