@@ -201,9 +201,29 @@ export interface paths {
         };
         /**
          * List Webhook Events
-         * @description The Stripe events received for the project, newest first, paginated and optionally filtered by mode and type: shows that Stripe reaches the service.
+         * @description The Stripe events received for the project, newest first, paginated and optionally filtered by mode and type: shows that Stripe reaches the service. An event larger than 16 KiB is listed with a summary as `payload` and `payload_truncated: true`; `GET .../webhook-events/{webhook_event_id}` returns it whole.
          */
         get: operations["listWebhookEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/projects/{project_id}/webhook-events/{webhook_event_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Webhook Event
+         * @description One received event of the project (its `id` in the list), with its whole payload.
+         */
+        get: operations["getWebhookEvent"];
         put?: never;
         post?: never;
         delete?: never;
@@ -887,11 +907,21 @@ export interface components {
             mode: "test" | "live";
             /**
              * Payload
-             * @description The event as Stripe sent it
+             * @description The event as Stripe sent it. In a list, an event larger than 16 KiB is summarised instead (`id`, `object`, `type`, `created`, `livemode`) and `payload_truncated` is true: get it whole from `GET .../webhook-events/{webhook_event_id}`.
              */
             payload: {
                 [key: string]: unknown;
             };
+            /**
+             * Payload Size
+             * @description Bytes of the event's JSON as stored
+             */
+            payload_size: number;
+            /**
+             * Payload Truncated
+             * @description `true` when `payload` is only the summary of a large event (lists only)
+             */
+            payload_truncated: boolean;
             /**
              * Received At
              * Format: date-time
@@ -1751,6 +1781,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookEventListResponse"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    getWebhookEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_event_id: string;
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEventResponse"];
                 };
             };
             /** @description Missing, malformed, badly signed or expired bearer token */

@@ -21,7 +21,12 @@ import { HTTPError } from '../common/errors/error-response.dto';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
 import { CreateWebhookEndpointRequest, WebhookEndpointResponse } from './dto/webhook-endpoint.dto';
-import { ListWebhookEventsQuery, WebhookEventListResponse, WebhookReceivedResponse } from './dto/webhook-event.dto';
+import {
+  ListWebhookEventsQuery,
+  WebhookEventListResponse,
+  WebhookEventResponse,
+  WebhookReceivedResponse,
+} from './dto/webhook-event.dto';
 import { StripeWebhooksService } from './stripe-webhooks.service';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 
@@ -86,12 +91,32 @@ export class StripeWebhooksController {
     operationId: 'listWebhookEvents',
     summary: 'List Webhook Events',
     description:
-      'The Stripe events received for the project, newest first, paginated and optionally filtered by mode and type: shows that Stripe reaches the service.',
+      'The Stripe events received for the project, newest first, paginated and optionally filtered by mode and type: shows that Stripe reaches the service. An event larger than 16 KiB is listed with a summary as `payload` and `payload_truncated: true`; `GET .../webhook-events/{webhook_event_id}` returns it whole.',
   })
   @ApiOkResponse({ type: WebhookEventListResponse })
   @ApiErrorResponses(401, 403, 404, 422)
   list(@RequestProject() project: Project, @Query() query: ListWebhookEventsQuery): Promise<WebhookEventListResponse> {
     return this.webhooks.list(project.id, query);
+  }
+
+  @Get('webhook-events/:webhook_event_id')
+  @ApiOperation({
+    operationId: 'getWebhookEvent',
+    summary: 'Get Webhook Event',
+    description: 'One received event of the project (its `id` in the list), with its whole payload.',
+  })
+  @ApiParam({
+    name: 'webhook_event_id',
+    required: true,
+    schema: { type: 'string', format: 'uuid', title: 'Webhook Event Id' },
+  })
+  @ApiOkResponse({ type: WebhookEventResponse })
+  @ApiErrorResponses(401, 403, 404, 422)
+  getOne(
+    @RequestProject() project: Project,
+    @Param('webhook_event_id') webhookEventId: string,
+  ): Promise<WebhookEventResponse> {
+    return this.webhooks.findOne(project.id, webhookEventId);
   }
 
   @Post('webhook-endpoints')

@@ -13,8 +13,14 @@ import {
   WebhookEventResponse,
   WebhookReceivedResponse,
 } from './dto/webhook-event.dto';
-import { StripeWebhookEvent } from './stripe-webhook-event.entity';
-import { StripeWebhookEventsRepository } from './stripe-webhook-events.repository';
+import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook-events.repository';
+
+/**
+ * Largest payload (bytes of its JSON) a list of events carries; larger ones are summarised there. A page
+ * of 100 events then holds at most ~1.6 MB of payloads, whatever developers had Stripe (or anyone with
+ * their webhook secret) send.
+ */
+export const LIST_PAYLOAD_MAX_BYTES = 16 * 1024;
 
 /** Stripe's signature tolerance: a signed timestamp older (or further in the future) than this is refused. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -86,7 +92,7 @@ export class StripeWebhooksService {
       eventId: event.id,
       eventType: event.type,
       stripeCreatedAt: new Date(event.created * 1000),
-      payload: event as unknown as Record<string, unknown>,
+      payloadJson: JSON.stringify(event),
     });
     return { received: true, duplicate: !stored };
   }
@@ -94,8 +100,20 @@ export class StripeWebhooksService {
   async list(projectId: string, query: ListWebhookEventsQuery): Promise<WebhookEventListResponse> {
     const page = query.page ?? 1;
     const pageSize = query.page_size ?? 20;
-    const [rows, total] = await this.events.list(projectId, { mode: query.mode, type: query.type, page, pageSize });
+    const [rows, total] = await this.events.list(
+      projectId,
+      { mode: query.mode, type: query.type, page, pageSize },
+      LIST_PAYLOAD_MAX_BYTES,
+    );
     return { items: rows.map(toWebhookEventResponse), total, page, page_size: pageSize };
+  }
+
+  /** One event with its whole payload (at most the receiver's 1 MiB). */
+  async findOne(projectId: string, rawId: string): Promise<WebhookEventResponse> {
+    if (!isUuid(rawId)) throw UnprocessableEntityError.invalidUuid(['path', 'webhook_event_id']);
+    const row = await this.events.findOne(projectId, rawId.toLowerCase());
+    if (!row) throw new NotFoundException('Webhook event not found');
+    return toWebhookEventResponse(row);
   }
 
   private checkHeader(value: string | string[] | undefined): string {
@@ -152,7 +170,11 @@ function refuseUnstorable(event: ParsedEvent): void {
   const where =
     found.path
       .slice(0, 8)
-      .map((part) => String(part).slice(0, 40).replace(/[\u0000\uD800-\uDFFF]/g, '?'))
+      .map((part) =>
+        String(part)
+          .slice(0, 40)
+          .replace(/[\u0000\uD800-\uDFFF]/g, '?'),
+      )
       .join('.') || '(root)';
   throw new BadRequestException(
     found.reason === 'depth'
@@ -178,14 +200,24 @@ function isStripeEvent(value: unknown): value is ParsedEvent {
   );
 }
 
-function toWebhookEventResponse(row: StripeWebhookEvent): WebhookEventResponse {
+/** A row as the API's event; a payload left out by the list becomes the event's summary. */
+function toWebhookEventResponse(row: WebhookEventRow): WebhookEventResponse {
+  const created = Math.floor(row.stripe_created_at.getTime() / 1000);
   return {
     id: row.id,
-    event_id: row.eventId,
-    type: row.eventType,
+    event_id: row.event_id,
+    type: row.event_type,
     mode: row.mode,
-    stripe_created_at: row.stripeCreatedAt,
-    received_at: row.receivedAt,
-    payload: row.payload,
+    stripe_created_at: row.stripe_created_at,
+    received_at: row.received_at,
+    payload: row.payload ?? {
+      id: row.event_id,
+      object: 'event',
+      type: row.event_type,
+      created,
+      livemode: row.mode === 'live',
+    },
+    payload_truncated: row.payload === null,
+    payload_size: row.payload_size,
   };
 }
