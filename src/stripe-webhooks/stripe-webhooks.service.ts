@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import Stripe from 'stripe';
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
 import { findUnstorableInput } from '../common/text/storable-text';
@@ -14,6 +14,7 @@ import {
   WebhookReceivedResponse,
 } from './dto/webhook-event.dto';
 import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook-events.repository';
+import { WebhookBodySlots } from './webhook-body-slots';
 
 /**
  * Largest payload (bytes of its JSON) a list of events carries; larger ones are summarised there. A page
@@ -36,6 +37,17 @@ const HEADER_PART = /^([a-z0-9]+)=(.*)$/;
 
 const MALFORMED_HEADER = 'Malformed Stripe-Signature header: expected t=<timestamp>,v1=<signature>';
 
+/** A delivery's body, read only once the delivery has somewhere to go. */
+export interface WebhookBody {
+  /** Content-Length, when the client sent one. */
+  length: number | undefined;
+  read(): Promise<Buffer | undefined>;
+}
+
+/** How long an unknown project id is remembered (answered 404 without a query). */
+const UNKNOWN_PROJECT_TTL_MS = 5_000;
+const UNKNOWN_PROJECT_CACHE_SIZE = 10_000;
+
 interface ParsedEvent {
   id: string;
   type: string;
@@ -50,7 +62,11 @@ export class StripeWebhooksService {
     private readonly configs: StripeConfigRepository,
     private readonly stripeConfig: StripeConfigService,
     private readonly events: StripeWebhookEventsRepository,
+    private readonly bodySlots: WebhookBodySlots,
   ) {}
+
+  /** Project ids recently found not to exist → when that stops being remembered. Insertion-ordered. */
+  private readonly unknownProjects = new Map<string, number>();
 
   /**
    * Verifies a delivery from Stripe (signature over the raw body with the stored webhook secret of
@@ -61,7 +77,7 @@ export class StripeWebhooksService {
     rawProjectId: string,
     rawMode: string,
     signatureHeader: string | string[] | undefined,
-    rawBody: Buffer | undefined,
+    body: WebhookBody,
   ): Promise<WebhookReceivedResponse> {
     if (!isUuid(rawProjectId)) {
       throw UnprocessableEntityError.invalidUuid(['path', 'project_id']);
@@ -70,15 +86,54 @@ export class StripeWebhooksService {
     if (rawMode !== 'test' && rawMode !== 'live') throw new BadRequestException('Unknown mode: use test or live');
     const mode: StripeMode = rawMode;
 
-    if (!(await this.projects.findById(projectId))) throw new NotFoundException('Project not found');
+    // Everything that needs no body is checked before a byte of it is read.
+    const secret = await this.webhookSecret(projectId, mode);
+    const header = this.checkHeader(signatureHeader);
+    const release = this.bodySlots.tryAcquire(body.length);
+    if (!release) {
+      throw new ServiceUnavailableException(
+        'Too many large webhook deliveries are being received at once; retry later',
+      );
+    }
+    try {
+      return await this.verifyAndStore(projectId, mode, secret, header, await body.read());
+    } finally {
+      release();
+    }
+  }
+
+  /** The mode's webhook secret of an existing, active project with an active configuration; else the 4xx. */
+  private async webhookSecret(projectId: string, mode: StripeMode): Promise<string> {
+    if ((this.unknownProjects.get(projectId) ?? 0) > Date.now()) throw new NotFoundException('Project not found');
+    const project = await this.projects.findById(projectId);
+    if (!project) {
+      this.rememberUnknown(projectId);
+      throw new NotFoundException('Project not found');
+    }
     const config = await this.configs.findByProjectId(projectId);
     if (config && !config.isActive) {
       throw new BadRequestException('The Stripe configuration of this project is inactive');
     }
     const secret = config ? this.stripeConfig.decryptCredential(config, `${mode}_webhook_secret`) : null;
     if (!secret) throw new BadRequestException(`No ${mode} webhook secret is stored for this project`);
+    return secret;
+  }
 
-    const header = this.checkHeader(signatureHeader);
+  private rememberUnknown(projectId: string): void {
+    if (this.unknownProjects.size >= UNKNOWN_PROJECT_CACHE_SIZE) {
+      this.unknownProjects.delete(this.unknownProjects.keys().next().value as string);
+    }
+    this.unknownProjects.delete(projectId);
+    this.unknownProjects.set(projectId, Date.now() + UNKNOWN_PROJECT_TTL_MS);
+  }
+
+  private async verifyAndStore(
+    projectId: string,
+    mode: StripeMode,
+    secret: string,
+    header: string,
+    rawBody: Buffer | undefined,
+  ): Promise<WebhookReceivedResponse> {
     if (!rawBody || rawBody.length === 0) throw new BadRequestException('Empty request body');
 
     const event = this.verify(rawBody, header, secret);
