@@ -529,7 +529,10 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Is Active */
+            /**
+             * Is Active
+             * @description false: the project is off. Its data can be read and its configuration deactivated, but every other write is a 409 and its webhook deliveries are refused (400)
+             */
             is_active: boolean;
             /** Name */
             name: string;
@@ -1396,6 +1399,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description If-Match does not match the current version */
             412: {
                 headers: {
@@ -1553,6 +1565,15 @@ export interface operations {
             };
             /** @description Project (or configuration) not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1993,7 +2014,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookReceivedResponse"];
                 };
             };
-            /** @description Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration, or an event whose livemode contradicts the mode */
+            /** @description Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration or project, an event PostgreSQL cannot store (NUL, unpaired surrogate, nested over 128 levels), or an event whose livemode contradicts the mode */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -88,7 +88,7 @@ export class StripeConfigController {
     schema: { type: 'string' },
   })
   @ApiOkResponse({ type: StripeConfigResponse, headers: ETAG_HEADER })
-  @ApiErrorResponses(401, 403, 404, 412, 413, 415, 422)
+  @ApiErrorResponses(401, 403, 404, 409, 412, 413, 415, 422)
   async update(
     @RequestProject() project: Project,
     @Body() body: StripeConfigRequest,
@@ -154,7 +154,7 @@ export class StripeConfigController {
       'Validate Stripe API credentials by making a test API call to Stripe. A key of the wrong mode is reported without calling Stripe.',
   })
   @ApiResponse({ status: 200, type: ValidateStripeCredentialsResponse })
-  @ApiErrorResponses(401, 403, 404, 413, 415, 422, 502, 504)
+  @ApiErrorResponses(401, 403, 404, 409, 413, 415, 422, 502, 504)
   validate(@Body() body: ValidateStripeCredentialsRequest): Promise<ValidateStripeCredentialsResponse> {
     return this.stripeConfig.validateCredentials(body);
   }

@@ -59,7 +59,7 @@ export class StripeWebhookReceiverController {
     status: 400,
     type: HTTPError,
     description:
-      'Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration, or an event whose livemode contradicts the mode',
+      'Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration or project, an event PostgreSQL cannot store (NUL, unpaired surrogate, nested over 128 levels), or an event whose livemode contradicts the mode',
   })
   @ApiResponse({ status: 413, type: HTTPError, description: 'Request body larger than 1 MiB' })
   @ApiResponse({

@@ -110,6 +110,7 @@ export class StripeWebhooksService {
       this.rememberUnknown(projectId);
       throw new NotFoundException('Project not found');
     }
+    if (!project.isActive) throw new BadRequestException('The project is inactive');
     const config = await this.configs.findByProjectId(projectId);
     if (config && !config.isActive) {
       throw new BadRequestException('The Stripe configuration of this project is inactive');
