@@ -287,7 +287,7 @@ export interface paths {
         put?: never;
         /**
          * Create Project
-         * @description Create a new project for the current user
+         * @description Create a new project for the current user (at most 200 per developer)
          */
         post: operations["createProject"];
         delete?: never;
@@ -2150,6 +2150,15 @@ export interface operations {
             };
             /** @description The token is not a developer's, or the developer does not own the project */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The developer already owns 200 projects (the limit) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
