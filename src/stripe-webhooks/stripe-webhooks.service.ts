@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import Stripe from 'stripe';
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
-import { findUnstorableInput } from '../common/text/storable-text';
+import { findUnstorableInput, withoutUnstorable } from '../common/text/storable-text';
 import { isUuid } from '../common/uuid';
 import { ProjectsService } from '../projects/projects.service';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
@@ -226,11 +226,7 @@ function refuseUnstorable(event: ParsedEvent): void {
   const where =
     found.path
       .slice(0, 8)
-      .map((part) =>
-        String(part)
-          .slice(0, 40)
-          .replace(/[\u0000\uD800-\uDFFF]/g, '?'),
-      )
+      .map((part) => withoutUnstorable(String(part).slice(0, 40)))
       .join('.') || '(root)';
   throw new BadRequestException(
     found.reason === 'depth'

@@ -4,10 +4,17 @@
  * turned into U+FFFD in `text`). Input carrying either is refused rather than stored altered or
  * answered with a 500.
  */
+// eslint-disable-next-line no-control-regex -- finding NUL is the point
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function isStorableText(text: string): boolean {
   return !UNSTORABLE.test(text);
+}
+
+/** The text with every NUL and surrogate replaced by `?`: safe to put in a message or a log line. */
+export function withoutUnstorable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- replacing NUL is the point
+  return text.replace(/[\u0000\uD800-\uDFFF]/g, '?');
 }
 
 export type UnstorableReason = 'text' | 'depth';
