@@ -144,7 +144,7 @@ export interface paths {
         post?: never;
         /**
          * Delete Stripe Configuration
-         * @description Deactivate Stripe payment configuration for a project. This does not delete existing subscriptions. Credentials are kept but unusable until the next PUT. Webhook endpoints created with `createWebhookEndpoint` are removed from Stripe; a Stripe failure there does not fail the call and is reported in the `Stripe-Webhook-Endpoint-Cleanup` header.
+         * @description Deactivate Stripe payment configuration for a project. This does not delete existing subscriptions. Credentials are kept but unusable until the next PUT. With `If-Match`, only when the configuration is still at that version (else 412, nothing changed). Webhook endpoints created with `createWebhookEndpoint` are removed from Stripe; a Stripe failure there does not fail the call and is reported in the `Stripe-Webhook-Endpoint-Cleanup` header.
          */
         delete: operations["deleteStripeConfig"];
         options?: never;
@@ -183,7 +183,7 @@ export interface paths {
         put?: never;
         /**
          * Create Webhook Endpoint
-         * @description With the stored secret key of the mode, creates the project's webhook endpoint in its Stripe account (URL from webhook-urls; checkout, subscription and invoice events) and stores the signing secret Stripe returns as the mode's webhook secret. Calling it again replaces the endpoint it created before (deleted in Stripe, then a new one created), so Stripe never holds two.
+         * @description With the stored secret key of the mode, creates the project's webhook endpoint in its Stripe account (URL from webhook-urls; checkout, subscription and invoice events) and stores the signing secret Stripe returns as the mode's webhook secret. Calling it again replaces the endpoint it created before (deleted in Stripe, then a new one created). A call that timed out (504) may still have created the endpoint in Stripe: call again, and the retry gets that endpoint back (same Idempotency-Key) or removes it, so Stripe ends up with one endpoint per project and mode. 409 also when the stored key cannot be decrypted.
          */
         post: operations["createWebhookEndpoint"];
         delete?: never;
@@ -739,6 +739,7 @@ export interface components {
             /**
              * Email
              * Format: email
+             * @description Stored normalised (NFKC, lower case, domain in IDNA ASCII form): `Dev@Bücher.example` and `dev@xn--bcher-kva.example` are one address. Invisible characters and a local part mixing scripts are refused.
              * @example dev@example.com
              */
             email: string;
@@ -1033,9 +1034,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1079,9 +1082,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1148,9 +1153,22 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Too many sign-ups from this address */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1195,9 +1213,11 @@ export interface operations {
                     "application/json": components["schemas"]["DatabaseHealthResponse"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1264,9 +1284,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1333,9 +1355,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1348,7 +1372,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optimistic concurrency: the ETag from a previous GET or PUT (`"7"` or `W/"7"`, a list, or `*`). If the configuration is no longer at that version (or does not exist), nothing is written and the answer is 412 with the current version in `detail`. Without it the update applies as usual. A value that is not entity-tag syntax is a 422. */
+                /** @description Optimistic concurrency: the ETag from a previous GET or PUT (`"7"`, a list such as `"6", "7"`, or `*`), compared as RFC 9110 says for If-Match (strong comparison: a weak tag `W/"7"` never matches, `"07"` is not `"7"`). If the configuration is no longer at that version (or does not exist), nothing is written and the answer is 412 with the current version in `detail`. Without it the request applies as usual. A value that is not entity-tag syntax is a 422. */
                 "If-Match"?: string;
             };
             path: {
@@ -1444,9 +1468,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1458,7 +1484,10 @@ export interface operations {
     deleteStripeConfig: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optimistic concurrency: the ETag from a previous GET or PUT (`"7"`, a list such as `"6", "7"`, or `*`), compared as RFC 9110 says for If-Match (strong comparison: a weak tag `W/"7"` never matches, `"07"` is not `"7"`). If the configuration is no longer at that version (or does not exist), nothing is written and the answer is 412 with the current version in `detail`. Without it the request applies as usual. A value that is not entity-tag syntax is a 422. */
+                "If-Match"?: string;
+            };
             path: {
                 project_id: string;
             };
@@ -1502,6 +1531,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1511,9 +1549,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1628,9 +1668,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1758,9 +1800,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1840,9 +1884,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1907,9 +1953,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1973,9 +2021,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2107,9 +2157,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2193,9 +2245,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2259,9 +2313,11 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable */
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
