@@ -201,9 +201,29 @@ export interface paths {
         };
         /**
          * List Webhook Events
-         * @description The Stripe events received for the project, newest first, paginated and optionally filtered by mode and type: shows that Stripe reaches the service.
+         * @description The Stripe events received for the project, newest first, paginated and optionally filtered by mode and type: shows that Stripe reaches the service. An event larger than 16 KiB is listed with a summary as `payload` and `payload_truncated: true`; `GET .../webhook-events/{webhook_event_id}` returns it whole.
          */
         get: operations["listWebhookEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/projects/{project_id}/webhook-events/{webhook_event_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Webhook Event
+         * @description One received event of the project (its `id` in the list), with its whole payload.
+         */
+        get: operations["getWebhookEvent"];
         put?: never;
         post?: never;
         delete?: never;
@@ -243,7 +263,7 @@ export interface paths {
         put?: never;
         /**
          * Receive Stripe Webhook
-         * @description Stripe's deliveries for a project. No bearer token: the `Stripe-Signature` header is verified over the raw body with the webhook secret stored for the mode (HMAC-SHA256, any `v1` signature may match, 300 s tolerance). A verified event is stored once per project, mode and event id; a redelivery answers 200 with `duplicate: true`.
+         * @description Stripe's deliveries for a project. No bearer token: the `Stripe-Signature` header is verified over the raw body with the webhook secret stored for the mode (HMAC-SHA256, any `v1` signature may match, 300 s tolerance). A verified event is stored once per project, mode and event id; a redelivery answers 200 with `duplicate: true`. The project, its configuration and the secret are checked before the body is read; bodies over 64 KiB are read at most 8 at a time (then 503 with `Retry-After`).
          */
         post: operations["receiveStripeWebhook"];
         delete?: never;
@@ -267,7 +287,7 @@ export interface paths {
         put?: never;
         /**
          * Create Project
-         * @description Create a new project for the current user
+         * @description Create a new project for the current user (at most 200 per developer)
          */
         post: operations["createProject"];
         delete?: never;
@@ -475,7 +495,10 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Is Active */
+            /**
+             * Is Active
+             * @description false: the project is off. Its data can be read and its configuration deactivated, but every other write is a 409 and its webhook deliveries are refused (400)
+             */
             is_active: boolean;
             /** Name */
             name: string;
@@ -860,11 +883,21 @@ export interface components {
             mode: "test" | "live";
             /**
              * Payload
-             * @description The event as Stripe sent it
+             * @description The event as Stripe sent it. In a list, an event larger than 16 KiB is summarised instead (`id`, `object`, `type`, `created`, `livemode`) and `payload_truncated` is true: get it whole from `GET .../webhook-events/{webhook_event_id}`.
              */
             payload: {
                 [key: string]: unknown;
             };
+            /**
+             * Payload Size
+             * @description Bytes of the event's JSON as stored
+             */
+            payload_size: number;
+            /**
+             * Payload Truncated
+             * @description `true` when `payload` is only the summary of a large event (lists only)
+             */
+            payload_truncated: boolean;
             /**
              * Received At
              * Format: date-time
@@ -1626,6 +1659,20 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The project is inactive: nothing can be added to or changed in it"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description If-Match does not match the current version */
             412: {
                 headers: {
@@ -1917,6 +1964,20 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The project is inactive: nothing can be added to or changed in it"
                      *     }
                      */
                     "application/json": components["schemas"]["HTTPError"];
@@ -2368,6 +2429,123 @@ export interface operations {
             };
         };
     };
+    getWebhookEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_event_id: string;
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEventResponse"];
+                };
+            };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
     getWebhookUrls: {
         parameters: {
             query?: never;
@@ -2514,7 +2692,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookReceivedResponse"];
                 };
             };
-            /** @description Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration, or an event whose livemode contradicts the mode */
+            /** @description Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration or project, an event PostgreSQL cannot store (NUL, unpaired surrogate, nested over 128 levels), or an event whose livemode contradicts the mode */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2593,7 +2771,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            /** @description The database cannot be reached, or too many large deliveries (over 64 KiB) are being received at once; `Retry-After` says when to retry */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2601,11 +2779,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
-                     *     }
-                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
@@ -2746,6 +2919,20 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Developer role required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The developer already owns 200 projects (the limit) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project limit reached: a developer can own at most 200 projects"
                      *     }
                      */
                     "application/json": components["schemas"]["HTTPError"];

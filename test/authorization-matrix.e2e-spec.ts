@@ -84,6 +84,18 @@ const ENDPOINTS: Endpoint[] = [
     ownsProject: true,
   },
   {
+    name: 'GET webhook-event',
+    method: 'get',
+    // No event was received: the owner gets past every check and is told there is no such event.
+    path: (p) =>
+      configPath(
+        p,
+        `webhook-events/${p === '{project_id}' ? '{webhook_event_id}' : '3fa85f64-5717-4562-b3fc-2c963f66afa6'}`,
+      ),
+    ok: 404,
+    ownsProject: true,
+  },
+  {
     name: 'POST webhook-endpoints',
     method: 'post',
     path: (p) => configPath(p, 'webhook-endpoints'),

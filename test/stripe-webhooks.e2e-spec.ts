@@ -327,6 +327,8 @@ describe('Stripe webhook receiver and webhook events (e2e)', () => {
         stripe_created_at: new Date((sent[4].created as number) * 1000).toISOString(),
         received_at: expect.any(String),
         payload: sent[4],
+        payload_truncated: false,
+        payload_size: Buffer.byteLength(JSON.stringify(sent[4])),
       });
     });
 

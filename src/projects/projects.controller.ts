@@ -4,6 +4,7 @@ import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { HTTPError } from '../common/errors/error-response.dto';
 import { ProjectCreatedResponse, ProjectCreateRequest, ProjectResponse } from './dto/project.dto';
 import { OwnedProject, RequestProject } from './guards/project-ownership.guard';
 import type { Project } from './project.entity';
@@ -20,9 +21,15 @@ export class ProjectsController {
   @ApiOperation({
     operationId: 'createProject',
     summary: 'Create Project',
-    description: 'Create a new project for the current user',
+    description: 'Create a new project for the current user (at most 200 per developer)',
   })
   @ApiResponse({ status: 201, type: ProjectCreatedResponse })
+  @ApiResponse({
+    status: 409,
+    type: HTTPError,
+    description: 'The developer already owns 200 projects (the limit)',
+    example: { detail: 'Project limit reached: a developer can own at most 200 projects' },
+  })
   @ApiErrorResponses(401, { status: 403, detail: 'Developer role required' }, 413, 415, {
     status: 422,
     issue: { loc: ['body', 'name'], msg: 'name must not be empty', type: 'string_too_short' },

@@ -90,7 +90,7 @@ export class StripeConfigController {
   })
   @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({ type: StripeConfigResponse, headers: ETAG_HEADER })
-  @ApiErrorResponses(401, 403, 404, 412, 413, 415, {
+  @ApiErrorResponses(401, 403, 404, 409, 412, 413, 415, {
     status: 422,
     issue: {
       loc: ['body', 'test_secret_key'],
@@ -170,6 +170,7 @@ export class StripeConfigController {
     401,
     403,
     404,
+    409,
     413,
     415,
     {

@@ -40,4 +40,8 @@ export class StripeWebhookEvent {
   /** The event as Stripe sent it. */
   @Column({ type: 'jsonb' })
   payload: Record<string, unknown>;
+
+  /** Bytes of the payload's JSON text: lists leave payloads over LIST_PAYLOAD_MAX_BYTES out. */
+  @Column({ name: 'payload_size', type: 'integer' })
+  payloadSize: number;
 }

@@ -1,16 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { StripeMode } from '../stripe-config/stripe-credential-fields';
-import { StripeWebhookEvent } from './stripe-webhook-event.entity';
 
 export interface NewWebhookEvent {
   mode: StripeMode;
   eventId: string;
   eventType: string;
   stripeCreatedAt: Date;
-  payload: Record<string, unknown>;
+  /** The event's JSON text (what is stored as jsonb, and measured for payload_size). */
+  payloadJson: string;
 }
 
 export interface WebhookEventFilter {
@@ -19,6 +18,20 @@ export interface WebhookEventFilter {
   page: number;
   pageSize: number;
 }
+
+/** A stored event as read back; `payload` is null in a list when the event is larger than the list's limit. */
+export interface WebhookEventRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  mode: StripeMode;
+  stripe_created_at: Date;
+  received_at: Date;
+  payload_size: number;
+  payload: Record<string, unknown> | null;
+}
+
+const COLUMNS = 'id, event_id, event_type, mode, stripe_created_at, received_at, payload_size';
 
 /** All SQL on stripe_webhook_events. Every method is keyed by the project id. */
 @Injectable()
@@ -30,31 +43,55 @@ export class StripeWebhookEventsRepository {
    * `ON CONFLICT DO NOTHING` on the unique (project_id, mode, event_id): concurrent copies store one row.
    */
   async insertOnce(projectId: string, event: NewWebhookEvent): Promise<boolean> {
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .insert()
-      .into(StripeWebhookEvent)
-      .values({ projectId, ...event } as QueryDeepPartialEntity<StripeWebhookEvent>)
-      .orIgnore()
-      .returning('id')
-      .execute();
-    return (result.raw as unknown[]).length > 0;
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO stripe_webhook_events (project_id, mode, event_id, event_type, stripe_created_at, payload, payload_size)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+       ON CONFLICT ON CONSTRAINT "UQ_stripe_webhook_events_project_mode_event" DO NOTHING RETURNING id`,
+      [
+        projectId,
+        event.mode,
+        event.eventId,
+        event.eventType,
+        event.stripeCreatedAt,
+        event.payloadJson,
+        Buffer.byteLength(event.payloadJson),
+      ],
+    );
+    return rows.length > 0;
   }
 
-  /** One page of the project's events, newest received first, and the total matching the filter. */
-  list(projectId: string, filter: WebhookEventFilter): Promise<[StripeWebhookEvent[], number]> {
-    const query = this.dataSource
-      .getRepository(StripeWebhookEvent)
-      .createQueryBuilder('event')
-      .where('event.project_id = :projectId', { projectId });
-    if (filter.mode) query.andWhere('event.mode = :mode', { mode: filter.mode });
-    if (filter.type) query.andWhere('event.event_type = :type', { type: filter.type });
-    return query
-      .orderBy('event.received_at', 'DESC')
-      .addOrderBy('event.stripe_created_at', 'DESC')
-      .addOrderBy('event.id', 'DESC')
-      .skip((filter.page - 1) * filter.pageSize)
-      .take(filter.pageSize)
-      .getManyAndCount();
+  /**
+   * One page of the project's events, newest received first, and the total matching the filter.
+   * Payloads larger than `maxPayloadBytes` are not read at all (null): a page holds at most
+   * `pageSize × maxPayloadBytes` of payload, whatever was stored.
+   */
+  async list(
+    projectId: string,
+    filter: WebhookEventFilter,
+    maxPayloadBytes: number,
+  ): Promise<[WebhookEventRow[], number]> {
+    const params: unknown[] = [projectId];
+    let where = 'project_id = $1';
+    if (filter.mode) where += ` AND mode = $${params.push(filter.mode)}`;
+    if (filter.type) where += ` AND event_type = $${params.push(filter.type)}`;
+    const count = `SELECT count(*)::int AS total FROM stripe_webhook_events WHERE ${where}`;
+    const limits = [maxPayloadBytes, filter.pageSize, (filter.page - 1) * filter.pageSize];
+    const n = params.length;
+    const page =
+      `SELECT ${COLUMNS}, CASE WHEN payload_size <= $${n + 1} THEN payload END AS payload ` +
+      `FROM stripe_webhook_events WHERE ${where} ` +
+      `ORDER BY received_at DESC, stripe_created_at DESC, id DESC LIMIT $${n + 2} OFFSET $${n + 3}`;
+    const rows = await this.dataSource.query<WebhookEventRow[]>(page, [...params, ...limits]);
+    const totals = await this.dataSource.query<{ total: number }[]>(count, params);
+    return [rows, totals[0].total];
+  }
+
+  /** One event of the project with its whole payload, or null. */
+  async findOne(projectId: string, id: string): Promise<WebhookEventRow | null> {
+    const rows = await this.dataSource.query<WebhookEventRow[]>(
+      `SELECT ${COLUMNS}, payload FROM stripe_webhook_events WHERE project_id = $1 AND id = $2`,
+      [projectId, id],
+    );
+    return rows[0] ?? null;
   }
 }

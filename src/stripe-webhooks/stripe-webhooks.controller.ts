@@ -18,15 +18,18 @@ import { Public } from '../common/decorators/public.decorator';
 import { CurrentRequestMeta, RequestMeta } from '../common/request-context';
 import { StripeCallRateLimit } from '../common/rate-limit/rate-limit.decorators';
 import { HTTPError } from '../common/errors/error-response.dto';
+import { readWebhookBody } from '../common/http/request-body';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
 import { CreateWebhookEndpointRequest, WebhookEndpointResponse } from './dto/webhook-endpoint.dto';
-import { ListWebhookEventsQuery, WebhookEventListResponse, WebhookReceivedResponse } from './dto/webhook-event.dto';
+import {
+  ListWebhookEventsQuery,
+  WebhookEventListResponse,
+  WebhookEventResponse,
+  WebhookReceivedResponse,
+} from './dto/webhook-event.dto';
 import { StripeWebhooksService } from './stripe-webhooks.service';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
-
-/** Set by the raw body parser of the webhook route (see common/http/request-body.ts). */
-type RawBodyRequest = FastifyRequest & { rawBody?: Buffer };
 
 /** Where Stripe delivers events: public (Stripe signs the body instead of sending a bearer token). */
 @ApiTags('Stripe Webhooks')
@@ -42,7 +45,7 @@ export class StripeWebhookReceiverController {
     operationId: 'receiveStripeWebhook',
     summary: 'Receive Stripe Webhook',
     description:
-      "Stripe's deliveries for a project. No bearer token: the `Stripe-Signature` header is verified over the raw body with the webhook secret stored for the mode (HMAC-SHA256, any `v1` signature may match, 300 s tolerance). A verified event is stored once per project, mode and event id; a redelivery answers 200 with `duplicate: true`.",
+      "Stripe's deliveries for a project. No bearer token: the `Stripe-Signature` header is verified over the raw body with the webhook secret stored for the mode (HMAC-SHA256, any `v1` signature may match, 300 s tolerance). A verified event is stored once per project, mode and event id; a redelivery answers 200 with `duplicate: true`. The project, its configuration and the secret are checked before the body is read; bodies over 64 KiB are read at most 8 at a time (then 503 with `Retry-After`).",
   })
   @ApiParam({ name: 'project_id', required: true, schema: { type: 'string', format: 'uuid', title: 'Project Id' } })
   @ApiParam({ name: 'mode', required: true, schema: { type: 'string', enum: ['test', 'live'], title: 'Mode' } })
@@ -63,7 +66,7 @@ export class StripeWebhookReceiverController {
     type: HTTPError,
     example: { detail: 'Missing Stripe-Signature header' },
     description:
-      'Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration, or an event whose livemode contradicts the mode',
+      'Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration or project, an event PostgreSQL cannot store (NUL, unpaired surrogate, nested over 128 levels), or an event whose livemode contradicts the mode',
   })
   @ApiResponse({
     status: 413,
@@ -71,14 +74,25 @@ export class StripeWebhookReceiverController {
     description: 'Request body larger than 1 MiB',
     example: { detail: 'Request body too large' },
   })
+  @ApiResponse({
+    status: 503,
+    type: HTTPError,
+    description:
+      'The database cannot be reached, or too many large deliveries (over 64 KiB) are being received at once; `Retry-After` says when to retry',
+    headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+  })
   @ApiErrorResponses(404, { status: 415, detail: 'Unsupported content encoding or charset' }, 422)
   receive(
     @Param('project_id') projectId: string,
     @Param('mode') mode: string,
     @Headers('stripe-signature') signature: string | undefined,
-    @Req() req: RawBodyRequest,
+    @Req() req: FastifyRequest,
   ): Promise<WebhookReceivedResponse> {
-    return this.webhooks.receive(projectId, mode, signature, req.rawBody);
+    const length = req.headers['content-length'];
+    return this.webhooks.receive(projectId, mode, signature, {
+      length: length === undefined || req.headers['transfer-encoding'] ? undefined : Number(length),
+      read: () => readWebhookBody(req),
+    });
   }
 }
 
@@ -98,12 +112,32 @@ export class StripeWebhooksController {
     operationId: 'listWebhookEvents',
     summary: 'List Webhook Events',
     description:
-      'The Stripe events received for the project, newest first, paginated and optionally filtered by mode and type: shows that Stripe reaches the service.',
+      'The Stripe events received for the project, newest first, paginated and optionally filtered by mode and type: shows that Stripe reaches the service. An event larger than 16 KiB is listed with a summary as `payload` and `payload_truncated: true`; `GET .../webhook-events/{webhook_event_id}` returns it whole.',
   })
   @ApiOkResponse({ type: WebhookEventListResponse })
   @ApiErrorResponses(401, 403, 404, 422)
   list(@RequestProject() project: Project, @Query() query: ListWebhookEventsQuery): Promise<WebhookEventListResponse> {
     return this.webhooks.list(project.id, query);
+  }
+
+  @Get('webhook-events/:webhook_event_id')
+  @ApiOperation({
+    operationId: 'getWebhookEvent',
+    summary: 'Get Webhook Event',
+    description: 'One received event of the project (its `id` in the list), with its whole payload.',
+  })
+  @ApiParam({
+    name: 'webhook_event_id',
+    required: true,
+    schema: { type: 'string', format: 'uuid', title: 'Webhook Event Id' },
+  })
+  @ApiOkResponse({ type: WebhookEventResponse })
+  @ApiErrorResponses(401, 403, 404, 422)
+  getOne(
+    @RequestProject() project: Project,
+    @Param('webhook_event_id') webhookEventId: string,
+  ): Promise<WebhookEventResponse> {
+    return this.webhooks.findOne(project.id, webhookEventId);
   }
 
   @Post('webhook-endpoints')

@@ -7,6 +7,7 @@ import { StripeWebhookEvent } from './stripe-webhook-event.entity';
 import { StripeWebhookEventsRepository } from './stripe-webhook-events.repository';
 import { StripeWebhookReceiverController, StripeWebhooksController } from './stripe-webhooks.controller';
 import { StripeWebhooksService } from './stripe-webhooks.service';
+import { WebhookBodySlots } from './webhook-body-slots';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
 
@@ -19,6 +20,7 @@ import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
     StripeWebhookEventsRepository,
     WebhookEndpointsService,
     WebhookSetupLockRepository,
+    WebhookBodySlots,
   ],
 })
 export class StripeWebhooksModule {}

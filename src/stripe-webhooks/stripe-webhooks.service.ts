@@ -1,6 +1,7 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import Stripe from 'stripe';
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
+import { findUnstorableInput, withoutUnstorable } from '../common/text/storable-text';
 import { isUuid } from '../common/uuid';
 import { ProjectsService } from '../projects/projects.service';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
@@ -12,16 +13,40 @@ import {
   WebhookEventResponse,
   WebhookReceivedResponse,
 } from './dto/webhook-event.dto';
-import { StripeWebhookEvent } from './stripe-webhook-event.entity';
-import { StripeWebhookEventsRepository } from './stripe-webhook-events.repository';
+import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook-events.repository';
+import { WebhookBodySlots } from './webhook-body-slots';
+
+/**
+ * Largest payload (bytes of its JSON) a list of events carries; larger ones are summarised there. A page
+ * of 100 events then holds at most ~1.6 MB of payloads, whatever developers had Stripe (or anyone with
+ * their webhook secret) send.
+ */
+export const LIST_PAYLOAD_MAX_BYTES = 16 * 1024;
 
 /** Stripe's signature tolerance: a signed timestamp older (or further in the future) than this is refused. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
+
+/**
+ * Deepest nesting stored. Stripe's events nest about ten levels; PostgreSQL's jsonb and JSON.stringify
+ * both fail (stack depth) somewhere in the thousands, which a 1 MiB body can reach.
+ */
+export const MAX_EVENT_DEPTH = 128;
 
 /** `t=<unix seconds>` and at least one `v1=<hex>`, comma separated (other schemes such as v0 are ignored). */
 const HEADER_PART = /^([a-z0-9]+)=(.*)$/;
 
 const MALFORMED_HEADER = 'Malformed Stripe-Signature header: expected t=<timestamp>,v1=<signature>';
+
+/** A delivery's body, read only once the delivery has somewhere to go. */
+export interface WebhookBody {
+  /** Content-Length, when the client sent one. */
+  length: number | undefined;
+  read(): Promise<Buffer | undefined>;
+}
+
+/** How long an unknown project id is remembered (answered 404 without a query). */
+const UNKNOWN_PROJECT_TTL_MS = 5_000;
+const UNKNOWN_PROJECT_CACHE_SIZE = 10_000;
 
 interface ParsedEvent {
   id: string;
@@ -37,7 +62,11 @@ export class StripeWebhooksService {
     private readonly configs: StripeConfigRepository,
     private readonly stripeConfig: StripeConfigService,
     private readonly events: StripeWebhookEventsRepository,
+    private readonly bodySlots: WebhookBodySlots,
   ) {}
+
+  /** Project ids recently found not to exist → when that stops being remembered. Insertion-ordered. */
+  private readonly unknownProjects = new Map<string, number>();
 
   /**
    * Verifies a delivery from Stripe (signature over the raw body with the stored webhook secret of
@@ -48,7 +77,7 @@ export class StripeWebhooksService {
     rawProjectId: string,
     rawMode: string,
     signatureHeader: string | string[] | undefined,
-    rawBody: Buffer | undefined,
+    body: WebhookBody,
   ): Promise<WebhookReceivedResponse> {
     if (!isUuid(rawProjectId)) {
       throw UnprocessableEntityError.invalidUuid(['path', 'project_id']);
@@ -57,15 +86,55 @@ export class StripeWebhooksService {
     if (rawMode !== 'test' && rawMode !== 'live') throw new BadRequestException('Unknown mode: use test or live');
     const mode: StripeMode = rawMode;
 
-    if (!(await this.projects.findById(projectId))) throw new NotFoundException('Project not found');
+    // Everything that needs no body is checked before a byte of it is read.
+    const secret = await this.webhookSecret(projectId, mode);
+    const header = this.checkHeader(signatureHeader);
+    const release = this.bodySlots.tryAcquire(body.length);
+    if (!release) {
+      throw new ServiceUnavailableException(
+        'Too many large webhook deliveries are being received at once; retry later',
+      );
+    }
+    try {
+      return await this.verifyAndStore(projectId, mode, secret, header, await body.read());
+    } finally {
+      release();
+    }
+  }
+
+  /** The mode's webhook secret of an existing, active project with an active configuration; else the 4xx. */
+  private async webhookSecret(projectId: string, mode: StripeMode): Promise<string> {
+    if ((this.unknownProjects.get(projectId) ?? 0) > Date.now()) throw new NotFoundException('Project not found');
+    const project = await this.projects.findById(projectId);
+    if (!project) {
+      this.rememberUnknown(projectId);
+      throw new NotFoundException('Project not found');
+    }
+    if (!project.isActive) throw new BadRequestException('The project is inactive');
     const config = await this.configs.findByProjectId(projectId);
     if (config && !config.isActive) {
       throw new BadRequestException('The Stripe configuration of this project is inactive');
     }
     const secret = config ? this.stripeConfig.decryptCredential(config, `${mode}_webhook_secret`) : null;
     if (!secret) throw new BadRequestException(`No ${mode} webhook secret is stored for this project`);
+    return secret;
+  }
 
-    const header = this.checkHeader(signatureHeader);
+  private rememberUnknown(projectId: string): void {
+    if (this.unknownProjects.size >= UNKNOWN_PROJECT_CACHE_SIZE) {
+      this.unknownProjects.delete(this.unknownProjects.keys().next().value as string);
+    }
+    this.unknownProjects.delete(projectId);
+    this.unknownProjects.set(projectId, Date.now() + UNKNOWN_PROJECT_TTL_MS);
+  }
+
+  private async verifyAndStore(
+    projectId: string,
+    mode: StripeMode,
+    secret: string,
+    header: string,
+    rawBody: Buffer | undefined,
+  ): Promise<WebhookReceivedResponse> {
     if (!rawBody || rawBody.length === 0) throw new BadRequestException('Empty request body');
 
     const event = this.verify(rawBody, header, secret);
@@ -79,7 +148,7 @@ export class StripeWebhooksService {
       eventId: event.id,
       eventType: event.type,
       stripeCreatedAt: new Date(event.created * 1000),
-      payload: event as unknown as Record<string, unknown>,
+      payloadJson: JSON.stringify(event),
     });
     return { received: true, duplicate: !stored };
   }
@@ -87,8 +156,20 @@ export class StripeWebhooksService {
   async list(projectId: string, query: ListWebhookEventsQuery): Promise<WebhookEventListResponse> {
     const page = query.page ?? 1;
     const pageSize = query.page_size ?? 20;
-    const [rows, total] = await this.events.list(projectId, { mode: query.mode, type: query.type, page, pageSize });
+    const [rows, total] = await this.events.list(
+      projectId,
+      { mode: query.mode, type: query.type, page, pageSize },
+      LIST_PAYLOAD_MAX_BYTES,
+    );
     return { items: rows.map(toWebhookEventResponse), total, page, page_size: pageSize };
+  }
+
+  /** One event with its whole payload (at most the receiver's 1 MiB). */
+  async findOne(projectId: string, rawId: string): Promise<WebhookEventResponse> {
+    if (!isUuid(rawId)) throw UnprocessableEntityError.invalidUuid(['path', 'webhook_event_id']);
+    const row = await this.events.findOne(projectId, rawId.toLowerCase());
+    if (!row) throw new NotFoundException('Webhook event not found');
+    return toWebhookEventResponse(row);
   }
 
   private checkHeader(value: string | string[] | undefined): string {
@@ -132,8 +213,26 @@ export class StripeWebhooksService {
     if (!isStripeEvent(event)) {
       throw new BadRequestException('Not a Stripe event: id, type, created and livemode are required');
     }
+    refuseUnstorable(event);
     return event;
   }
+}
+
+/** A verified event that could not be stored as it is: a 400 with the reason (nothing is stored). */
+function refuseUnstorable(event: ParsedEvent): void {
+  const found = findUnstorableInput(event, MAX_EVENT_DEPTH);
+  if (!found) return;
+  // The path names keys of the event: shortened, and without the very characters refused.
+  const where =
+    found.path
+      .slice(0, 8)
+      .map((part) => withoutUnstorable(String(part).slice(0, 40)))
+      .join('.') || '(root)';
+  throw new BadRequestException(
+    found.reason === 'depth'
+      ? `The event is nested more than ${MAX_EVENT_DEPTH} levels deep (at ${where}...): not stored`
+      : `The event contains a NUL character or an unpaired surrogate (at ${where}), which cannot be stored`,
+  );
 }
 
 function isStripeEvent(value: unknown): value is ParsedEvent {
@@ -153,14 +252,24 @@ function isStripeEvent(value: unknown): value is ParsedEvent {
   );
 }
 
-function toWebhookEventResponse(row: StripeWebhookEvent): WebhookEventResponse {
+/** A row as the API's event; a payload left out by the list becomes the event's summary. */
+function toWebhookEventResponse(row: WebhookEventRow): WebhookEventResponse {
+  const created = Math.floor(row.stripe_created_at.getTime() / 1000);
   return {
     id: row.id,
-    event_id: row.eventId,
-    type: row.eventType,
+    event_id: row.event_id,
+    type: row.event_type,
     mode: row.mode,
-    stripe_created_at: row.stripeCreatedAt,
-    received_at: row.receivedAt,
-    payload: row.payload,
+    stripe_created_at: row.stripe_created_at,
+    received_at: row.received_at,
+    payload: row.payload ?? {
+      id: row.event_id,
+      object: 'event',
+      type: row.event_type,
+      created,
+      livemode: row.mode === 'live',
+    },
+    payload_truncated: row.payload === null,
+    payload_size: row.payload_size,
   };
 }

@@ -89,6 +89,10 @@ const PREFIXES = [
 ];
 
 const asciiString = (maxLength: number) => fc.string({ unit: 'grapheme-ascii', maxLength });
+/** Text PostgreSQL cannot store: NUL and unpaired surrogates (sent as JSON escapes by JSON.stringify). */
+const unstorableText = fc
+  .tuple(fc.string({ maxLength: 8 }), fc.constantFrom('\u0000', '\ud800', '\udfff', '\u0000\u0000'))
+  .map(([text, bad]) => `${text}${bad}${text}`);
 const unicodeString = (maxLength: number) => fc.string({ unit: 'grapheme', maxLength });
 const HUGE = 'A'.repeat(70 * 1024);
 
@@ -102,6 +106,8 @@ const credentialLike = fc
 const value: fc.Arbitrary<unknown> = fc.oneof(
   { arbitrary: credentialLike, weight: 5 },
   { arbitrary: unicodeString(50), weight: 2 },
+  { arbitrary: unstorableText, weight: 1 },
+  { arbitrary: fc.tuple(fc.constantFrom(...PREFIXES), unstorableText).map(([p, t]) => p + t), weight: 1 },
   { arbitrary: fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null)), weight: 2 },
   { arbitrary: fc.jsonValue({ maxDepth: 3 }), weight: 2 },
   { arbitrary: fc.array(credentialLike, { maxLength: 3 }), weight: 1 },
@@ -111,6 +117,7 @@ const value: fc.Arbitrary<unknown> = fc.oneof(
 const key = fc.oneof(
   { arbitrary: fc.constantFrom(...KNOWN_KEYS), weight: 4 },
   { arbitrary: unicodeString(20), weight: 1 },
+  { arbitrary: unstorableText, weight: 1 },
 );
 
 const PREFIX_OF: Record<string, string> = {
@@ -231,8 +238,15 @@ const queryString = fc.oneof(
     arbitrary: fc
       .array(
         fc.tuple(
-          fc.oneof(fc.constantFrom('limit', 'offset', 'page', '__proto__', 'limit[]'), asciiString(8)),
-          fc.oneof(fc.integer().map(String), unicodeString(10), fc.constantFrom('', '1.5', '-1', '1e3', '100', '101')),
+          fc.oneof(
+            fc.constantFrom('limit', 'offset', 'page', 'page_size', 'mode', 'type', '__proto__', 'limit[]'),
+            asciiString(8),
+          ),
+          fc.oneof(
+            fc.integer().map(String),
+            unicodeString(10),
+            fc.constantFrom('', '1.5', '-1', '1e3', '100', '101', '\u0000', 'invoice.paid\u0000', 'test'),
+          ),
         ),
         { minLength: 1, maxLength: 4 },
       )
@@ -265,6 +279,12 @@ const ENDPOINTS: FuzzEndpoint[] = [
   { name: 'POST auth/register', method: 'POST', path: () => '/api/v1/auth/register' },
   { name: 'POST auth/login', method: 'POST', path: () => '/api/v1/auth/login' },
   { name: 'GET webhook-events', method: 'GET', path: (p) => configPath(p, 'webhook-events') },
+  {
+    name: 'GET webhook-event',
+    method: 'GET',
+    path: (p) => configPath(p, 'webhook-events/3fa85f64-5717-4562-b3fc-2c963f66afa6'),
+    specPath: '/api/v1/payments/stripe/projects/{project_id}/webhook-events/{webhook_event_id}',
+  },
   // Succeeds only with a key Stripe accepts (it then stores the new signing secret).
   {
     name: 'POST webhook-endpoints',

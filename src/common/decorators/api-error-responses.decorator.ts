@@ -34,6 +34,7 @@ const DEFAULT_DETAILS: Record<number, string> = {
   401: 'Not authenticated',
   403: 'Not authorized to access this project',
   404: 'Project not found',
+  409: 'The project is inactive: nothing can be added to or changed in it',
   412: 'Precondition failed: the configuration is at version 7 (ETag "7"); reload it and retry',
   413: 'Request body too large',
   415: unsupportedMediaTypeDetail([JSON_MEDIA_TYPE], 'text/plain'),

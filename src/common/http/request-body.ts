@@ -94,6 +94,24 @@ const parseWebhookBody: BodyHook = (request, reply, done) => {
   });
 };
 
+/**
+ * The webhook routes read their body themselves, once they know the delivery has somewhere to go
+ * (project, configuration, secret): the exact bytes (any content type, up to 1 MB), with the same
+ * errors as every other body (413, 415 for a compressed one, 400 for an aborted one).
+ */
+export function readWebhookBody(request: FastifyRequest): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    webhookParser(request.raw, {} as ServerResponse, (error?: unknown) => {
+      if (error) {
+        const { status, body } = toErrorResponse(error, request.url);
+        return reject(new HttpException(body, status));
+      }
+      const body = (request.raw as RawRequest).body;
+      resolve(Buffer.isBuffer(body) ? body : undefined);
+    });
+  });
+}
+
 /** For requests that match no route: their body is read as it would be by a route at that path. */
 export const parseUnroutedBody: BodyHook = (request, reply, done) =>
   (UNDER_WEBHOOK_PATH.test(request.url) ? parseWebhookBody : parseApiBody)(request, reply, done);
@@ -111,12 +129,10 @@ export function installBodyParsing(fastify: FastifyInstance): void {
   }
   fastify.addHook('onRoute', (route: RouteOptions) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const underWebhookPath = UNDER_WEBHOOK_PATH.test(route.url);
-    if (!underWebhookPath && methods.every((method) => METHODS_WITHOUT_BODY.has(method))) return;
+    // Webhook routes read their body in the handler (readWebhookBody), after checking the project.
+    if (UNDER_WEBHOOK_PATH.test(route.url)) return;
+    if (methods.every((method) => METHODS_WITHOUT_BODY.has(method))) return;
     const existing = route.preValidation ? [route.preValidation].flat() : [];
-    route.preValidation = [
-      underWebhookPath ? parseWebhookBody : parseRouteBody(acceptedMediaTypes(route.url)),
-      ...existing,
-    ];
+    route.preValidation = [parseRouteBody(acceptedMediaTypes(route.url)), ...existing];
   });
 }

@@ -1,5 +1,6 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { UnprocessableEntityError, ValidationIssue } from '../errors/unprocessable-entity.error';
+import { findUnstorableInput } from '../text/storable-text';
 
 /** class-validator constraint name → the error `type` of the reference API's 422 body. */
 const ERROR_TYPES: Record<string, string> = {
@@ -55,6 +56,8 @@ export function toValidationIssues(
   }
   return issues;
 }
+
+export const UNSTORABLE_TEXT_MESSAGE = 'Input should be text without NUL characters or unpaired surrogates';
 
 /** No request body of ours nests this deep; deeper input would only exhaust the validators' stack. */
 export const MAX_BODY_DEPTH = 16;
@@ -115,6 +118,7 @@ export class ApiValidationPipe extends ValidationPipe {
         throw UnprocessableEntityError.single(forbidden.loc, 'Extra inputs are not permitted', 'extra_forbidden');
     }
     if (metadata.metatype === Function) return value;
+    this.refuseUnstorableText(value, metadata);
     try {
       return await super.transform(value, metadata);
     } catch (error) {
@@ -125,6 +129,21 @@ export class ApiValidationPipe extends ValidationPipe {
       }
       throw error;
     }
+  }
+
+  /**
+   * Every string of every body, query, path parameter and custom decorator input, keys included: a NUL
+   * or an unpaired surrogate is a 422 here, before any code could try to store it (PostgreSQL refuses
+   * both, which would otherwise be a 500). Depth is bounded for bodies above; MAX_BODY_DEPTH again here.
+   */
+  private refuseUnstorableText(value: unknown, metadata: ArgumentMetadata): void {
+    // Custom decorators' values (the user, the project...) come from us, unless they opted in to validation.
+    if (metadata.type === 'custom' && !this.validateCustomDecorators) return;
+    const found = findUnstorableInput(value, MAX_BODY_DEPTH + 1);
+    if (found?.reason !== 'text') return;
+    const location = { custom: 'body', param: 'path' }[metadata.type as string] ?? metadata.type;
+    const loc = metadata.type === 'param' && metadata.data ? [location, metadata.data] : [location, ...found.path];
+    throw UnprocessableEntityError.single(loc, UNSTORABLE_TEXT_MESSAGE, 'string_unicode');
   }
 
   /**

@@ -41,7 +41,12 @@ export class ProjectResponse {
   @ApiProperty({ type: String, nullable: true, title: 'Description' })
   description: string | null;
 
-  @ApiProperty({ type: Boolean, title: 'Is Active' })
+  @ApiProperty({
+    type: Boolean,
+    title: 'Is Active',
+    description:
+      'false: the project is off. Its data can be read and its configuration deactivated, but every other write is a 409 and its webhook deliveries are refused (400)',
+  })
   is_active: boolean;
 
   @ApiProperty({ type: String, format: 'date-time', title: 'Created At' })

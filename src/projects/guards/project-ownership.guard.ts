@@ -1,6 +1,7 @@
 import {
   applyDecorators,
   CanActivate,
+  ConflictException,
   createParamDecorator,
   ExecutionContext,
   ForbiddenException,
@@ -24,7 +25,13 @@ import type { Project } from '../project.entity';
 const OWNED_PROJECT_PARAM = 'ownedProjectParam';
 const PROJECT_PRELOAD = 'projectPreload';
 
+/** Methods that only read or switch things off: still allowed on an inactive project. */
+const ALLOWED_ON_INACTIVE_PROJECT = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
+
+export const INACTIVE_PROJECT_DETAIL = 'The project is inactive: nothing can be added to or changed in it';
+
 interface RequestWithProject {
+  method: string;
   params: Record<string, string | undefined>;
   user: TokenSubject | AuthenticatedUser;
   ownedProject?: Project;
@@ -37,7 +44,8 @@ interface RequestWithProject {
  * (`@UserCheckedByRouteGuard`): the user and the project (and the route's preload, if any) are read
  * in ONE query. Answers, in this order: 401 user gone/inactive, 403 not a developer, 422 malformed id
  * (guards run before pipes, so the check is here), 404 no such project, 403 someone else's: the same
- * answers as the reference API.
+ * answers as the reference API. Then, on a project whose `is_active` is false, every write other than
+ * DELETE is a 409 (reads and deactivation still work; the webhook receiver refuses its deliveries).
  */
 @Injectable()
 export class ProjectOwnershipGuard implements CanActivate {
@@ -61,6 +69,9 @@ export class ProjectOwnershipGuard implements CanActivate {
     request.user = assertActiveDeveloper(userId, row?.user_role ?? null);
     if (!row || row.project_id === null) throw new NotFoundException('Project not found');
     if (row.owner_id !== userId) throw new ForbiddenException('Not authorized to access this project');
+    if (!row.project_is_active && !ALLOWED_ON_INACTIVE_PROJECT.has(request.method)) {
+      throw new ConflictException(INACTIVE_PROJECT_DETAIL);
+    }
     request.ownedProject = projectOf(row);
     if (preload) request.projectPreload = preload.read(row);
     return true;

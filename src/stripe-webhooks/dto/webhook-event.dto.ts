@@ -46,9 +46,20 @@ export class WebhookEventResponse {
     type: 'object',
     additionalProperties: true,
     title: 'Payload',
-    description: 'The event as Stripe sent it',
+    description:
+      'The event as Stripe sent it. In a list, an event larger than 16 KiB is summarised instead (`id`, `object`, `type`, `created`, `livemode`) and `payload_truncated` is true: get it whole from `GET .../webhook-events/{webhook_event_id}`.',
   })
   payload: Record<string, unknown>;
+
+  @ApiProperty({
+    type: Boolean,
+    title: 'Payload Truncated',
+    description: '`true` when `payload` is only the summary of a large event (lists only)',
+  })
+  payload_truncated: boolean;
+
+  @ApiProperty({ type: 'integer', title: 'Payload Size', description: "Bytes of the event's JSON as stored" })
+  payload_size: number;
 }
 
 export class WebhookEventListResponse {
