@@ -70,7 +70,8 @@ export function requestLogFields(request: FastifyRequest): RequestLogFields {
  * One line per request, written when the response has been sent (Fastify's `onResponse`): `req`,
  * `res.statusCode`, `responseTime` (ms) and "request completed"; 5xx at error level, 4xx at warn.
  * The line pino-http wrote, without its per-request middleware, child logger and AsyncLocalStorage
- * (~165 µs per request against ~36 µs for this hook: docs/benchmarks.md).
+ * (on Node 20 those and the async hooks they switched on took ~28% of the service's CPU, this hook
+ * ~3%: docs/benchmarks.md, issue 13).
  */
 export function logRequestCompleted(pino: PinoLogger, request: FastifyRequest, reply: FastifyReply): void {
   const statusCode = reply.statusCode;
