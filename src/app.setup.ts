@@ -3,27 +3,18 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import helmet from 'helmet';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Logger as PinoNestLogger } from 'nestjs-pino';
+import type { ServerResponse } from 'node:http';
+import type { Logger as PinoLogger } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { ApiFastifyAdapter } from './common/http/api-fastify.adapter';
 import { installBodyParsing } from './common/http/request-body';
+import { computeSecurityHeaders } from './common/http/security-headers';
+import { AppLogger, logRequestCompleted, ROOT_LOGGER } from './common/logging/app-logger';
 import { REQUEST_ID_HEADER } from './common/logging/request-id';
 import type { AppConfig } from './config/app-config';
 import { finalizeOpenApiDocument } from './openapi/finalize-document';
 
-// Security headers. Swagger UI (/docs) needs inline styles and data: images; nothing else is HTML.
-const securityHeaders = helmet({
-  contentSecurityPolicy: {
-    directives: {
-      'img-src': ["'self'", 'data:'],
-      'style-src': ["'self'", "'unsafe-inline'"],
-      // Served over plain HTTP (e.g. http://host:3000/docs), the upgrade would break Swagger UI's assets.
-      'upgrade-insecure-requests': null,
-    },
-  },
-});
+const securityHeaders = computeSecurityHeaders();
 
 /**
  * The headers of every response, errors included: `X-Request-Id` (the id Fastify assigned, see
@@ -33,7 +24,7 @@ const securityHeaders = helmet({
 function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): void {
   const res = reply.raw as ServerResponse;
   res.setHeader(REQUEST_ID_HEADER, request.id);
-  securityHeaders(request.raw as IncomingMessage, res, () => undefined);
+  for (const [name, value] of securityHeaders) res.setHeader(name, value);
 }
 
 /**
@@ -144,7 +135,8 @@ export function setupSwagger(app: INestApplication): void {
 /**
  * Builds the service exactly as it runs: main.ts, the e2e tests and the OpenAPI script all start here.
  * `preview: true` builds the module graph without connecting to the database (OpenAPI generation).
- * Without an explicit `logger`, Nest's own logs go through pino (structured JSON, see LoggingModule).
+ * Without an explicit `logger`, Nest's own logs and one line per request go through pino (structured
+ * JSON, see LoggingModule).
  */
 export async function createApp(
   config: AppConfig,
@@ -164,9 +156,18 @@ export async function createApp(
     },
   );
   if (usePino) {
-    app.useLogger(app.get(PinoNestLogger));
+    app.useLogger(app.get(AppLogger));
     // Nest flushes its start-up buffer only on listen(); tests that only init() would lose it.
     app.flushLogs();
+    // One line per request once its response is sent (see logRequestCompleted).
+    const pino = app.get<PinoLogger>(ROOT_LOGGER);
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onResponse', (request, reply, done) => {
+        logRequestCompleted(pino, request, reply);
+        done();
+      });
   }
   configureApp(app, config);
   setupSwagger(app);

@@ -9,7 +9,7 @@ import { AppConfig, ConfigError, LOG_LEVELS, loadConfig, type LogLevel } from '.
 
 /**
  * Start-up lines, before the app's own pino logger exists: JSON lines on stdout like every other log
- * line (a configuration error included), in the shape nestjs-pino gives Nest's logs.
+ * line (a configuration error included), in the shape AppLogger gives Nest's logs.
  */
 const requestedLevel = (process.env.LOG_LEVEL ?? '').trim().toLowerCase() as LogLevel;
 const startupLog = pino({ level: LOG_LEVELS.includes(requestedLevel) ? requestedLevel : 'info' }).child({

@@ -13,12 +13,13 @@ async function putAllAtOnce(
   dev: Developer,
   projectId: string,
   bodies: Body[],
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: Record<string, unknown> | null }[]> {
   return Promise.all(
     bodies.map(async (body, i) => {
       const res = await fetch(`${baseUrls[i % baseUrls.length]}${configPath(projectId)}`, {
         method: 'PUT',
-        headers: { ...dev.auth, 'Content-Type': 'application/json' },
+        headers: { ...dev.auth, 'Content-Type': 'application/json', ...headers },
         body: JSON.stringify(body),
       });
       const text = await res.text();
@@ -113,6 +114,40 @@ async function twentyFirstPuts(t: TestApp, baseUrls: string[]): Promise<void> {
   expect(audit.rows.map((r) => r.action).sort()).toEqual(['create', ...Array(19).fill('update')]);
 }
 
+/**
+ * 20 concurrent PUTs to an existing config, all with the same If-Match (its current version): exactly
+ * one wins, the 19 others get 412 naming the new version; one audit entry, the version bumped once.
+ */
+async function twentyPutsOneIfMatch(t: TestApp, baseUrls: string[]): Promise<void> {
+  const dev = await registerDeveloper(t);
+  const projectId = await createProject(t, dev);
+  const first = await t.http().put(configPath(projectId)).set(dev.auth).send(testBody()).expect(200);
+  const version = Number(JSON.parse(first.headers.etag as string));
+  const bodies = Array.from({ length: 20 }, () => testBody());
+  // Hold the row until PUTs that have read it are waiting for it, so that they really overlap.
+  await t.db.query('BEGIN');
+  await t.db.query('SELECT 1 FROM stripe_configs WHERE project_id = $1 FOR UPDATE', [projectId]);
+  const pending = putAllAtOnce(baseUrls, dev, projectId, bodies, { 'If-Match': `"${version}"` });
+  for (let waiting = 0, polls = 0; waiting < 5 && polls < 200; polls++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    await t.db.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await t.db.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    waiting = rows[0].n as number;
+  }
+  await t.db.query('COMMIT');
+  const responses = await pending;
+
+  expect(responses.map((r) => r.status).sort()).toEqual([200, ...Array(19).fill(412)]);
+  const [row] = await storedConfigRows(t.db, projectId);
+  expect(row.version).toBe(version + 1);
+  const winner = bodies[responses.findIndex((r) => r.status === 200)];
+  expect(decryptRow(row, t.config.encryptionKeys).test_secret_key).toBe(winner.test_secret_key);
+  const audit = await t.db.query('SELECT action FROM audit_log WHERE project_id = $1', [projectId]);
+  expect(audit.rows.map((r) => r.action).sort()).toEqual(['create', 'update']);
+}
+
 describe('No lost updates (one service instance)', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -124,6 +159,9 @@ describe('No lost updates (one service instance)', () => {
     hundredPartialPuts(t, [t.url]));
 
   it('20 concurrent first PUTs: exactly one config row, every response 200', () => twentyFirstPuts(t, [t.url]));
+
+  it('20 concurrent PUTs with the same If-Match: one 200, nineteen 412, one audit entry', () =>
+    twentyPutsOneIfMatch(t, [t.url]));
 });
 
 describe('No lost updates (two service instances on one database)', () => {

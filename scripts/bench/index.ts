@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import ts from 'typescript';
 import { freePort } from '../../src/common/net/free-port';
 import { provisionDatabase, type BenchDatabase } from './database';
+import { nodeVersionOf, resolveNodeBinary } from './node-binary';
 import { CASES, runLoad, type LoadTarget, type RunSample } from './load';
 import { readOptions, type BenchOptions } from './options';
 import { killAllNow, memoryOf, startNode, stop, stopAll, waitReady, type Child } from './processes';
@@ -97,7 +98,8 @@ async function startService(name: string, db: BenchDatabase, secrets: Secrets, o
     },
     port,
     join(opts.workDir, `${name}.log`),
-    productionNodeArgs(opts.serviceDir),
+    [...productionNodeArgs(opts.serviceDir), ...opts.serviceNodeArgs],
+    opts.nodeBinary,
   );
 }
 
@@ -118,6 +120,8 @@ async function startFloor(name: string, script: string, db: BenchDatabase, secre
     },
     port,
     join(opts.workDir, `${name}.log`),
+    [],
+    opts.nodeBinary,
   );
 }
 
@@ -175,6 +179,9 @@ async function main(): Promise<void> {
   const opts = readOptions();
   mkdirSync(opts.workDir, { recursive: true });
   const floorScript = buildFloor(opts.workDir);
+  opts.nodeBinary = resolveNodeBinary(opts.node, opts.workDir);
+  const nodeVersion = nodeVersionOf(opts.nodeBinary);
+  console.log(`Node.js of the service and the floor: ${nodeVersion} (${opts.nodeBinary})`);
   const secrets: Secrets = {
     JWT_SECRET: randomBytes(48).toString('base64url'),
     ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
@@ -284,7 +291,7 @@ async function main(): Promise<void> {
     if (opts.instances === 1) printTargets(targets, opts.quick ? 'BENCH_QUICK run: too short to judge by' : undefined);
     else console.log('\nTargets are defined for one instance; not evaluated for this two-instance run.');
 
-    const info = machineInfo(ROOT, db.serverVersion, db.kind);
+    const info = { ...machineInfo(ROOT, db.serverVersion, db.kind), node: nodeVersion };
     writeJson(opts.outFile, {
       ...info,
       options: { ...opts, outFile: undefined, workDir: undefined },

@@ -1,4 +1,4 @@
-/** What `npm run bench` does, from the environment (and `--instances N` on the command line). */
+/** What `npm run bench` does, from the environment (and `--instances N`, `--node V` on the command line). */
 import { join } from 'node:path';
 
 export interface BenchOptions {
@@ -22,6 +22,12 @@ export interface BenchOptions {
   workDir: string;
   /** Checkout whose dist/main.js is benchmarked (default: this one); for before/after runs of older commits. */
   serviceDir: string;
+  /** Node.js the service and the floor run on: a version (e.g. 24, from the npm registry) or a path; unset = this one. */
+  node: string | undefined;
+  /** Extra node flags for the service (BENCH_SERVICE_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+  serviceNodeArgs: string[];
+  /** The binary `node` resolves to (set by index.ts; this process's own until then). */
+  nodeBinary: string;
 }
 
 function flag(argv: string[], name: string): string | undefined {
@@ -54,5 +60,8 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env, argv: string[]
     outFile: env.BENCH_OUT ?? join(root, 'docs', 'benchmarks', 'latest.json'),
     workDir: join(root, '.data', 'bench'),
     serviceDir: env.BENCH_SERVICE_DIR ?? root,
+    node: flag(argv, 'node') ?? (env.BENCH_NODE || undefined),
+    serviceNodeArgs: (env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+    nodeBinary: process.execPath,
   };
 }

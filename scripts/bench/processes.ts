@@ -14,7 +14,7 @@ export interface Child {
 const running = new Set<Child>();
 
 /**
- * Spawns `node <script>`; stdout/stderr go to a log file (request logs stay on, as in production, but
+ * Spawns `node <script>` (this Node.js unless `nodeBinary` names another); stdout/stderr go to a log file (request logs stay on, as in production, but
  * nobody has to parse them through a pipe).
  */
 export function startNode(
@@ -24,9 +24,10 @@ export function startNode(
   port: number,
   logFile: string,
   nodeArgs: string[] = [],
+  nodeBinary: string = process.execPath,
 ): Child {
   const fd = openSync(logFile, 'a');
-  const proc = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', fd, fd] });
+  const proc = spawn(nodeBinary, [...nodeArgs, script], { env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   if (proc.pid === undefined) throw new Error(`could not start ${name}`);
   const child = { name, proc, pid: proc.pid, url: `http://127.0.0.1:${port}`, logFile };

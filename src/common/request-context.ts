@@ -15,7 +15,7 @@ type RequestWithId = Pick<IncomingMessage, 'headers'> & { id?: unknown };
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * The request id: `req.id` when a logger (e.g. nestjs-pino's genReqId) has set one, else the
+ * The request id: `req.id` when already set, else the
  * incoming `X-Request-Id` header when it is a plain token of at most 128 characters, else a new
  * uuid (stored on `req.id` so every reader of this request sees the same one). It is also Fastify's
  * `genReqId` (see createApp), so `FastifyRequest.id`, the log lines and `X-Request-Id` agree.

@@ -40,13 +40,60 @@ const CREDENTIAL_PARAMS = CREDENTIAL_FIELDS.map((field, i) => ({
 }));
 const P = 2 + 2 * CREDENTIAL_FIELDS.length; // first parameter after the credentials
 
+/** The partial update of the credentials: a null parameter keeps the stored column (of the newest row version). */
+const SET_CREDENTIALS = `
+    ${CREDENTIAL_PARAMS.map((c) => `${c.encrypted} = COALESCE(${c.encryptedParam}::text, c.${c.encrypted}), ${c.masked} = COALESCE(${c.maskedParam}::varchar, c.${c.masked})`).join(',\n    ')},
+    test_configured_at = CASE WHEN $${P}::boolean THEN now() ELSE c.test_configured_at END,
+    live_configured_at = CASE WHEN $${P + 1}::boolean THEN now() ELSE c.live_configured_at END,
+    is_active = true, updated_at = now(), version = c.version + 1`;
+/** If-Match: not given, `*`, or one of the listed versions of the row read as `old`. */
+const IF_MATCH_HOLDS = `(NOT $${P + 2}::boolean OR $${P + 3}::int[] IS NULL OR old.version = ANY($${P + 3}::int[]))`;
+/** The audit entry of the row in `written` (none when nothing was written), in the same statement. */
+const AUDIT_WRITTEN = `audited AS (
+  INSERT INTO audit_log (project_id, user_id, action, changed_fields, request_id, client_ip)
+  SELECT project_id, $${P + 4}::uuid, CASE WHEN was_active IS NULL THEN 'create' ELSE 'update' END,
+    CASE WHEN was_active = false THEN $${P + 7}::text[] || '{is_active}'::text[] ELSE $${P + 7}::text[] END,
+    $${P + 5}::varchar, $${P + 6}::varchar
+  FROM written
+)
+SELECT 'written' AS outcome, (w.was_active IS NULL) AS is_new, NULL::int AS current_version, ${viewSqlColumns('w', 'c_')}
+FROM written w`;
+
 /**
- * PUT config in ONE statement (one round trip, atomic): lock the row if there is one, check If-Match
- * against the locked version, insert or partially update (a null parameter keeps the stored column),
- * and write the audit entry. Concurrent writers queue on the row lock, so partial updates merge and
- * never overwrite each other; two first writes race on the unique project_id and the loser (no row
- * returned) runs again as an update. `was_active` comes from the locked row, so a reactivation is
- * audited exactly even when a DELETE committed just before.
+ * PUT config on an existing row, the usual case, in ONE statement without a row lock: read the row
+ * (`old`), check If-Match against it, update it only if its version is still the one read
+ * (`c.version = old.version`, re-checked by PostgreSQL on the newest row version if another writer
+ * got there first), and write the audit entry. So If-Match and `was_active` are exact, and the
+ * partial update merges into the newest row. Outcomes: `written`; `precondition-failed`; `conflict`
+ * (the row changed between the read and the update: nothing written, the caller runs
+ * WRITE_CREDENTIALS, which queues on the row lock); no row at all when there is no config yet.
+ * Without the lock and the insert branch it costs PostgreSQL less CPU and WAL than
+ * WRITE_CREDENTIALS (docs/benchmarks.md). Same parameters as WRITE_CREDENTIALS.
+ */
+const UPDATE_CREDENTIALS: PreparedStatement = {
+  name: 'stripe_config_update_credentials',
+  text: `
+WITH old AS (
+  SELECT id, is_active, version FROM stripe_configs WHERE project_id = $1
+), written AS (
+  UPDATE stripe_configs c SET ${SET_CREDENTIALS}
+  FROM old
+  WHERE c.id = old.id AND c.version = old.version AND ${IF_MATCH_HOLDS}
+  RETURNING c.*, old.is_active AS was_active
+), ${AUDIT_WRITTEN}
+UNION ALL
+SELECT CASE WHEN ${IF_MATCH_HOLDS} THEN 'conflict' ELSE 'precondition-failed' END, NULL, old.version, ${viewSqlColumns('x', 'c_')}
+FROM old LEFT JOIN stripe_configs x ON false
+WHERE NOT EXISTS (SELECT 1 FROM written)`,
+};
+
+/**
+ * PUT config in ONE statement (one round trip, atomic), for a first write or after a `conflict` of
+ * UPDATE_CREDENTIALS: lock the row if there is one, check If-Match against the locked version,
+ * insert or partially update, and write the audit entry. Concurrent writers queue on the row lock,
+ * so partial updates merge and never overwrite each other; two first writes race on the unique
+ * project_id and the loser (no row returned) runs again as an update. `was_active` comes from the
+ * locked row, so a reactivation is audited exactly even when a DELETE committed just before.
  *
  * $1 project · credential pairs · $P test touched · $P+1 live touched · $P+2 If-Match given ·
  * $P+3 If-Match versions (null = `*`) · $P+4 user · $P+5 request id · $P+6 client ip · $P+7 fields
@@ -64,25 +111,13 @@ WITH old AS (
   ON CONFLICT (project_id) DO NOTHING
   RETURNING *, NULL::boolean AS was_active
 ), updated AS (
-  UPDATE stripe_configs c SET
-    ${CREDENTIAL_PARAMS.map((c) => `${c.encrypted} = COALESCE(${c.encryptedParam}::text, c.${c.encrypted}), ${c.masked} = COALESCE(${c.maskedParam}::varchar, c.${c.masked})`).join(',\n    ')},
-    test_configured_at = CASE WHEN $${P}::boolean THEN now() ELSE c.test_configured_at END,
-    live_configured_at = CASE WHEN $${P + 1}::boolean THEN now() ELSE c.live_configured_at END,
-    is_active = true, updated_at = now(), version = c.version + 1
+  UPDATE stripe_configs c SET ${SET_CREDENTIALS}
   FROM old
-  WHERE c.id = old.id AND (NOT $${P + 2}::boolean OR $${P + 3}::int[] IS NULL OR old.version = ANY($${P + 3}::int[]))
+  WHERE c.id = old.id AND ${IF_MATCH_HOLDS}
   RETURNING c.*, old.is_active AS was_active
 ), written AS (
   SELECT * FROM inserted UNION ALL SELECT * FROM updated
-), audited AS (
-  INSERT INTO audit_log (project_id, user_id, action, changed_fields, request_id, client_ip)
-  SELECT project_id, $${P + 4}::uuid, CASE WHEN was_active IS NULL THEN 'create' ELSE 'update' END,
-    CASE WHEN was_active = false THEN $${P + 7}::text[] || '{is_active}'::text[] ELSE $${P + 7}::text[] END,
-    $${P + 5}::varchar, $${P + 6}::varchar
-  FROM written
-)
-SELECT 'written' AS outcome, (w.was_active IS NULL) AS is_new, NULL::int AS current_version, ${viewSqlColumns('w', 'c_')}
-FROM written w
+), ${AUDIT_WRITTEN}
 UNION ALL
 SELECT 'precondition-failed', NULL, old.version, ${viewSqlColumns('x', 'c_')}
 FROM old LEFT JOIN stripe_configs x ON false
@@ -97,7 +132,7 @@ export class StripeConfigRepository {
     private readonly sql: SqlClient,
   ) {}
 
-  /** See WRITE_CREDENTIALS. `ifMatch`: undefined = no condition, null = `*`, else the accepted versions. */
+  /** See UPDATE_CREDENTIALS and WRITE_CREDENTIALS. `ifMatch`: undefined = no condition, null = `*`, else the accepted versions. */
   async writeCredentials(
     projectId: string,
     credentials: readonly CredentialWrite[],
@@ -120,6 +155,13 @@ export class StripeConfigRepository {
       audit.clientIp,
       audit.changedFields,
     );
+    // The usual case first: the row exists and nobody else writes it at the same moment.
+    const [fast] = await this.sql.query<Record<string, unknown>>(UPDATE_CREDENTIALS, values);
+    if (fast?.outcome === 'written')
+      return { outcome: 'written', view: viewOfRow(fast, 'c_') as StripeConfigView, isNew: false };
+    if (fast?.outcome === 'precondition-failed')
+      return { outcome: 'precondition-failed', currentVersion: fast.current_version as number };
+    // No row yet, or a concurrent write (`conflict`): the locking statement.
     // Two first writes at once: the one that lost the insert race gets no row and runs again (as an update).
     for (let attempt = 0; attempt < 3; attempt++) {
       const [row] = await this.sql.query<Record<string, unknown>>(WRITE_CREDENTIALS, values);

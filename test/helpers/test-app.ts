@@ -103,8 +103,6 @@ export async function createTestApp(
     databaseUrl?: string;
     /**
      * Where the app's JSON log lines go (see test/helpers/log-capture.ts); without it the app logs nothing.
-     * nestjs-pino keeps one pino-http instance per process (per jest test file): the first app of a
-     * file decides where logs go, so capture logs in a file of their own.
      */
     logDestination?: DestinationStream;
   } = {},

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { classifyDatabaseFailure, DATABASE_FAILURE_RESPONSES } from '../errors/database-unavailable';
 import { RetryLaterException } from '../errors/retry-later.exception';
 import { UnprocessableEntityError } from '../errors/unprocessable-entity.error';
+import { requestLogFields } from '../logging/app-logger';
 import { maskSecretsDeep, maskSecretsInText } from '../masking/mask';
 
 /** A body-parser, Fastify or other low-level error that carries an HTTP status of its own. */
@@ -103,19 +104,25 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const { status, body } = toErrorResponse(exception, request?.url ?? '');
+    // The lines below carry the request (`req.id` = X-Request-Id): request-scoped log context where the
+    // request is at hand, instead of an AsyncLocalStorage paid on every request (docs/benchmarks.md).
     const databaseFailure = exception instanceof HttpException ? undefined : classifyDatabaseFailure(exception);
     if (exception instanceof HttpException && status === 503) {
       // A deliberate 503 (e.g. the database health check): the response says it all.
     } else if (databaseFailure) {
       // Expected while the database is down or busy: one short line, not a stack per request.
       const error = exception as { code?: unknown; message?: unknown };
-      this.logger.warn(
-        maskSecretsInText(`Database ${databaseFailure} (${String(error.code ?? '')}): ${String(error.message)}`),
-      );
+      this.logger.warn({
+        msg: maskSecretsInText(`Database ${databaseFailure} (${String(error.code ?? '')}): ${String(error.message)}`),
+        req: request && requestLogFields(request),
+      });
     } else if (status >= 500) {
       const error = exception instanceof Error ? exception : new Error(String(exception));
       // Log the stack only (masked): SDK/driver error objects can hold request data.
-      this.logger.error(maskSecretsInText(`${error.name}: ${error.message}\n${error.stack ?? ''}`));
+      this.logger.error({
+        msg: maskSecretsInText(`${error.name}: ${error.message}\n${error.stack ?? ''}`),
+        req: request && requestLogFields(request),
+      });
     }
     if (response.sent) return;
     if (status === 401) response.header('WWW-Authenticate', 'Bearer');

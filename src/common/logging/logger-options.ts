@@ -1,10 +1,8 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
-import type { Params } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import type { LoggerOptions } from 'pino';
 import type { AppConfig } from '../../config/app-config';
 import { CREDENTIAL_FIELDS } from '../../stripe-config/stripe-credential-fields';
 import { DeepMaskOptions, maskSecretsDeep, maskSecretsInText } from '../masking/mask';
-import { assignRequestId } from './request-id';
 
 /** Body fields that carry a secret, wherever they appear in a logged object. */
 export const SECRET_FIELDS = [
@@ -22,9 +20,9 @@ export const SECRET_FIELDS = [
 /**
  * What every log line goes through, in one walk: values under secret-named keys (any depth, any case)
  * become `[Redacted]`, and any Stripe key shape left in a string is masked. Request and response
- * bodies are not logged at all; this is the second line of defence. The raw request/response objects
- * pino-http passes are left to the serializers below, which keep only safe fields (walking them cost
- * ~7% of the CPU of a GET config, and pino's wildcard `redact` paths another ~12%: docs/benchmarks.md).
+ * bodies are not logged at all; this is the second line of defence. Raw request/response objects
+ * are never walked: only the fields the `req`/`res` serializers below keep are logged (walking them
+ * cost ~7% of the CPU of a GET config, and pino's wildcard `redact` paths another ~12%: docs/benchmarks.md).
  */
 const LOG_MASKING: DeepMaskOptions = {
   censorKeys: new Set(
@@ -76,46 +74,42 @@ export function sanitizeUrlForLog(url: string): string {
   return maskSecretsInText(`${path}${query}`.replace(JWT, REDACTED));
 }
 
+/** The request fields of a log line (`req`), before the `req` serializer. */
+export interface RequestLogFields {
+  id: unknown;
+  method: string;
+  url: string;
+  remoteAddress?: string;
+}
+
 /**
- * nestjs-pino configuration: one JSON line per log entry; a request id on every line of a request;
- * secret-named fields censored and any Stripe key shape masked, in messages and objects;
- * 5xx logged as error, 4xx as warn.
+ * pino configuration of the one root logger (see LoggingModule): one JSON line per log entry;
+ * secret-named fields censored and any Stripe key shape masked, in messages and objects.
  */
-export function buildLoggerParams(config: AppConfig, destination?: DestinationStream): Params {
+export function buildLoggerOptions(config: Pick<AppConfig, 'logLevel'>): LoggerOptions {
   return {
-    pinoHttp: [
-      {
-        level: config.logLevel,
-        genReqId: (req: IncomingMessage, res: ServerResponse) => assignRequestId(req, res),
-        customLogLevel: (_req, res, error) => {
-          if (error || res.statusCode >= 500) return 'error';
-          if (res.statusCode >= 400) return 'warn';
-          return 'info';
-        },
-        serializers: {
-          // Only what helps to find a request again: no body, no credential from the query string.
-          req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
-            id: req.id,
-            method: req.method,
-            url: sanitizeUrlForLog(String(req.url ?? '')),
-            remoteAddress: req.remoteAddress,
-          }),
-          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        },
-        formatters: {
-          // Whatever object ends up in a line (errors included) is sanitized.
-          log: (object: Record<string, unknown>) => sanitizeLogObject(object),
-        },
-        hooks: {
-          logMethod(args: unknown[], method: (...a: unknown[]) => void) {
-            method.apply(
-              this,
-              args.map((arg) => (typeof arg === 'string' ? maskSecretsInText(arg).replace(JWT, REDACTED) : arg)),
-            );
-          },
-        },
+    level: config.logLevel,
+    serializers: {
+      // Only what helps to find a request again: no body, no credential from the query string.
+      req: (req: RequestLogFields) => ({
+        id: req.id,
+        method: req.method,
+        url: sanitizeUrlForLog(String(req.url ?? '')),
+        remoteAddress: req.remoteAddress,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    formatters: {
+      // Whatever object ends up in a line (errors included) is sanitized.
+      log: (object: Record<string, unknown>) => sanitizeLogObject(object),
+    },
+    hooks: {
+      logMethod(args: unknown[], method: (...a: unknown[]) => void) {
+        method.apply(
+          this,
+          args.map((arg) => (typeof arg === 'string' ? maskSecretsInText(arg).replace(JWT, REDACTED) : arg)),
+        );
       },
-      destination ?? process.stdout,
-    ],
-  } as Params;
+    },
+  } as LoggerOptions;
 }

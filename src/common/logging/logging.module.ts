@@ -1,13 +1,26 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import pino, { type DestinationStream } from 'pino';
 import type { AppConfig } from '../../config/app-config';
-import { buildLoggerParams } from './logger-options';
+import { AppLogger, ROOT_LOGGER } from './app-logger';
+import { buildLoggerOptions } from './logger-options';
 
-/** Structured JSON logging (nestjs-pino over pino-http); see buildLoggerParams. */
+/**
+ * Structured JSON logging: one root pino logger (see buildLoggerOptions) for Nest's own logs
+ * (AppLogger, installed by createApp) and the per-request line (logRequestCompleted, a Fastify hook
+ * installed by configureApp).
+ */
+@Global()
 @Module({})
 export class LoggingModule {
   static forRoot(config: AppConfig, destination?: DestinationStream): DynamicModule {
-    return { module: LoggingModule, imports: [LoggerModule.forRoot(buildLoggerParams(config, destination))] };
+    const root = pino(buildLoggerOptions(config), destination ?? process.stdout);
+    return {
+      module: LoggingModule,
+      providers: [
+        { provide: ROOT_LOGGER, useValue: root },
+        { provide: AppLogger, useValue: new AppLogger(root) },
+      ],
+      exports: [ROOT_LOGGER, AppLogger],
+    };
   }
 }
