@@ -46,6 +46,20 @@ export interface CreatedWebhookEndpoint {
   secret: string;
 }
 
+/** A webhook endpoint as listed by Stripe (no secret: Stripe returns it on creation only). */
+export interface ListedWebhookEndpoint {
+  id: string;
+  url: string;
+  /** `enabled`, or `disabled` (by the developer, or by Stripe after weeks of failed deliveries). */
+  status: string;
+  enabledEvents: string[];
+  livemode: boolean;
+  metadata: Record<string, string>;
+}
+
+/** Endpoints listed at most (Stripe pages by 100); an account with more is not one this service set up. */
+const MAX_LISTED_ENDPOINTS = 500;
+
 /** Removes what Stripe's messages carry that the developer does not need: keys and account ids. */
 function safeStripeMessage(message: string): string {
   const cleaned = message
@@ -128,6 +142,21 @@ export class StripeApiClient {
       throw new StripeCallError('stripe_error', 'Stripe did not return a signing secret for the new endpoint');
     }
     return { id: endpoint.id, url: endpoint.url, enabledEvents: endpoint.enabled_events, secret: endpoint.secret };
+  }
+
+  /** The webhook endpoints of the key's account and mode (Stripe's list, followed page by page). */
+  async listWebhookEndpoints(secretKey: string): Promise<ListedWebhookEndpoint[]> {
+    const endpoints = await this.call('list webhook endpoints', () =>
+      this.clientFor(secretKey).webhookEndpoints.list({ limit: 100 }).autoPagingToArray({ limit: MAX_LISTED_ENDPOINTS }),
+    );
+    return endpoints.map((e) => ({
+      id: e.id,
+      url: e.url,
+      status: e.status,
+      enabledEvents: e.enabled_events ?? [],
+      livemode: e.livemode,
+      metadata: e.metadata ?? {},
+    }));
   }
 
   /** Deletes a webhook endpoint; `false` when Stripe no longer has it (already deleted). */

@@ -8,6 +8,7 @@ import { StripeWebhookEventsRepository } from './stripe-webhook-events.repositor
 import { StripeWebhookReceiverController, StripeWebhooksController } from './stripe-webhooks.controller';
 import { StripeWebhooksService } from './stripe-webhooks.service';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { WebhookFailureCounter } from './webhook-failure-counter';
 import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
 
 /** Stripe's deliveries (signature-verified receiver), the received events, and webhook endpoint setup. */
@@ -19,6 +20,8 @@ import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
     StripeWebhookEventsRepository,
     WebhookEndpointsService,
     WebhookSetupLockRepository,
+    WebhookFailureCounter,
   ],
+  exports: [WebhookFailureCounter],
 })
 export class StripeWebhooksModule {}
