@@ -102,7 +102,9 @@ export class StripeHealthRepository {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('stripe-health-claim'))`);
       await manager.query(SEED);
-      return (await manager.query(CLAIM_DUE, [maxChecksPerSecond, leaseMs])) as ClaimedCheck[];
+      // The structured result: TypeORM answers an UPDATE's plain query() with [rows, count].
+      const result = await manager.queryRunner!.query(CLAIM_DUE, [maxChecksPerSecond, leaseMs], true);
+      return result.records as ClaimedCheck[];
     });
   }
 
