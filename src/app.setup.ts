@@ -82,7 +82,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('Project Management', "The developer's projects")
     .addTag('Stripe Configuration', 'Stripe credentials of a project: stored encrypted, returned masked')
     .addTag('Stripe Webhooks', "Stripe's webhook deliveries to a project, and their setup in Stripe")
-    .addTag('Stripe Integration Health', "What is wrong with a project's Stripe set-up: keys, webhook endpoint, deliveries, go-live")
+    .addTag('Stripe Integration Health', "What is wrong with a project's Stripe set-up, and why")
     .addTag('Health', 'Liveness and database readiness probes')
     .addOAuth2(
       { type: 'oauth2', flows: { password: { tokenUrl: '/api/v1/auth/login', scopes: {} } } },

@@ -91,7 +91,7 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
 
   it('two instances on one database never check the same key at once', async () => {
     const database = await createTestDatabase();
-    const env = { ...shared(), HEALTH_CHECK_INTERVAL: '1s', HEALTH_CHECK_MAX_CALLS_PER_SECOND: '100' };
+    const env = { ...shared(), HEALTH_CHECK_INTERVAL: '1s', HEALTH_CHECK_RATE: '100' };
     const a = await createTestApp({ databaseUrl: database.url, env });
     const b = await createTestApp({ databaseUrl: database.url, env });
     const keys: string[] = [];
@@ -138,10 +138,10 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
     }
   });
 
-  it('HEALTH_CHECK_MAX_CALLS_PER_SECOND caps the calls of all instances together', async () => {
+  it('HEALTH_CHECK_RATE caps the calls of all instances together', async () => {
     const database = await createTestDatabase();
     // 2 calls a second = one check (key + endpoint list) a second, however many instances run.
-    const env = { ...shared(), HEALTH_CHECK_INTERVAL: '1s', HEALTH_CHECK_MAX_CALLS_PER_SECOND: '2' };
+    const env = { ...shared(), HEALTH_CHECK_INTERVAL: '1s', HEALTH_CHECK_RATE: '2' };
     const a = await createTestApp({ databaseUrl: database.url, env });
     const b = await createTestApp({ databaseUrl: database.url, env });
     const keys: string[] = [];

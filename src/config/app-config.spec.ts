@@ -163,13 +163,9 @@ describe('loadConfig: operations settings', () => {
     expect(loadConfig({ ...base, HEALTH_CHECK_INTERVAL: '30m' }).healthCheck.intervalMs).toBe(1_800_000);
     expect(loadConfig({ ...base, HEALTH_CHECK_INTERVAL: 'off' }).healthCheck.intervalMs).toBeNull();
     expect(loadConfig({ ...base, HEALTH_CHECK_INTERVAL: '0' }).healthCheck.intervalMs).toBeNull();
-    expect(loadConfig({ ...base, HEALTH_CHECK_MAX_CALLS_PER_SECOND: '20' }).healthCheck.maxCallsPerSecond).toBe(20);
+    expect(loadConfig({ ...base, HEALTH_CHECK_RATE: '20' }).healthCheck.maxCallsPerSecond).toBe(20);
     expect(() => loadConfig({ ...base, HEALTH_CHECK_INTERVAL: 'daily' })).toThrow(/HEALTH_CHECK_INTERVAL/);
-    expect(() => loadConfig({ ...base, HEALTH_CHECK_MAX_CALLS_PER_SECOND: '0' })).toThrow(
-      /HEALTH_CHECK_MAX_CALLS_PER_SECOND/,
-    );
-    expect(() => loadConfig({ ...base, HEALTH_CHECK_MAX_CALLS_PER_SECOND: '2.5' })).toThrow(
-      /HEALTH_CHECK_MAX_CALLS_PER_SECOND/,
-    );
+    expect(() => loadConfig({ ...base, HEALTH_CHECK_RATE: '0' })).toThrow(/HEALTH_CHECK_RATE/);
+    expect(() => loadConfig({ ...base, HEALTH_CHECK_RATE: '2.5' })).toThrow(/HEALTH_CHECK_RATE/);
   });
 });

@@ -284,7 +284,7 @@ export function loadConfig(
   };
 }
 
-/** HEALTH_CHECK_INTERVAL (`24h` by default, `1s`..., `0` or `off` to disable) and HEALTH_CHECK_MAX_CALLS_PER_SECOND. */
+/** HEALTH_CHECK_INTERVAL (`24h` by default, `1s`..., `0` or `off` to disable) and HEALTH_CHECK_RATE. */
 function parseHealthCheck(env: NodeJS.ProcessEnv, problems: string[]): HealthCheckConfig {
   const rawInterval = (env.HEALTH_CHECK_INTERVAL ?? '24h').trim().toLowerCase();
   let intervalMs: number | null = null;
@@ -296,10 +296,10 @@ function parseHealthCheck(env: NodeJS.ProcessEnv, problems: string[]): HealthChe
       intervalMs = seconds * 1000;
     }
   }
-  const rawRate = (env.HEALTH_CHECK_MAX_CALLS_PER_SECOND ?? '5').trim();
+  const rawRate = (env.HEALTH_CHECK_RATE ?? '5').trim();
   const maxCallsPerSecond = Number(rawRate);
   if (!/^\d+$/.test(rawRate) || maxCallsPerSecond < 1 || maxCallsPerSecond > 100)
-    problems.push('HEALTH_CHECK_MAX_CALLS_PER_SECOND must be an integer between 1 and 100');
+    problems.push('HEALTH_CHECK_RATE must be an integer between 1 and 100');
   return { intervalMs, maxCallsPerSecond };
 }
 

@@ -147,7 +147,9 @@ export class StripeApiClient {
   /** The webhook endpoints of the key's account and mode (Stripe's list, followed page by page). */
   async listWebhookEndpoints(secretKey: string): Promise<ListedWebhookEndpoint[]> {
     const endpoints = await this.call('list webhook endpoints', () =>
-      this.clientFor(secretKey).webhookEndpoints.list({ limit: 100 }).autoPagingToArray({ limit: MAX_LISTED_ENDPOINTS }),
+      this.clientFor(secretKey)
+        .webhookEndpoints.list({ limit: 100 })
+        .autoPagingToArray({ limit: MAX_LISTED_ENDPOINTS }),
     );
     return endpoints.map((e) => ({
       id: e.id,

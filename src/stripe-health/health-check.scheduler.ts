@@ -10,7 +10,7 @@ export const CALLS_PER_CHECK = 2;
  * Re-checks every stored secret key (and its account's webhook endpoints) against Stripe once per
  * HEALTH_CHECK_INTERVAL, jittered ±10% per key. Each round claims due checks in PostgreSQL
  * (`FOR UPDATE SKIP LOCKED` + a lease, see StripeHealthRepository), so two instances never check
- * the same key at once, and at most HEALTH_CHECK_MAX_CALLS_PER_SECOND calls a second are made by all
+ * the same key at once, and at most HEALTH_CHECK_RATE calls a second are made by all
  * instances together. Idle, it polls every interval/10 (between 250 ms and 30 s); while checks are
  * due, once a second. Its timer is unref'd (never keeps a process alive) and stopped at shutdown,
  * which waits for the round in progress.
