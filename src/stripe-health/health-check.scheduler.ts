@@ -8,7 +8,7 @@ export const CALLS_PER_CHECK = 2;
 
 /**
  * Re-checks every stored secret key (and its account's webhook endpoints) against Stripe once per
- * HEALTH_CHECK_INTERVAL, jittered ±10% per key. Each round claims due checks in PostgreSQL
+ * HEALTH_CHECK_INTERVAL, jittered ±10% per key; a new or changed key is checked within a poll period. Each round claims due checks in PostgreSQL
  * (`FOR UPDATE SKIP LOCKED` + a lease, see StripeHealthRepository), so two instances never check
  * the same key at once, and at most HEALTH_CHECK_RATE calls a second are made by all
  * instances together. Idle, it polls every interval/10 (between 250 ms and 30 s); while checks are
@@ -21,6 +21,7 @@ export class HealthCheckScheduler implements OnApplicationBootstrap, OnModuleDes
   private timer?: NodeJS.Timeout;
   private round?: Promise<void>;
   private stopped = false;
+  private lastSync = 0;
 
   constructor(
     private readonly repository: StripeHealthRepository,
@@ -68,6 +69,11 @@ export class HealthCheckScheduler implements OnApplicationBootstrap, OnModuleDes
 
   /** One round: claim what is due (within the rate cap) and check it; returns how many were claimed. */
   async runRound(): Promise<number> {
+    // New and changed keys are found by reading every configuration: once per poll period, not per round.
+    if (Date.now() - this.lastSync >= this.pollMs) {
+      this.lastSync = Date.now();
+      await this.repository.syncWithConfigs();
+    }
     const claimed = await this.repository.claimDue(this.checksPerSecond, this.health.leaseMs);
     await Promise.all(
       claimed.map((c) =>

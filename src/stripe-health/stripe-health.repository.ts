@@ -44,12 +44,20 @@ SELECT c.project_id, m.mode, now()
    AND NOT EXISTS (SELECT 1 FROM stripe_health_checks h WHERE h.project_id = c.project_id AND h.mode = m.mode)
 ON CONFLICT DO NOTHING`;
 
+/** A key stored since its last check (its ciphertext's md5 differs) is due at once. */
+const RESCHEDULE_CHANGED = `
+UPDATE stripe_health_checks h SET next_check_at = now()
+  FROM stripe_configs c
+ WHERE c.project_id = h.project_id AND c.is_active AND h.next_check_at > now()
+   AND h.key_fingerprint IS NOT NULL
+   AND h.key_fingerprint IS DISTINCT FROM md5(${secretCiphertext('h.mode')})`;
+
 /**
- * Claims the checks that are due (their time has come, or the stored key changed since its last
- * check), at most `$1` minus those claimed by any instance in the last second (the overall rate cap).
- * `FOR UPDATE SKIP LOCKED`: rows another instance is claiming right now are skipped, not waited for;
- * the claim (`claimed_until`, a lease of `$2` ms) then keeps them from every other claimer until the
- * outcome is stored or the lease runs out (an instance that died mid-check).
+ * Claims the checks that are due, at most `$1` minus those claimed by any instance in the last second
+ * (the overall rate cap); reads the `next_check_at` index only. `FOR UPDATE SKIP LOCKED`: rows another
+ * instance is claiming right now are skipped, not waited for; the claim (`claimed_until`, a lease of
+ * `$2` ms) then keeps them from every other claimer until the outcome is stored or the lease runs out
+ * (an instance that died mid-check).
  */
 const CLAIM_DUE = `
 WITH recent AS (
@@ -57,10 +65,8 @@ WITH recent AS (
 ), due AS (
   SELECT h.project_id, h.mode
     FROM stripe_health_checks h
-    JOIN stripe_configs c ON c.project_id = h.project_id AND c.is_active
-   WHERE (h.claimed_until IS NULL OR h.claimed_until < clock_timestamp())
-     AND ${secretCiphertext('h.mode')} IS NOT NULL
-     AND (h.next_check_at <= clock_timestamp() OR h.key_fingerprint IS DISTINCT FROM md5(${secretCiphertext('h.mode')}))
+   WHERE h.next_check_at <= clock_timestamp()
+     AND (h.claimed_until IS NULL OR h.claimed_until < clock_timestamp())
    ORDER BY h.next_check_at
    LIMIT GREATEST(0, $1::int - (SELECT n FROM recent))
    FOR UPDATE OF h SKIP LOCKED
@@ -94,14 +100,22 @@ export class StripeHealthRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Seeds rows for newly stored keys, then claims due checks. One transaction per claim, serialised
-   * by a transaction-level advisory lock so that the count of checks claimed in the last second
-   * (the overall rate cap) is exact across instances; the lock is held for the two short statements only.
+   * Makes the rows follow the stored keys: a row for each new key, due at once, and a key changed since
+   * its check due at once. Reads every configuration: the scheduler runs it once per poll period.
+   */
+  async syncWithConfigs(): Promise<void> {
+    await this.dataSource.query(SEED);
+    await this.dataSource.query(RESCHEDULE_CHANGED);
+  }
+
+  /**
+   * Claims due checks. One transaction per claim, serialised by a transaction-level advisory lock so
+   * that the count of checks claimed in the last second (the overall rate cap) is exact across
+   * instances; the lock is held for that one short statement only.
    */
   async claimDue(maxChecksPerSecond: number, leaseMs: number): Promise<ClaimedCheck[]> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('stripe-health-claim'))`);
-      await manager.query(SEED);
       // The structured result: TypeORM answers an UPDATE's plain query() with [rows, count].
       const result = await manager.queryRunner!.query(CLAIM_DUE, [maxChecksPerSecond, leaseMs], true);
       return result.records as ClaimedCheck[];
@@ -128,11 +142,17 @@ export class StripeHealthRepository {
     ]);
   }
 
-  /** Gives a claim back without an outcome (the check could not run). */
-  async release(projectId: string, mode: StripeMode): Promise<void> {
+  /**
+   * Gives a claim back without an outcome; with `nextInMs`, also puts the next check one interval on
+   * (a deactivated configuration: checked again when its turn comes, or at once if its key changes).
+   */
+  async release(projectId: string, mode: StripeMode, nextInMs?: number): Promise<void> {
     await this.dataSource.query(
-      'UPDATE stripe_health_checks SET claimed_until = NULL WHERE project_id = $1 AND mode = $2',
-      [projectId, mode],
+      `UPDATE stripe_health_checks SET claimed_until = NULL,
+         next_check_at = CASE WHEN $3::bigint IS NULL THEN next_check_at
+                              ELSE now() + $3::bigint * interval '1 millisecond' END
+       WHERE project_id = $1 AND mode = $2`,
+      [projectId, mode, nextInMs === undefined ? null : Math.round(nextInMs)],
     );
   }
 

@@ -96,7 +96,7 @@ export class StripeHealthService {
   async runClaimed(config: StripeConfig, mode: StripeMode): Promise<void> {
     try {
       const result = await this.checker.check(config, mode);
-      if (!result) return await this.repository.release(config.projectId, mode);
+      if (!result) return await this.repository.release(config.projectId, mode, this.intervalMs);
       await this.repository.store(config.projectId, mode, result, this.intervalMs);
     } catch (error) {
       await this.repository.release(config.projectId, mode);
@@ -107,7 +107,7 @@ export class StripeHealthService {
   /** Runs a check claimed by the scheduler: reads the configuration it applies to first. */
   async runScheduled(projectId: string, mode: StripeMode): Promise<void> {
     const config = await this.configs.findByProjectId(projectId);
-    if (!config || !config.isActive) return this.repository.release(projectId, mode);
+    if (!config || !config.isActive) return this.repository.release(projectId, mode, this.intervalMs);
     await this.runClaimed(config, mode);
   }
 

@@ -95,13 +95,16 @@ export class WebhookFailureCounter implements OnApplicationBootstrap, OnModuleDe
     return this.flushing;
   }
 
-  /** Refused deliveries of the last 24 h for a project and mode (after writing this instance's pending counts). */
+  /**
+   * Refused deliveries of the last 24 h (whole hours: the current one and the 24 before it) for a
+   * project and mode, after writing this instance's pending counts. Reads the primary key's prefix.
+   */
   async countsSince24h(projectId: string, mode: StripeMode): Promise<FailureCounts> {
     await this.flush();
     const rows = (await this.dataSource.query(
       `SELECT cause, sum(failures)::int AS failures, max(last_failure_at) AS last_failure_at
          FROM stripe_webhook_failure_counts
-        WHERE project_id = $1 AND mode = $2 AND last_failure_at > now() - interval '24 hours'
+        WHERE project_id = $1 AND mode = $2 AND bucket_start >= date_trunc('hour', now() - interval '24 hours')
         GROUP BY cause`,
       [projectId, mode],
     )) as { cause: WebhookFailureCause; failures: number; last_failure_at: Date }[];
