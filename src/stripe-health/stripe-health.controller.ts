@@ -40,7 +40,8 @@ export class StripeHealthController {
     description: `Checks the stored secret key of each mode and its account's webhook endpoints against Stripe now (a mode another instance is checking at this moment is left to it), stores the outcomes, and answers the report. Rate-limited per developer with the other operations that call Stripe (\`RATE_LIMIT_STRIPE\`): 429 with \`Retry-After\`. ${REPORT_DESCRIPTION}`,
   })
   @ApiOkResponse({ type: StripeHealthResponse, example: STRIPE_HEALTH_EXAMPLE })
-  @ApiErrorResponses(401, 403, 404, 422)
+  // No body is needed; one sent is still read like on every POST (hence 413, 415 and 422 for invalid JSON).
+  @ApiErrorResponses(401, 403, 404, 413, 415, 422)
   refresh(@RequestProject() project: Project): Promise<StripeHealthResponse> {
     return this.health.refresh(project.id);
   }
