@@ -7,6 +7,7 @@
  * Prints one JSON report on stdout; exits 1 when a credential failed to decrypt or rows remain.
  */
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { CredentialCipher } from '../src/common/crypto/credential-cipher';
 import { loadConfig } from '../src/config/app-config';
@@ -23,8 +24,9 @@ function intOption(name: string, fallback: number): number {
 
 async function main(): Promise<number> {
   // The script needs no JWT secret; only the key ring and the database.
-  const config = loadConfig({ ...process.env, JWT_SECRET: process.env.JWT_SECRET || 'x'.repeat(32) }, (m) =>
-    console.error(m),
+  const config = loadConfig(
+    { ...process.env, JWT_SECRET: process.env.JWT_SECRET || randomBytes(32).toString('base64url') },
+    (m) => console.error(m),
   );
   const batchSize = intOption('batch-size', 100);
   const maxPasses = intOption('max-passes', 3);

@@ -1,13 +1,24 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
+import pino from 'pino';
 import { createApp } from './app.setup';
 import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
-import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { maskSecretsInText } from './common/masking/mask';
+import { AppConfig, ConfigError, LOG_LEVELS, loadConfig, type LogLevel } from './config/app-config';
 
-async function resolveDatabase(config: AppConfig, logger: Logger): Promise<void> {
+/**
+ * Start-up lines, before the app's own pino logger exists: JSON lines on stdout like every other log
+ * line (a configuration error included), in the shape nestjs-pino gives Nest's logs.
+ */
+const requestedLevel = (process.env.LOG_LEVEL ?? '').trim().toLowerCase() as LogLevel;
+const startupLog = pino({ level: LOG_LEVELS.includes(requestedLevel) ? requestedLevel : 'info' }).child({
+  context: 'Bootstrap',
+});
+
+async function resolveDatabase(config: AppConfig): Promise<void> {
   if (config.databaseUrl) return;
-  logger.log(
+  startupLog.info(
     `DATABASE_URL is not set: starting the embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort} (data in ${join(config.dataDir, 'postgres')})`,
   );
   // Loaded only when needed: with DATABASE_URL set, start-up skips it (part of the start-up budget, docs/benchmarks.md).
@@ -22,22 +33,29 @@ async function resolveDatabase(config: AppConfig, logger: Logger): Promise<void>
 }
 
 async function bootstrap(): Promise<void> {
-  const logger = new Logger('Bootstrap');
   let config: AppConfig;
   try {
-    config = loadConfig(process.env, (notice) => logger.warn(notice));
+    config = loadConfig(process.env, (notice) => startupLog.warn(notice));
   } catch (error) {
     if (error instanceof ConfigError) {
-      logger.error(error.message);
+      startupLog.fatal(error.message);
+      startupLog.flush();
       process.exit(1);
     }
     throw error;
   }
-  await resolveDatabase(config, logger);
+  await resolveDatabase(config);
   const app = await createApp(config);
+  const logger = new Logger('Bootstrap');
   installGracefulShutdown(app, logger, { timeoutMs: config.shutdownTimeoutMs });
   await app.listen(config.port, config.host);
   logger.log(`Listening on http://localhost:${config.port} (Swagger UI at /docs)`);
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  // E.g. the database refused every attempt: one JSON line (masked), then exit 1.
+  const { name, message, stack } = error instanceof Error ? error : new Error(String(error));
+  startupLog.fatal(maskSecretsInText(`Start-up failed: ${name}: ${message}\n${stack ?? ''}`));
+  startupLog.flush();
+  process.exit(1);
+});

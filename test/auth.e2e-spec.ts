@@ -153,6 +153,51 @@ describe('Developer auth (e2e)', () => {
       expect(res.body).toEqual({ detail: 'Token has expired' });
     });
 
+    describe('time claims (hand-signed with the right secret)', () => {
+      const me = (token: string) => t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${token}`);
+      let dev: Awaited<ReturnType<typeof registerDeveloper>>;
+      const now = () => Math.floor(Date.now() / 1000);
+      const token = (claims: Record<string, unknown>) =>
+        signJwt({ sub: dev.id, role: 'developer', ...claims }, t.config.jwtSecret);
+      beforeAll(async () => {
+        dev = await registerDeveloper(t);
+      });
+
+      it('401 for a token without exp (even with iat), with WWW-Authenticate: Bearer', async () => {
+        for (const claims of [{}, { iat: now() }]) {
+          const res = await me(token(claims)).expect(401);
+          expect(res.headers['www-authenticate']).toBe('Bearer');
+          expect(res.body).toEqual({ detail: 'Could not validate credentials' });
+        }
+      });
+
+      it.each([
+        ['a string', '9999999999'],
+        ['null', null],
+        ['an object', { seconds: 9999999999 }],
+      ])('401 for an exp that is %s', async (_name, exp) => {
+        await me(token({ iat: now(), exp })).expect(401);
+      });
+
+      it('401 for iat or nbf more than 60 s in the future; within 60 s they pass', async () => {
+        await me(token({ iat: now() + 3600, exp: now() + 7200 })).expect(401);
+        await me(token({ iat: now() + 120, exp: now() + 3600 })).expect(401);
+        await me(token({ iat: now(), nbf: now() + 120, exp: now() + 3600 })).expect(401);
+        await me(token({ iat: now() + 30, exp: now() + 3600 })).expect(200);
+        await me(token({ iat: now(), nbf: now() + 30, exp: now() + 3600 })).expect(200);
+        await me(token({ iat: now() - 60, nbf: now() - 60, exp: now() + 3600 })).expect(200);
+      });
+
+      it('401 for an iat or nbf that is not a number', async () => {
+        await me(token({ iat: 'yesterday', exp: now() + 3600 })).expect(401);
+        await me(token({ iat: now(), nbf: 'now', exp: now() + 3600 })).expect(401);
+      });
+
+      it('a token the service issued passes (it has iat and exp)', async () => {
+        await me(dev.token).expect(200);
+      });
+    });
+
     it('401 for a token whose user no longer exists or is inactive', async () => {
       const gone = await registerDeveloper(t);
       await t.db.query('DELETE FROM users WHERE id = $1', [gone.id]);

@@ -48,10 +48,10 @@ describe('ETag / If-Match on the Stripe configuration', () => {
     expect(await configSnapshot(t.db, projectId)).toBe(before);
   });
 
-  it('PUT with the current If-Match ("v", W/"v", or in a list) is applied', async () => {
+  it('PUT with the current If-Match ("v", or in a list) is applied', async () => {
     const projectId = await createProject(t, dev);
     let etag = (await put(projectId, { test_secret_key: fakeKey('sk_test_') }).expect(200)).headers.etag;
-    for (const form of [(e: string) => e, (e: string) => `W/${e}`, (e: string) => `"999999", ${e}`]) {
+    for (const form of [(e: string) => e, (e: string) => `"999999", ${e}`, (e: string) => `W/${e}, ${e}`]) {
       const key = fakeKey('sk_live_');
       const res = await put(projectId, { live_secret_key: key }, form(etag)).expect(200);
       expect(res.body.live_secret_key_masked).toBe(`sk_live_...${key.slice(-4)}`);
@@ -59,6 +59,51 @@ describe('ETag / If-Match on the Stripe configuration', () => {
       etag = res.headers.etag;
     }
     expect(etag).toBe(`"${await storedVersion(projectId)}"`);
+  });
+
+  it('If-Match compares entity tags strongly and exactly: "066", W/"66", "+66" do not match version 66 (412)', async () => {
+    const projectId = await createProject(t, dev);
+    await put(projectId, { test_secret_key: fakeKey('sk_test_') }).expect(200);
+    await t.db.query('UPDATE stripe_configs SET version = 66 WHERE project_id = $1', [projectId]);
+    const before = await configSnapshot(t.db, projectId);
+    for (const tag of ['"066"', 'W/"66"', '"66a"', '"+66"', '"66.0"', '"6,6"']) {
+      const res = await put(projectId, { live_secret_key: fakeKey('sk_live_') }, tag).expect(412);
+      expect(res.body.detail).toContain('version 66');
+    }
+    expect(await configSnapshot(t.db, projectId)).toBe(before);
+    await put(projectId, { live_secret_key: fakeKey('sk_live_') }, '"66"').expect(200);
+  });
+
+  it('DELETE honours If-Match: a stale, weak or padded tag is a 412 and nothing changes; the current one deactivates', async () => {
+    const projectId = await createProject(t, dev);
+    const stale = (await put(projectId, { test_secret_key: fakeKey('sk_test_') }).expect(200)).headers.etag;
+    const current = (await put(projectId, { test_secret_key: fakeKey('sk_test_') }).expect(200)).headers.etag;
+    const del = (ifMatch: string) => t.http().delete(configPath(projectId)).set(dev.auth).set('If-Match', ifMatch);
+    const before = await configSnapshot(t.db, projectId);
+    const auditRows = async () =>
+      Number((await t.db.query('SELECT count(*) FROM audit_log WHERE project_id = $1', [projectId])).rows[0].count);
+    const audited = await auditRows();
+    for (const tag of [stale, `W/${current}`, current.replace('"', '"0')]) {
+      const res = await del(tag).expect(412);
+      expect(res.body).toEqual({ detail: expect.stringContaining(`ETag ${current}`) });
+    }
+    expect(await configSnapshot(t.db, projectId)).toBe(before);
+    expect(await auditRows()).toBe(audited);
+    const malformed = await del('7').expect(422);
+    expect(malformed.body.detail[0]).toMatchObject({ loc: ['header', 'if-match'] });
+    await del(`"1", ${current}`).expect(204);
+    const { rows } = await t.db.query('SELECT is_active FROM stripe_configs WHERE project_id = $1', [projectId]);
+    expect(rows[0].is_active).toBe(false);
+    // The deactivation bumped the version: the same tag is now stale; * matches any existing config.
+    await del(current).expect(412);
+    await del('*').expect(204);
+  });
+
+  it('DELETE with If-Match on a project without a config: 412; without If-Match: 404 as before', async () => {
+    const projectId = await createProject(t, dev);
+    await t.http().delete(configPath(projectId)).set(dev.auth).set('If-Match', '*').expect(412);
+    await t.http().delete(configPath(projectId)).set(dev.auth).set('If-Match', '"1"').expect(412);
+    await t.http().delete(configPath(projectId)).set(dev.auth).expect(404);
   });
 
   it('PUT without If-Match is applied as before; If-Match: * needs an existing config', async () => {
@@ -105,6 +150,11 @@ describe('ETag / If-Match on the Stripe configuration', () => {
       expect.arrayContaining([expect.objectContaining({ name: 'If-Match', in: 'header' })]),
     );
     expect(put.responses['412']).toBeDefined();
+    const del = spec.paths['/api/v1/payments/stripe/projects/{project_id}/config'].delete;
+    expect(del.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'If-Match', in: 'header' })]),
+    );
+    expect(del.responses['412']).toBeDefined();
     expect(put.responses['200'].headers.ETag).toBeDefined();
     expect(get.responses['200'].headers.ETag).toBeDefined();
   });

@@ -4,7 +4,8 @@ import { ApiErrorResponses } from '../common/decorators/api-error-responses.deco
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { Public } from '../common/decorators/public.decorator';
-import { LoginRateLimit } from '../common/rate-limit/rate-limit.decorators';
+import { LoginRateLimit, SignUpRateLimitResponse } from '../common/rate-limit/rate-limit.decorators';
+import { CurrentRequestMeta, type RequestMeta } from '../common/request-context';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import type { AuthenticatedUser } from './authenticated-user';
@@ -31,8 +32,9 @@ export class AuthController {
   })
   @ApiResponse({ status: 201, type: RegistrationResponse, description: 'The new developer, with an access token' })
   @ApiErrorResponses(409, 413, 415, 422)
-  register(@Body() body: UserCreateRequest): Promise<RegistrationResponse> {
-    return this.auth.register(body);
+  @SignUpRateLimitResponse()
+  register(@Body() body: UserCreateRequest, @CurrentRequestMeta() meta: RequestMeta): Promise<RegistrationResponse> {
+    return this.auth.register(body, meta.clientIp ?? 'unknown');
   }
 
   @Public()

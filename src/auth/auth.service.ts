@@ -6,7 +6,8 @@ import { UsersService } from '../users/users.service';
 import type { AccessTokenClaims } from './authenticated-user';
 import { RegistrationResponse, TokenResponse, UserResponse } from './dto/auth-response.dto';
 import { UserCreateRequest, UserLoginRequest } from './dto/register.dto';
-import { hashPassword, verifyPassword } from './password-hasher';
+import { SignUpRateLimiter } from '../common/rate-limit/sign-up-rate-limiter';
+import { hashPassword, LOGIN_HASHING, SIGN_UP_HASHING, verifyPassword } from './password-hasher';
 
 /** Compared against when the email is unknown, so that a wrong email costs as much time as a wrong password. */
 const DUMMY_HASH_PROMISE = hashPassword('dummy-password-for-timing');
@@ -17,12 +18,16 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly jwt: JwtService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly signUpLimit: SignUpRateLimiter,
   ) {}
 
-  async register(input: UserCreateRequest): Promise<RegistrationResponse> {
+  /** `clientIp`: sign-ups are limited per client (RATE_LIMIT_REGISTER), counted before the costly hash. */
+  async register(input: UserCreateRequest, clientIp: string): Promise<RegistrationResponse> {
+    await this.signUpLimit.consume(clientIp);
+    const passwordHash = await SIGN_UP_HASHING.run(() => hashPassword(input.password));
     const user = await this.users.create({
       email: input.email,
-      passwordHash: await hashPassword(input.password),
+      passwordHash,
       fullName: input.full_name ?? null,
     });
     if (!user) throw new ConflictException('A user with this email already exists');
@@ -36,7 +41,8 @@ export class AuthService {
 
   async login(input: UserLoginRequest): Promise<TokenResponse> {
     const user = await this.users.findByEmail(input.email);
-    const ok = await verifyPassword(input.password, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));
+    const stored = user?.passwordHash ?? (await DUMMY_HASH_PROMISE);
+    const ok = await LOGIN_HASHING.run(() => verifyPassword(input.password, stored));
     if (!user || !ok) throw new UnauthorizedException('Incorrect email or password');
     if (!user.isActive) throw new UnauthorizedException('Inactive user');
     return this.issueToken(user);

@@ -11,7 +11,15 @@ export interface TokenSubject {
   id: string;
 }
 
-/** Verifies `Authorization: Bearer <HS256 JWT>`: signature, algorithm, expiry and a UUID subject. */
+/** How far in the future `iat` / `nbf` may be (clocks of issuer and verifier differ a little). */
+export const CLOCK_SKEW_SECONDS = 60;
+
+const isNumericDate = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/**
+ * Verifies `Authorization: Bearer <HS256 JWT>`: signature, algorithm, a required `exp` in the future,
+ * `iat` and `nbf` (when present) no more than CLOCK_SKEW_SECONDS ahead, and a UUID subject.
+ */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
@@ -23,11 +31,19 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       secretOrKey: createSecretKey(Buffer.from(config.jwtSecret, 'utf8')) as unknown as string,
       algorithms: ['HS256'],
       ignoreExpiration: false,
+      // jsonwebtoken allows no skew for nbf and none at all for iat: both are checked in validate().
+      jsonWebTokenOptions: { ignoreNotBefore: true },
     });
   }
 
-  validate(claims: AccessTokenClaims): TokenSubject {
-    if (!isUuid(claims.sub)) throw new UnauthorizedException('Could not validate credentials');
+  validate(claims: AccessTokenClaims & { nbf?: unknown }): TokenSubject {
+    // jsonwebtoken checks exp only when it is there: a token without one would never expire.
+    const latest = Math.floor(Date.now() / 1000) + CLOCK_SKEW_SECONDS;
+    const timesOk =
+      isNumericDate(claims.exp) &&
+      (claims.iat === undefined || (isNumericDate(claims.iat) && claims.iat <= latest)) &&
+      (claims.nbf === undefined || (isNumericDate(claims.nbf) && claims.nbf <= latest));
+    if (!timesOk || !isUuid(claims.sub)) throw new UnauthorizedException('Could not validate credentials');
     return { id: claims.sub.toLowerCase() };
   }
 }

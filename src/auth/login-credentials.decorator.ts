@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import typeIs from 'type-is';
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
 import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
+import { normalizeEmail } from '../users/email-address';
 
 /** Marks credentials read from the OAuth2 form, so that errors name the form's fields. */
 const FROM_OAUTH2_FORM = Symbol('fromOAuth2Form');
@@ -12,8 +13,12 @@ const FROM_OAUTH2_FORM = Symbol('fromOAuth2Form');
  * (`application/x-www-form-urlencoded` with `username` and `password`, as Swagger UI's Authorize sends it).
  * LoginValidationPipe then checks it against UserLoginRequest.
  */
-export const LoginCredentials = createParamDecorator((_data: unknown, ctx: ExecutionContext): unknown => {
-  const request = ctx.switchToHttp().getRequest<FastifyRequest>();
+export const LoginCredentials = createParamDecorator((_data: unknown, ctx: ExecutionContext): unknown =>
+  loginCredentialsOf(ctx.switchToHttp().getRequest<FastifyRequest>()),
+);
+
+/** The credentials a login request submits (see LoginCredentials), before validation. */
+export function loginCredentialsOf(request: FastifyRequest): unknown {
   const body: unknown = request.body;
   if (typeIs(request.raw, ['application/x-www-form-urlencoded']) && body && typeof body === 'object') {
     const form = body as Record<string, unknown>;
@@ -22,7 +27,20 @@ export const LoginCredentials = createParamDecorator((_data: unknown, ctx: Execu
     return credentials;
   }
   return body;
-});
+}
+
+/**
+ * The account a login request checks the password of, exactly as the login looks it up: the email
+ * of the JSON body or the form's `username` (whatever else the body carries), in the one normalised
+ * form of an address (normalizeEmail: every spelling the lookup accepts for one account shares one
+ * key). The per-account login limit is keyed on it.
+ */
+export function loginAccountOf(request: FastifyRequest): string {
+  const credentials = loginCredentialsOf(request) as { email?: unknown } | null | undefined;
+  const email = credentials && typeof credentials === 'object' ? credentials.email : undefined;
+  if (typeof email !== 'string') return '';
+  return normalizeEmail(email).slice(0, 320);
+}
 
 /** The global validation rules for the login body; for the OAuth2 form, `email` is reported as `username`. */
 export class LoginValidationPipe extends ApiValidationPipe {

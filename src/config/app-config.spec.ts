@@ -2,9 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, createExclusively, loadConfig, parseDurationSeconds } from './app-config';
+import {
+  ConfigError,
+  createExclusively,
+  DEFAULT_DATABASE_DEADLINES,
+  jwtSecretProblem,
+  loadConfig,
+  parseDurationSeconds,
+} from './app-config';
 
 const key = () => `k1:${randomBytes(32).toString('base64')}`;
+const SECRET = randomBytes(32).toString('base64url');
 
 describe('loadConfig', () => {
   it('refuses to start in production without JWT_SECRET and ENCRYPTION_KEYS, naming both', () => {
@@ -41,7 +49,7 @@ describe('loadConfig', () => {
   });
 
   it('reads defaults', () => {
-    const config = loadConfig({ JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEYS: key() });
+    const config = loadConfig({ JWT_SECRET: SECRET, ENCRYPTION_KEYS: key() });
     expect(config).toMatchObject({
       port: 3000,
       publicBaseUrl: 'http://localhost:3000',
@@ -56,7 +64,7 @@ describe('loadConfig', () => {
 
   it('reads EMBEDDED_POSTGRES_PORT and HOST', () => {
     const config = loadConfig({
-      JWT_SECRET: 'x'.repeat(32),
+      JWT_SECRET: SECRET,
       ENCRYPTION_KEYS: key(),
       EMBEDDED_POSTGRES_PORT: '55432',
       HOST: '127.0.0.1',
@@ -66,7 +74,7 @@ describe('loadConfig', () => {
 
   it('parses a key ring, first key first', () => {
     const k2 = `k2:${randomBytes(32).toString('base64')}`;
-    const config = loadConfig({ JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEYS: `${k2},${key()}` });
+    const config = loadConfig({ JWT_SECRET: SECRET, ENCRYPTION_KEYS: `${k2},${key()}` });
     expect(config.encryptionKeys.map((k) => k.id)).toEqual(['k2', 'k1']);
   });
 
@@ -86,7 +94,7 @@ describe('loadConfig', () => {
     [{ HOST: '' }, 'HOST'],
     [{ NODE_ENV: 'production', JWT_SECRET: '' }, 'JWT_SECRET'],
   ])('rejects %j naming %s', (env, name) => {
-    expect(() => loadConfig({ JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEYS: key(), ...env })).toThrow(name);
+    expect(() => loadConfig({ JWT_SECRET: SECRET, ENCRYPTION_KEYS: key(), ...env })).toThrow(name);
   });
 
   it('parses durations', () => {
@@ -100,7 +108,7 @@ describe('loadConfig', () => {
 describe('loadConfig: operations settings', () => {
   const base = {
     NODE_ENV: 'test',
-    JWT_SECRET: 'x'.repeat(32),
+    JWT_SECRET: SECRET,
     ENCRYPTION_KEYS: `k1:${Buffer.alloc(32).toString('base64')}`,
   };
 
@@ -167,5 +175,72 @@ describe('loadConfig: operations settings', () => {
     expect(() => loadConfig({ ...base, HEALTH_CHECK_INTERVAL: 'daily' })).toThrow(/HEALTH_CHECK_INTERVAL/);
     expect(() => loadConfig({ ...base, HEALTH_CHECK_RATE: '0' })).toThrow(/HEALTH_CHECK_RATE/);
     expect(() => loadConfig({ ...base, HEALTH_CHECK_RATE: '2.5' })).toThrow(/HEALTH_CHECK_RATE/);
+  });
+});
+
+describe('loadConfig: start-up refusals (issue 11)', () => {
+  const base = { NODE_ENV: 'test', ENCRYPTION_KEYS: key() };
+
+  it.each([
+    ['16 identical characters', 'a'.repeat(16)],
+    ['a short pattern repeated', 'abcdabcdabcdabcd'],
+    ['few distinct characters', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbbbbbbbcc'],
+    ['too short', 'Xy7#kQ2!'],
+  ])('refuses a JWT_SECRET that is %s, naming JWT_SECRET and never echoing it', (_name, secret) => {
+    expect(jwtSecretProblem(secret)).toMatch(/JWT_SECRET/);
+    let message = '';
+    try {
+      loadConfig({ ...base, JWT_SECRET: secret });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/JWT_SECRET/);
+    expect(message).not.toContain(secret);
+  });
+
+  it('accepts random secrets of 16+ characters', () => {
+    for (let i = 0; i < 200; i += 1) expect(jwtSecretProblem(randomBytes(12).toString('base64url'))).toBeUndefined();
+    expect(jwtSecretProblem(randomBytes(16).toString('hex'))).toBeUndefined();
+    expect(loadConfig({ ...base, JWT_SECRET: SECRET }).jwtSecret).toBe(SECRET);
+  });
+
+  it('refuses to start in production without DATABASE_URL; development and test keep the embedded default', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, ENCRYPTION_KEYS: key() };
+    expect(() => loadConfig(production)).toThrow(/DATABASE_URL is required when NODE_ENV=production/);
+    expect(loadConfig({ ...production, DATABASE_URL: 'postgres://db/x' }).databaseUrl).toBe('postgres://db/x');
+    expect(loadConfig({ ...production, NODE_ENV: 'development' }).databaseUrl).toBeUndefined();
+    expect(loadConfig({ ...production, NODE_ENV: 'test' }).databaseUrl).toBeUndefined();
+  });
+
+  it('has database deadlines by default, each configurable, and checks them', () => {
+    const env = { ...base, JWT_SECRET: SECRET };
+    expect(loadConfig(env).databaseDeadlines).toEqual(DEFAULT_DATABASE_DEADLINES);
+    expect(
+      loadConfig({
+        ...env,
+        DATABASE_STATEMENT_TIMEOUT_MS: '1000',
+        DATABASE_LOCK_TIMEOUT_MS: '500',
+        DATABASE_QUERY_TIMEOUT_MS: '1500',
+        DATABASE_POOL_ACQUIRE_TIMEOUT_MS: '3000',
+        DATABASE_POOL_MAX_WAITING: '7',
+      }).databaseDeadlines,
+    ).toMatchObject({
+      statementTimeoutMs: 1000,
+      lockTimeoutMs: 500,
+      queryTimeoutMs: 1500,
+      poolAcquireTimeoutMs: 3000,
+      poolMaxWaiting: 7,
+    });
+    expect(() => loadConfig({ ...env, DATABASE_LOCK_TIMEOUT_MS: 'soon' })).toThrow(/DATABASE_LOCK_TIMEOUT_MS/);
+    expect(() =>
+      loadConfig({ ...env, DATABASE_STATEMENT_TIMEOUT_MS: '9000', DATABASE_QUERY_TIMEOUT_MS: '8000' }),
+    ).toThrow(/DATABASE_QUERY_TIMEOUT_MS must not be shorter/);
+  });
+
+  it('limits sign-ups per client by default (RATE_LIMIT_REGISTER)', () => {
+    const env = { ...base, JWT_SECRET: SECRET };
+    expect(loadConfig(env).rateLimits.registerPerIp).toEqual({ limit: 30, ttlSeconds: 600 });
+    expect(loadConfig({ ...env, RATE_LIMIT_REGISTER: '0' }).rateLimits.registerPerIp.limit).toBe(0);
   });
 });

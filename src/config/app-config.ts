@@ -14,6 +14,8 @@ export interface AppConfig {
   databaseUrl?: string;
   /** Most connections this instance opens to PostgreSQL (the pool's `max`). */
   databasePoolSize: number;
+  /** How long any database operation may take (see DatabaseDeadlines). */
+  databaseDeadlines: DatabaseDeadlines;
   jwtSecret: string;
   /** Seconds until an access token expires. */
   jwtExpiresInSeconds: number;
@@ -60,12 +62,91 @@ export interface RateLimits {
   loginPerEmail: RateLimit;
   /** Login attempts per client IP, whatever the email. */
   loginPerIp: RateLimit;
+  /** Sign-ups (valid registration requests) per client IP. */
+  registerPerIp: RateLimit;
   /** Operations that call Stripe (validate-credentials, webhook endpoint creation), per developer. */
   stripeCalls: RateLimit;
 }
 
 /** Connections each instance keeps open at most, unless DATABASE_POOL_SIZE says otherwise. */
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
+
+/**
+ * Deadlines of the database work of a request, all in milliseconds; when one passes the request
+ * answers 503 with Retry-After instead of waiting (src/database/deadline-pool.ts).
+ */
+export interface DatabaseDeadlines {
+  /** Opening a new connection (TCP + authentication). */
+  connectTimeoutMs: number;
+  /** PostgreSQL's statement_timeout: the server cancels a statement running longer. */
+  statementTimeoutMs: number;
+  /** PostgreSQL's lock_timeout: the server gives up waiting for a row or table lock. */
+  lockTimeoutMs: number;
+  /** PostgreSQL's idle_in_transaction_session_timeout: the server ends a session idle in a transaction. */
+  idleInTransactionTimeoutMs: number;
+  /** Client side: a statement without an answer by then is abandoned and its connection closed (a server that stopped answering never cancels it). */
+  queryTimeoutMs: number;
+  /** Waiting for a free pool connection while all are busy. */
+  poolAcquireTimeoutMs: number;
+  /** Requests that may wait for a pool connection at once; beyond that, 503 "busy" at once. */
+  poolMaxWaiting: number;
+}
+
+export const DEFAULT_DATABASE_DEADLINES: DatabaseDeadlines = {
+  connectTimeoutMs: 2000,
+  statementTimeoutMs: 5000,
+  lockTimeoutMs: 3000,
+  idleInTransactionTimeoutMs: 15000,
+  queryTimeoutMs: 6000,
+  poolAcquireTimeoutMs: 10000,
+  poolMaxWaiting: 1000,
+};
+
+/** The environment variable of each deadline. */
+const DATABASE_DEADLINE_VARIABLES: Record<keyof DatabaseDeadlines, string> = {
+  connectTimeoutMs: 'DATABASE_CONNECT_TIMEOUT_MS',
+  statementTimeoutMs: 'DATABASE_STATEMENT_TIMEOUT_MS',
+  lockTimeoutMs: 'DATABASE_LOCK_TIMEOUT_MS',
+  idleInTransactionTimeoutMs: 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+  queryTimeoutMs: 'DATABASE_QUERY_TIMEOUT_MS',
+  poolAcquireTimeoutMs: 'DATABASE_POOL_ACQUIRE_TIMEOUT_MS',
+  poolMaxWaiting: 'DATABASE_POOL_MAX_WAITING',
+};
+
+function parseDatabaseDeadlines(env: NodeJS.ProcessEnv, problems: string[]): DatabaseDeadlines {
+  const deadlines = { ...DEFAULT_DATABASE_DEADLINES };
+  for (const [field, variable] of Object.entries(DATABASE_DEADLINE_VARIABLES) as [keyof DatabaseDeadlines, string][]) {
+    const raw = env[variable];
+    if (raw === undefined || raw.trim() === '') continue;
+    const value = Number(raw.trim());
+    if (!Number.isInteger(value) || value < 1 || value > 3_600_000)
+      problems.push(`${variable} must be an integer between 1 and 3600000`);
+    else deadlines[field] = value;
+  }
+  // The client-side deadline backs the server's: shorter, it would abandon statements the server still runs.
+  if (deadlines.queryTimeoutMs < deadlines.statementTimeoutMs)
+    problems.push('DATABASE_QUERY_TIMEOUT_MS must not be shorter than DATABASE_STATEMENT_TIMEOUT_MS');
+  return deadlines;
+}
+
+/**
+ * Refuses a JWT_SECRET that is short or guessable: fewer than 16 characters, fewer than 8 distinct
+ * characters, a short pattern repeated, or under 40 bits by a per-character (Shannon) estimate.
+ * A random secret of 16+ base64 characters passes; `aaaaaaaaaaaaaaaa` or `abcdabcdabcdabcd` do not.
+ */
+export function jwtSecretProblem(secret: string): string | undefined {
+  const advice =
+    "use a random value, e.g. node -e \"console.log(require('crypto').randomBytes(48).toString('base64url'))\"";
+  if (secret.length < 16) return `JWT_SECRET must be at least 16 characters long (${advice})`;
+  const counts = new Map<string, number>();
+  for (const char of secret) counts.set(char, (counts.get(char) ?? 0) + 1);
+  const length = [...secret].length;
+  const bits = [...counts.values()].reduce((sum, n) => sum - n * Math.log2(n / length), 0);
+  const repeated = /^(.{1,8}?)\1+$/s.test(secret);
+  if (counts.size < 8 || repeated || bits < 40)
+    return `JWT_SECRET is too predictable (${counts.size} distinct characters, about ${Math.floor(bits)} bits): ${advice}`;
+  return undefined;
+}
 
 export const RATE_LIMIT_STORES = ['postgres', 'memory'] as const;
 export type RateLimitStore = (typeof RATE_LIMIT_STORES)[number];
@@ -208,7 +289,8 @@ export function loadConfig(
     jwtSecret ||= dev.JWT_SECRET;
     encryptionKeysRaw ||= dev.ENCRYPTION_KEYS;
   }
-  if (jwtSecret !== undefined && jwtSecret.length < 16) problems.push('JWT_SECRET must be at least 16 characters long');
+  const secretProblem = jwtSecret ? jwtSecretProblem(jwtSecret) : undefined;
+  if (secretProblem) problems.push(secretProblem);
   const encryptionKeys = encryptionKeysRaw ? parseEncryptionKeys(encryptionKeysRaw, problems) : [];
 
   const jwtExpiresInSeconds = parseDurationSeconds(env.JWT_EXPIRES_IN ?? '1h');
@@ -216,10 +298,13 @@ export function loadConfig(
 
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
+  // The embedded PostgreSQL is for development and tests: production data needs a real server.
+  if (isProduction && !databaseUrl) problems.push('DATABASE_URL is required when NODE_ENV=production');
   const databasePoolSize = Number((env.DATABASE_POOL_SIZE ?? String(DEFAULT_DATABASE_POOL_SIZE)).trim());
   // At least 2: the webhook-setup lock holds one connection while the setup's queries use another.
   if (!Number.isInteger(databasePoolSize) || databasePoolSize < 2 || databasePoolSize > 1000)
     problems.push('DATABASE_POOL_SIZE must be an integer between 2 and 1000');
+  const databaseDeadlines = parseDatabaseDeadlines(env, problems);
 
   const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://localhost:${port ?? 3000}`).replace(/\/+$/, '');
   if (!isHttpUrl(publicBaseUrl)) problems.push('PUBLIC_BASE_URL must be an http(s) URL');
@@ -244,6 +329,7 @@ export function loadConfig(
   const rateLimits: RateLimits = {
     loginPerEmail: parseRateLimit('RATE_LIMIT_LOGIN', env.RATE_LIMIT_LOGIN ?? '10/60', problems),
     loginPerIp: parseRateLimit('RATE_LIMIT_LOGIN_IP', env.RATE_LIMIT_LOGIN_IP ?? '100/60', problems),
+    registerPerIp: parseRateLimit('RATE_LIMIT_REGISTER', env.RATE_LIMIT_REGISTER ?? '30/10m', problems),
     stripeCalls: parseRateLimit('RATE_LIMIT_STRIPE', env.RATE_LIMIT_STRIPE ?? '30/60', problems),
   };
 
@@ -267,6 +353,7 @@ export function loadConfig(
     embeddedPostgresPort: embeddedPostgresPort as number,
     databaseUrl,
     databasePoolSize,
+    databaseDeadlines,
     jwtSecret: jwtSecret as string,
     jwtExpiresInSeconds: jwtExpiresInSeconds as number,
     encryptionKeys,

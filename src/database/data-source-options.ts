@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
-import { DEFAULT_DATABASE_POOL_SIZE } from '../config/app-config';
+import { DEFAULT_DATABASE_DEADLINES, DEFAULT_DATABASE_POOL_SIZE, type DatabaseDeadlines } from '../config/app-config';
+import { deadlineDriver } from './deadline-pool';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
@@ -9,8 +10,13 @@ export const EMBEDDED_DEV_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1
 /**
  * The single description of our database, shared by the app (src/database) and the TypeORM CLI (ormconfig.ts).
  * `poolSize`: the app passes its validated DATABASE_POOL_SIZE; the CLI reads the variable itself.
+ * `deadlines`: the app's request-serving pool passes them (every statement, lock wait and pool wait
+ * bounded, see deadline-pool.ts); without them (migrations, CLI, scripts) only connecting is bounded.
  */
-export function buildDataSourceOptions(url: string, options: { poolSize?: number } = {}): DataSourceOptions {
+export function buildDataSourceOptions(
+  url: string,
+  options: { poolSize?: number; deadlines?: DatabaseDeadlines } = {},
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -22,11 +28,12 @@ export function buildDataSourceOptions(url: string, options: { poolSize?: number
     // gen_random_uuid() is built into PostgreSQL 13+: no extension to install.
     uuidExtension: 'pgcrypto',
     installExtensions: false,
+    ...(options.deadlines ? { driver: deadlineDriver(options.deadlines) } : {}),
     extra: {
       // Instances × pool size must stay below the server's max_connections (see docs/scaling.md).
       max: options.poolSize ?? (Number(process.env.DATABASE_POOL_SIZE) || DEFAULT_DATABASE_POOL_SIZE),
       // Fail fast instead of queueing forever when the database is unreachable.
-      connectionTimeoutMillis: 2000,
+      connectionTimeoutMillis: DEFAULT_DATABASE_DEADLINES.connectTimeoutMs,
     },
   };
 }

@@ -15,7 +15,10 @@ import { SqlClient } from './sql-client';
       useFactory: (config: AppConfig) => {
         if (!config.databaseUrl) throw new Error('DATABASE_URL was not resolved before the app started');
         return {
-          ...buildDataSourceOptions(config.databaseUrl, { poolSize: config.databasePoolSize }),
+          ...buildDataSourceOptions(config.databaseUrl, {
+            poolSize: config.databasePoolSize,
+            deadlines: config.databaseDeadlines,
+          }),
           // Migrations are applied by the factory below, not by TypeORM's own `migrationsRun`.
           migrationsRun: false,
           retryAttempts: 3,
@@ -24,15 +27,17 @@ import { SqlClient } from './sql-client';
       },
       // Pending migrations are applied at start-up, each in its own transaction, under an advisory
       // lock so that several instances starting at once apply them once (see run-migrations.ts).
+      // They run on a connection of their own without the request deadlines: waiting for another
+      // instance's migrations, or a long migration, is not a hung request.
       dataSourceFactory: async (options) => {
-        const dataSource = await new DataSource(options as DataSourceOptions).initialize();
+        const { url } = options as { url: string };
+        const migrator = await new DataSource(buildDataSourceOptions(url, { poolSize: 1 })).initialize();
         try {
-          await runMigrationsExclusively(dataSource);
-        } catch (error) {
-          await dataSource.destroy().catch(() => undefined);
-          throw error;
+          await runMigrationsExclusively(migrator);
+        } finally {
+          await migrator.destroy().catch(() => undefined);
         }
-        return dataSource;
+        return new DataSource(options as DataSourceOptions).initialize();
       },
     }),
   ],

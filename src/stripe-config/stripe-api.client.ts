@@ -46,19 +46,23 @@ export interface CreatedWebhookEndpoint {
   secret: string;
 }
 
+export interface WebhookEndpointParams {
+  url: string;
+  events: string[];
+  description: string;
+  metadata: Record<string, string>;
+}
+
 /** A webhook endpoint as listed by Stripe (no secret: Stripe returns it on creation only). */
 export interface ListedWebhookEndpoint {
   id: string;
   url: string;
-  /** `enabled`, or `disabled` (by the developer, or by Stripe after weeks of failed deliveries). */
+  metadata: Record<string, string>;
+  /** `enabled`, or `disabled` (by the developer, or by Stripe after repeated failed deliveries). */
   status: string;
   enabledEvents: string[];
   livemode: boolean;
-  metadata: Record<string, string>;
 }
-
-/** Endpoints listed at most (Stripe pages by 100); an account with more is not one this service set up. */
-const MAX_LISTED_ENDPOINTS = 500;
 
 /** Removes what Stripe's messages carry that the developer does not need: keys and account ids. */
 function safeStripeMessage(message: string): string {
@@ -126,17 +130,25 @@ export class StripeApiClient {
     await this.call('check a key', () => this.clientFor(secretKey).balance.retrieve());
   }
 
+  /**
+   * Creates a webhook endpoint. With the same `idempotencyKey` and parameters, Stripe answers a repeated
+   * call with the endpoint (and secret) the first one created instead of creating another (for 24 h).
+   */
   async createWebhookEndpoint(
     secretKey: string,
-    params: { url: string; events: string[]; description: string; metadata: Record<string, string> },
+    params: WebhookEndpointParams,
+    idempotencyKey: string,
   ): Promise<CreatedWebhookEndpoint> {
     const endpoint = await this.call('create a webhook endpoint', () =>
-      this.clientFor(secretKey).webhookEndpoints.create({
-        url: params.url,
-        enabled_events: params.events as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
-        description: params.description,
-        metadata: params.metadata,
-      }),
+      this.clientFor(secretKey).webhookEndpoints.create(
+        {
+          url: params.url,
+          enabled_events: params.events as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
+          description: params.description,
+          metadata: params.metadata,
+        },
+        { idempotencyKey },
+      ),
     );
     if (typeof endpoint.secret !== 'string' || !/^whsec_[A-Za-z0-9]+$/.test(endpoint.secret)) {
       throw new StripeCallError('stripe_error', 'Stripe did not return a signing secret for the new endpoint');
@@ -144,21 +156,31 @@ export class StripeApiClient {
     return { id: endpoint.id, url: endpoint.url, enabledEvents: endpoint.enabled_events, secret: endpoint.secret };
   }
 
-  /** The webhook endpoints of the key's account and mode (Stripe's list, followed page by page). */
+  /** Every webhook endpoint of the key's account and mode (Stripe allows 16; pages of 100, at most 10 pages). */
   async listWebhookEndpoints(secretKey: string): Promise<ListedWebhookEndpoint[]> {
-    const endpoints = await this.call('list webhook endpoints', () =>
-      this.clientFor(secretKey)
-        .webhookEndpoints.list({ limit: 100 })
-        .autoPagingToArray({ limit: MAX_LISTED_ENDPOINTS }),
-    );
-    return endpoints.map((e) => ({
-      id: e.id,
-      url: e.url,
-      status: e.status,
-      enabledEvents: e.enabled_events ?? [],
-      livemode: e.livemode,
-      metadata: e.metadata ?? {},
-    }));
+    const endpoints: ListedWebhookEndpoint[] = [];
+    let startingAfter: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const list = await this.call('list webhook endpoints', () =>
+        this.clientFor(secretKey).webhookEndpoints.list({
+          limit: 100,
+          ...(startingAfter ? { starting_after: startingAfter } : {}),
+        }),
+      );
+      endpoints.push(
+        ...list.data.map((e) => ({
+          id: e.id,
+          url: e.url,
+          metadata: e.metadata ?? {},
+          status: e.status,
+          enabledEvents: e.enabled_events ?? [],
+          livemode: e.livemode,
+        })),
+      );
+      if (!list.has_more || list.data.length === 0) return endpoints;
+      startingAfter = list.data[list.data.length - 1].id;
+    }
+    throw new StripeCallError('rejected', 'Stripe listed more webhook endpoints than expected');
   }
 
   /** Deletes a webhook endpoint; `false` when Stripe no longer has it (already deleted). */

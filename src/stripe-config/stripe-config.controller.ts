@@ -40,6 +40,15 @@ const ETAG_HEADER = {
   },
 };
 
+const IF_MATCH_HEADER = {
+  name: 'If-Match',
+  required: false,
+  description:
+    'Optimistic concurrency: the ETag from a previous GET or PUT (`"7"`, a list such as `"6", "7"`, or `*`), compared as RFC 9110 says for If-Match (strong comparison: a weak tag `W/"7"` never matches, `"07"` is not `"7"`). If the configuration is no longer at that version (or does not exist), nothing is written and the answer is 412 with the current version in `detail`. Without it the request applies as usual. A value that is not entity-tag syntax is a 422.',
+  // No example: Swagger UI would pre-fill it in "Try it out" and every such request would be a 412.
+  schema: { type: 'string' },
+};
+
 @ApiTags('Stripe Configuration')
 @ApiDeveloperAuth()
 @ApiErrorResponses(503)
@@ -79,14 +88,7 @@ export class StripeConfigController {
     description:
       'Create or update Stripe payment configuration for a project. Supports both test and live credentials. Omitted or null fields keep their stored value; a deactivated configuration is reactivated.',
   })
-  @ApiHeader({
-    name: 'If-Match',
-    required: false,
-    description:
-      'Optimistic concurrency: the ETag from a previous GET or PUT (`"7"` or `W/"7"`, a list, or `*`). If the configuration is no longer at that version (or does not exist), nothing is written and the answer is 412 with the current version in `detail`. Without it the update applies as usual. A value that is not entity-tag syntax is a 422.',
-    // No example: Swagger UI would pre-fill it in "Try it out" and every such PUT would be a 412.
-    schema: { type: 'string' },
-  })
+  @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({ type: StripeConfigResponse, headers: ETAG_HEADER })
   @ApiErrorResponses(401, 403, 404, 412, 413, 415, 422)
   async update(
@@ -109,8 +111,9 @@ export class StripeConfigController {
     operationId: 'deleteStripeConfig',
     summary: 'Delete Stripe Configuration',
     description:
-      'Deactivate Stripe payment configuration for a project. This does not delete existing subscriptions. Credentials are kept but unusable until the next PUT. Webhook endpoints created with `createWebhookEndpoint` are removed from Stripe; a Stripe failure there does not fail the call and is reported in the `Stripe-Webhook-Endpoint-Cleanup` header.',
+      'Deactivate Stripe payment configuration for a project. This does not delete existing subscriptions. Credentials are kept but unusable until the next PUT. With `If-Match`, only when the configuration is still at that version (else 412, nothing changed). Webhook endpoints created with `createWebhookEndpoint` are removed from Stripe; a Stripe failure there does not fail the call and is reported in the `Stripe-Webhook-Endpoint-Cleanup` header.',
   })
+  @ApiHeader(IF_MATCH_HEADER)
   @ApiNoContentResponse({
     description: 'Deactivated',
     headers: {
@@ -121,14 +124,16 @@ export class StripeConfigController {
       },
     },
   })
-  @ApiErrorResponses(401, 403, 404, 422)
+  @ApiErrorResponses(401, 403, 404, 412, 422)
   async delete(
     @RequestProject() project: Project,
+    @Headers('if-match') ifMatchHeader: string | undefined,
     @CurrentUser() user: AuthenticatedUser,
     @CurrentRequestMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<void> {
-    const cleanups = await this.stripeConfig.deactivate(project.id, { userId: user.id, ...meta });
+    const ifMatch = parseIfMatch(ifMatchHeader);
+    const cleanups = await this.stripeConfig.deactivate(project.id, { userId: user.id, ...meta }, ifMatch);
     if (cleanups.length > 0) res.header(WEBHOOK_CLEANUP_HEADER, describeCleanups(cleanups));
   }
 

@@ -69,6 +69,16 @@ export class StripeConfig {
   @Column({ name: 'live_webhook_endpoint_id', type: 'varchar', length: 255, nullable: true })
   liveWebhookEndpointId: string | null;
 
+  /**
+   * A creation of the mode's webhook endpoint did not complete (time-out, server error): Stripe may hold
+   * an endpoint that was never stored. Cleared once such endpoints were looked for and removed.
+   */
+  @Column({ name: 'test_webhook_setup_pending', type: 'boolean', default: false })
+  testWebhookSetupPending: boolean;
+
+  @Column({ name: 'live_webhook_setup_pending', type: 'boolean', default: false })
+  liveWebhookSetupPending: boolean;
+
   @Column({ name: 'test_configured_at', type: 'timestamptz', nullable: true })
   testConfiguredAt: Date | null;
 

@@ -27,6 +27,12 @@ export type CredentialsWriteResult =
   /** If-Match did not match: nothing written. `currentVersion` null when there is no config. */
   | { outcome: 'precondition-failed'; currentVersion: number | null };
 
+export type DeactivateResult =
+  | { outcome: 'deactivated' }
+  | { outcome: 'not-found' }
+  /** If-Match did not match: nothing changed. `currentVersion` null when there is no config. */
+  | { outcome: 'precondition-failed'; currentVersion: number | null };
+
 const CREDENTIAL_PARAMS = CREDENTIAL_FIELDS.map((field, i) => ({
   ...CREDENTIAL_SQL_COLUMNS[field],
   encryptedParam: `$${2 + 2 * i}`,
@@ -176,20 +182,43 @@ export class StripeConfigRepository {
   }
 
   /**
-   * Marks the config inactive; returns false when the project has none. `afterUpdate` runs in the
-   * same transaction.
+   * Notes (or clears) that a webhook endpoint creation for the mode may have left an endpoint in Stripe.
+   * Not a change of the configuration: the version (and so the ETag) stays.
    */
-  async deactivate(projectId: string, afterUpdate?: (manager: EntityManager) => Promise<void>): Promise<boolean> {
+  async setWebhookSetupPending(projectId: string, mode: 'test' | 'live', pending: boolean): Promise<void> {
+    const column = mode === 'test' ? 'test_webhook_setup_pending' : 'live_webhook_setup_pending';
+    await this.dataSource.query(`UPDATE stripe_configs SET ${column} = $2 WHERE project_id = $1`, [projectId, pending]);
+  }
+
+  /**
+   * Marks the config inactive and bumps its version. `ifMatch`: undefined = no condition, null = `*`,
+   * else the accepted versions (checked in the UPDATE itself, so nothing changes when stale).
+   * `afterUpdate` runs in the same transaction.
+   */
+  async deactivate(
+    projectId: string,
+    ifMatch: number[] | null | undefined,
+    afterUpdate?: (manager: EntityManager) => Promise<void>,
+  ): Promise<DeactivateResult> {
     return this.dataSource.transaction(async (manager: EntityManager) => {
-      const result = await manager
+      const update = manager
         .createQueryBuilder()
         .update(StripeConfig)
         .set({ isActive: false, version: () => 'version + 1' })
-        .where('project_id = :projectId', { projectId })
-        .execute();
-      const found = (result.affected ?? 0) > 0;
-      if (found && afterUpdate) await afterUpdate(manager);
-      return found;
+        .where('project_id = :projectId', { projectId });
+      if (ifMatch) update.andWhere('version = ANY(:versions::int[])', { versions: ifMatch });
+      const result = await update.execute();
+      if ((result.affected ?? 0) > 0) {
+        if (afterUpdate) await afterUpdate(manager);
+        return { outcome: 'deactivated' };
+      }
+      const [row] = (await manager.query('SELECT version FROM stripe_configs WHERE project_id = $1', [projectId])) as {
+        version: number;
+      }[];
+      if (row) return { outcome: 'precondition-failed', currentVersion: row.version };
+      return ifMatch === undefined
+        ? { outcome: 'not-found' }
+        : { outcome: 'precondition-failed', currentVersion: null };
     });
   }
 }

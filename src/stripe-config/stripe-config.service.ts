@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { assertAuditFieldNames, AuditActor, AuditService } from '../audit/audit.service';
-import { CredentialCipher } from '../common/crypto/credential-cipher';
+import { CredentialCipher, CredentialDecryptionError } from '../common/crypto/credential-cipher';
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
-import { IfMatch, PreconditionFailedError } from '../common/http/etag';
+import { IfMatch, ifMatchVersions, PreconditionFailedError } from '../common/http/etag';
 import { maskCredential } from '../common/masking/mask';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
@@ -19,10 +19,13 @@ import {
   StripeMode,
 } from './stripe-credential-fields';
 
+const MODES: readonly StripeMode[] = ['test', 'live'];
+
 /** What DELETE config did about the webhook endpoints this service had created in Stripe. */
 export interface WebhookEndpointCleanup {
   mode: StripeMode;
-  endpointId: string;
+  /** null: not known (e.g. the endpoints could not be listed). */
+  endpointId: string | null;
   removed: boolean;
   /** Why Stripe could not remove it (safe to show). */
   error?: string;
@@ -31,7 +34,10 @@ export interface WebhookEndpointCleanup {
 /** `test=removed we_...`, `live=failed we_... (reason)`: the Stripe-Webhook-Endpoint-Cleanup header of DELETE config. */
 export function describeCleanups(cleanups: WebhookEndpointCleanup[]): string {
   return cleanups
-    .map((c) => `${c.mode}=${c.removed ? 'removed' : 'failed'} ${c.endpointId}${c.error ? ` (${c.error})` : ''}`)
+    .map(
+      (c) =>
+        `${c.mode}=${c.removed ? 'removed' : 'failed'}${c.endpointId ? ` ${c.endpointId}` : ''}${c.error ? ` (${c.error})` : ''}`,
+    )
     .join(', ');
 }
 
@@ -87,7 +93,7 @@ export class StripeConfigService {
       projectId,
       encrypted,
       { test: modes.has('test'), live: modes.has('live') },
-      ifMatch === undefined ? undefined : ifMatch.any ? null : ifMatch.versions,
+      ifMatchVersions(ifMatch),
       {
         userId: actor.userId,
         requestId: actor.requestId.slice(0, 128),
@@ -104,30 +110,89 @@ export class StripeConfigService {
    * endpoints this service created (POST webhook-endpoints). A Stripe failure there does not undo the
    * deactivation: it is reported, and the endpoint id stays stored.
    */
-  async deactivate(projectId: string, actor: AuditActor): Promise<WebhookEndpointCleanup[]> {
+  async deactivate(projectId: string, actor: AuditActor, ifMatch?: IfMatch): Promise<WebhookEndpointCleanup[]> {
     const config = await this.repository.findByProjectId(projectId);
-    const found =
-      config !== null &&
-      (await this.repository.deactivate(projectId, (manager) =>
-        this.audit.record(projectId, actor, 'deactivate', ['is_active'], manager),
-      ));
-    if (!found) throw new NotFoundException('Stripe configuration not found');
-    const modes: StripeMode[] = ['test', 'live'];
-    const cleanups = modes.map(async (mode): Promise<WebhookEndpointCleanup | null> => {
-      const endpointId = mode === 'test' ? config.testWebhookEndpointId : config.liveWebhookEndpointId;
-      const secretKey = this.decryptCredential(config, `${mode}_secret_key`);
-      if (!endpointId || !secretKey) return null;
+    const result = await this.repository.deactivate(projectId, ifMatchVersions(ifMatch), (manager) =>
+      this.audit.record(projectId, actor, 'deactivate', ['is_active'], manager),
+    );
+    if (result.outcome === 'precondition-failed') throw new PreconditionFailedError(result.currentVersion);
+    if (result.outcome === 'not-found') throw new NotFoundException('Stripe configuration not found');
+    if (config === null) return []; // created just now, by a concurrent first PUT: no endpoint yet
+    const cleanups = await Promise.all(MODES.map((mode) => this.cleanUpAfterDeactivation(config, mode)));
+    return cleanups.flat();
+  }
+
+  /**
+   * The webhook endpoints to remove after a deactivation: the stored one, and any a creation that did
+   * not complete may have left (searched for in Stripe). A stored key that cannot be decrypted (its key
+   * id dropped from ENCRYPTION_KEYS, a damaged cell) is reported and logged, not fatal.
+   */
+  private async cleanUpAfterDeactivation(config: StripeConfig, mode: StripeMode): Promise<WebhookEndpointCleanup[]> {
+    const stored = mode === 'test' ? config.testWebhookEndpointId : config.liveWebhookEndpointId;
+    const pending = mode === 'test' ? config.testWebhookSetupPending : config.liveWebhookSetupPending;
+    if (!stored && !pending) return [];
+    let secretKey: string | null;
+    try {
+      secretKey = this.decryptCredential(config, `${mode}_secret_key`);
+    } catch (error) {
+      if (!(error instanceof CredentialDecryptionError)) throw error;
+      this.logger.warn(
+        `The ${mode} webhook endpoint ${stored ?? '(id not stored)'} was left in Stripe: the stored ${mode}_secret_key of project ${config.projectId} cannot be decrypted (${error.message})`,
+      );
+      return [{ mode, endpointId: stored, removed: false, error: `the stored ${mode} secret key cannot be decrypted` }];
+    }
+    if (!secretKey) return [];
+    return this.removeWebhookEndpoints(config.projectId, mode, secretKey, { stored, search: pending });
+  }
+
+  /**
+   * Deletes from Stripe the project's webhook endpoints for a mode: `stored` (then forgotten), and with
+   * `search` every endpoint of the key's account whose metadata (project_id, mode) or URL is this
+   * project's, except `keep`; a complete search clears the pending mark. Each outcome is returned;
+   * Stripe failures are reported there, not thrown.
+   */
+  async removeWebhookEndpoints(
+    projectId: string,
+    mode: StripeMode,
+    secretKey: string,
+    options: { stored: string | null; search: boolean; keep?: string },
+  ): Promise<WebhookEndpointCleanup[]> {
+    const results: WebhookEndpointCleanup[] = [];
+    const ids = options.stored && options.stored !== options.keep ? [options.stored] : [];
+    if (options.search) {
+      const url = this.webhookUrl(projectId, mode);
+      try {
+        for (const endpoint of await this.stripe.listWebhookEndpoints(secretKey)) {
+          const ours =
+            (endpoint.metadata.project_id === projectId && endpoint.metadata.mode === mode) || endpoint.url === url;
+          if (ours && endpoint.id !== options.keep && !ids.includes(endpoint.id)) ids.push(endpoint.id);
+        }
+      } catch (error) {
+        if (!(error instanceof StripeCallError)) throw error;
+        this.logger.warn(`Could not list the webhook endpoints of project ${projectId} (${mode}) in Stripe`);
+        results.push({ mode, endpointId: null, removed: false, error: `could not list endpoints: ${error.message}` });
+      }
+    }
+    for (const endpointId of ids) {
       try {
         await this.stripe.deleteWebhookEndpoint(secretKey, endpointId);
-        await this.repository.clearWebhookEndpoint(projectId, mode, endpointId);
-        return { mode, endpointId, removed: true };
+        if (endpointId === options.stored) await this.repository.clearWebhookEndpoint(projectId, mode, endpointId);
+        results.push({ mode, endpointId, removed: true });
       } catch (error) {
         if (!(error instanceof StripeCallError)) throw error;
         this.logger.warn(`Could not remove the ${mode} webhook endpoint ${endpointId} of project ${projectId}`);
-        return { mode, endpointId, removed: false, error: error.message };
+        results.push({ mode, endpointId, removed: false, error: error.message });
       }
-    });
-    return (await Promise.all(cleanups)).filter((c): c is WebhookEndpointCleanup => c !== null);
+    }
+    if (options.search && results.every((r) => r.removed)) {
+      await this.repository.setWebhookSetupPending(projectId, mode, false);
+    }
+    return results;
+  }
+
+  /** The URL Stripe delivers a mode's events of the project to. */
+  webhookUrl(projectId: string, mode: StripeMode): string {
+    return this.webhookUrls(projectId)[mode === 'test' ? 'test_webhook_url' : 'live_webhook_url'];
   }
 
   webhookUrls(projectId: string): StripeWebhookUrlsResponse {

@@ -101,7 +101,7 @@ export class StripeWebhooksController {
     operationId: 'createWebhookEndpoint',
     summary: 'Create Webhook Endpoint',
     description:
-      "With the stored secret key of the mode, creates the project's webhook endpoint in its Stripe account (URL from webhook-urls; checkout, subscription and invoice events) and stores the signing secret Stripe returns as the mode's webhook secret. Calling it again replaces the endpoint it created before (deleted in Stripe, then a new one created), so Stripe never holds two.",
+      "With the stored secret key of the mode, creates the project's webhook endpoint in its Stripe account (URL from webhook-urls; checkout, subscription and invoice events) and stores the signing secret Stripe returns as the mode's webhook secret. Calling it again replaces the endpoint it created before (deleted in Stripe, then a new one created). A call that timed out (504) may still have created the endpoint in Stripe: call again, and the retry gets that endpoint back (same Idempotency-Key) or removes it, so Stripe ends up with one endpoint per project and mode. 409 also when the stored key cannot be decrypted.",
   })
   @ApiCreatedResponse({ type: WebhookEndpointResponse })
   @ApiErrorResponses(401, 403, 404, 409, 413, 415, 422, 429, 502, 504)

@@ -1,8 +1,16 @@
-import { ConflictException, HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { BadGatewayException, ConflictException, HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { AuditActor, AuditService } from '../audit/audit.service';
-import { CredentialCipher } from '../common/crypto/credential-cipher';
+import { CredentialCipher, CredentialDecryptionError } from '../common/crypto/credential-cipher';
 import { maskCredential } from '../common/masking/mask';
-import { StripeApiClient, StripeCallError, throwIfStripeUnavailable } from '../stripe-config/stripe-api.client';
+import {
+  StripeApiClient,
+  StripeCallError,
+  StripeFailureKind,
+  throwIfStripeUnavailable,
+  WebhookEndpointParams,
+} from '../stripe-config/stripe-api.client';
+import { StripeConfig } from '../stripe-config/stripe-config.entity';
 import { CREDENTIAL_COLUMNS } from '../stripe-config/stripe-config.mapper';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { credentialContext, StripeConfigService } from '../stripe-config/stripe-config.service';
@@ -20,6 +28,20 @@ export const WEBHOOK_EVENTS = [
   'invoice.payment_failed',
 ];
 
+/** Failures after which Stripe may still have created the endpoint. */
+const MAY_HAVE_CREATED: readonly StripeFailureKind[] = ['timeout', 'unreachable', 'stripe_error'];
+
+/**
+ * Stripe's Idempotency-Key for one setup attempt: the same while nothing was stored (a retry after a
+ * time-out gets the endpoint the first call created, secret included), a new one once the config
+ * changed (the version moves with every stored secret, PUT and DELETE). The parameters' hash keeps a
+ * changed URL from being refused as a reuse of the key with other parameters.
+ */
+function idempotencyKey(config: StripeConfig, mode: StripeMode, params: WebhookEndpointParams): string {
+  const hash = createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 16);
+  return `scs-webhook-endpoint-${config.projectId}-${mode}-v${config.version}-${hash}`;
+}
+
 /**
  * Creates the project's webhook endpoint in its Stripe account and stores the signing secret Stripe
  * returns. Stripe returns a secret on creation only, so a second call replaces: it deletes the
@@ -27,6 +49,8 @@ export const WEBHOOK_EVENTS = [
  */
 @Injectable()
 export class WebhookEndpointsService {
+  private readonly logger = new Logger(WebhookEndpointsService.name);
+
   constructor(
     private readonly configs: StripeConfigRepository,
     private readonly stripeConfig: StripeConfigService,
@@ -50,23 +74,34 @@ export class WebhookEndpointsService {
     if (!config || !config.isActive) {
       throw new ConflictException('The project has no active Stripe configuration: PUT its config first');
     }
-    const secretKey = this.stripeConfig.decryptCredential(config, `${mode}_secret_key`);
+    const secretKey = this.storedSecretKey(config, mode);
     if (!secretKey) throw new ConflictException(`No ${mode} secret key is stored: PUT ${mode}_secret_key first`);
 
     const previous = mode === 'test' ? config.testWebhookEndpointId : config.liveWebhookEndpointId;
+    const hadPending = mode === 'test' ? config.testWebhookSetupPending : config.liveWebhookSetupPending;
     if (previous) {
       await this.callStripe(mode, () => this.stripe.deleteWebhookEndpoint(secretKey, previous));
       await this.configs.clearWebhookEndpoint(projectId, mode, previous);
     }
-    const url = this.stripeConfig.webhookUrls(projectId)[mode === 'test' ? 'test_webhook_url' : 'live_webhook_url'];
-    const endpoint = await this.callStripe(mode, () =>
-      this.stripe.createWebhookEndpoint(secretKey, {
-        url,
-        events: WEBHOOK_EVENTS,
-        description: `Stripe Configuration Service, project ${projectId} (${mode})`,
-        metadata: { project_id: projectId, mode },
-      }),
-    );
+    const params: WebhookEndpointParams = {
+      url: this.stripeConfig.webhookUrl(projectId, mode),
+      events: WEBHOOK_EVENTS,
+      description: `Stripe Configuration Service, project ${projectId} (${mode})`,
+      metadata: { project_id: projectId, mode },
+    };
+    // Marked before the call: a time-out may still have created the endpoint in Stripe.
+    await this.configs.setWebhookSetupPending(projectId, mode, true);
+    const endpoint = await this.callStripe(mode, async () => {
+      try {
+        return await this.stripe.createWebhookEndpoint(secretKey, params, idempotencyKey(config, mode, params));
+      } catch (error) {
+        // A refusal (bad key, 4xx, 429) created nothing: no need to look for an endpoint later.
+        if (!hadPending && error instanceof StripeCallError && !MAY_HAVE_CREATED.includes(error.kind)) {
+          await this.configs.setWebhookSetupPending(projectId, mode, false);
+        }
+        throw error;
+      }
+    });
 
     const field = mode === 'test' ? 'test_webhook_secret' : 'live_webhook_secret';
     const ciphertext = this.cipher.encrypt(endpoint.secret, credentialContext(projectId, field));
@@ -87,6 +122,24 @@ export class WebhookEndpointsService {
       },
       (manager) => this.audit.record(projectId, actor, 'update', [field], manager),
     );
+    if (hadPending) {
+      // An earlier attempt did not complete: remove what it may have created (the retry with the same
+      // idempotency key got that endpoint back, so `keep` spares it).
+      const failed = (
+        await this.stripeConfig.removeWebhookEndpoints(projectId, mode, secretKey, {
+          stored: null,
+          search: true,
+          keep: endpoint.id,
+        })
+      ).find((cleanup) => !cleanup.removed);
+      if (failed) {
+        throw new BadGatewayException(
+          `The ${mode} webhook endpoint ${endpoint.id} was created and its secret stored, but an endpoint left by an earlier attempt could not be removed from Stripe (${failed.error ?? 'unknown'}): call again to finish`,
+        );
+      }
+    } else {
+      await this.configs.setWebhookSetupPending(projectId, mode, false);
+    }
     return {
       id: endpoint.id,
       mode,
@@ -95,6 +148,19 @@ export class WebhookEndpointsService {
       webhook_secret_masked: masked,
       replaced_endpoint_id: previous ?? null,
     };
+  }
+
+  /** The stored secret key of the mode; 409 when it cannot be decrypted (its key id dropped, a damaged cell). */
+  private storedSecretKey(config: StripeConfig, mode: StripeMode): string | null {
+    try {
+      return this.stripeConfig.decryptCredential(config, `${mode}_secret_key`);
+    } catch (error) {
+      if (!(error instanceof CredentialDecryptionError)) throw error;
+      this.logger.warn(
+        `The stored ${mode}_secret_key of project ${config.projectId} cannot be decrypted (${error.message})`,
+      );
+      throw new ConflictException(`The stored ${mode} secret key cannot be decrypted: PUT ${mode}_secret_key again`);
+    }
   }
 
   /** Stripe failures as documented HTTP errors: 409 for what the stored key cannot do, 429, 502, 504. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
+import { normalizeEmail } from './email-address';
 import { User } from './user.entity';
 
 @Injectable()
@@ -11,8 +12,15 @@ export class UsersService {
     return this.users.findOneBy({ id });
   }
 
-  findByEmail(email: string): Promise<User | null> {
-    return this.users.findOneBy({ email: email.toLowerCase() });
+  /**
+   * The account of an address in any spelling: its normalised form, or exactly the form older versions
+   * stored (trimmed, lower-cased) for a row the NormalizeUserEmails migration could not rewrite.
+   */
+  async findByEmail(email: string): Promise<User | null> {
+    const legacy = email.trim().toLowerCase();
+    const normalized = normalizeEmail(email);
+    const users = await this.users.findBy({ email: In([...new Set([legacy, normalized])]) });
+    return users.find((u) => u.email === legacy) ?? users.find((u) => u.email === normalized) ?? null;
   }
 
   /** Inserts a user; returns null when the email is already taken (unique constraint). */
@@ -20,7 +28,7 @@ export class UsersService {
     const result = await this.users
       .createQueryBuilder()
       .insert()
-      .values({ email: input.email.toLowerCase(), passwordHash: input.passwordHash, fullName: input.fullName })
+      .values({ email: normalizeEmail(input.email), passwordHash: input.passwordHash, fullName: input.fullName })
       .orIgnore()
       .returning('id')
       .execute();

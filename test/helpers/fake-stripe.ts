@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 
 export interface RecordedRequest {
   method: string;
@@ -47,6 +47,25 @@ export interface FakeWebhookEndpoint {
   apiKey: string;
 }
 
+/** Requests the fake handles at once but answers only after `ms` (see FakeStripe.answerLate). */
+interface LateAnswerRule {
+  method: string;
+  path: RegExp;
+  ms: number;
+  remaining: number;
+}
+
+/** What Stripe saved for an idempotency key: the request it was first used with and the answer. */
+interface IdempotentResult {
+  request: string;
+  status: number;
+  headers: OutgoingHttpHeaders;
+  body: string;
+}
+
+type WriteHead = (status: number, headers?: OutgoingHttpHeaders) => ServerResponse;
+type End = (body?: string) => ServerResponse;
+
 function randomId(prefix: string, length = 24): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   return prefix + Array.from(randomBytes(length), (b) => alphabet[b % alphabet.length]).join('');
@@ -68,6 +87,9 @@ export class FakeStripe {
   /** Webhook endpoints created through the API, by id. */
   readonly webhookEndpoints = new Map<string, FakeWebhookEndpoint>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private lateAnswers: LateAnswerRule[] = [];
+  /** Results saved per (key, Idempotency-Key), replayed like Stripe does (https://docs.stripe.com/api/idempotent_requests). */
+  private readonly idempotentResults = new Map<string, IdempotentResult>();
 
   get url(): string {
     const address = this.server?.address() as { port: number } | null;
@@ -83,6 +105,21 @@ export class FakeStripe {
     this.requests.length = 0;
     this.handlers = [];
     this.behaviors.clear();
+    this.lateAnswers = [];
+  }
+
+  /**
+   * The next `times` requests matching `method` and `path` are carried out at once (an endpoint is
+   * created, an idempotency result saved) but answered only after `ms`: what a client whose deadline
+   * is shorter sees as a time-out although Stripe did the work.
+   */
+  answerLate(ms: number, options: { method?: string; path?: RegExp; times?: number } = {}): void {
+    this.lateAnswers.push({
+      method: options.method ?? 'POST',
+      path: options.path ?? /^\/v1\/webhook_endpoints(?:\?.*)?$/,
+      ms,
+      remaining: options.times ?? 1,
+    });
   }
 
   /** Endpoints that belong to the account and mode of this key. */
@@ -215,11 +252,17 @@ export class FakeStripe {
       return true;
     }
     if (req.method === 'GET' && !id) {
+      // Newest first, `limit` (default 10, at most 100) per page, then `starting_after` the last id seen.
+      const query = new URLSearchParams(req.path.split('?')[1] ?? '');
+      const limit = Math.min(Math.max(Number(query.get('limit') ?? 10) || 10, 1), 100);
+      const all = this.endpointsOf(key).reverse();
+      const after = query.get('starting_after');
+      const start = after ? all.findIndex((e) => e.id === after) + 1 : 0;
       json(200, {
         object: 'list',
         url: '/v1/webhook_endpoints',
-        has_more: false,
-        data: this.endpointsOf(key).map(publicView),
+        has_more: start + limit < all.length,
+        data: all.slice(start, start + limit).map(publicView),
       });
       return true;
     }
@@ -235,7 +278,79 @@ export class FakeStripe {
     return false;
   }
 
+  /** Buffers the answer and sends it `ms` later (if the client is still there). */
+  private answeredLate(res: ServerResponse, ms: number): ServerResponse {
+    const writeHead = res.writeHead.bind(res) as WriteHead;
+    const end = res.end.bind(res) as End;
+    let head: [number, OutgoingHttpHeaders?] | undefined;
+    const lateWriteHead: WriteHead = (status, headers) => {
+      head = [status, headers];
+      return res;
+    };
+    const lateEnd: End = (body) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (res.destroyed) return;
+        if (head) writeHead(...head);
+        end(body);
+      }, ms);
+      this.timers.add(timer);
+      return res;
+    };
+    return Object.assign(res, { writeHead: lateWriteHead, end: lateEnd });
+  }
+
+  /** Calls `save` with the answer as it is written. */
+  private recorded(res: ServerResponse, save: (status: number, headers: OutgoingHttpHeaders, body: string) => void) {
+    const writeHead = res.writeHead.bind(res) as WriteHead;
+    const end = res.end.bind(res) as End;
+    let status = 200;
+    let headers: OutgoingHttpHeaders = {};
+    const recordingWriteHead: WriteHead = (s, h) => {
+      [status, headers] = [s, h ?? {}];
+      return writeHead(s, h);
+    };
+    const recordingEnd: End = (body) => {
+      save(status, headers, body ?? '');
+      return end(body);
+    };
+    return Object.assign(res, { writeHead: recordingWriteHead, end: recordingEnd });
+  }
+
+  /**
+   * Stripe's idempotent requests: a POST with an `Idempotency-Key` already used with this key's account
+   * gets the saved answer again (`Idempotent-Replayed: true`), or a 400 idempotency_error when the
+   * parameters differ. Returns the response to use, or null when the request was answered here.
+   */
+  private idempotency(key: string, req: RecordedRequest, res: ServerResponse): ServerResponse | null {
+    const idempotencyKey = req.headers['idempotency-key'];
+    if (req.method !== 'POST' || typeof idempotencyKey !== 'string') return res;
+    const slot = `${key}\n${idempotencyKey}`;
+    const request = `${req.path}\n${req.body}`;
+    const saved = this.idempotentResults.get(slot);
+    if (!saved) {
+      return this.recorded(res, (status, headers, body) =>
+        this.idempotentResults.set(slot, { request, status, headers, body }),
+      );
+    }
+    if (saved.request !== request) {
+      stripeError(res, 400, {
+        message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+        type: 'idempotency_error',
+      });
+      return null;
+    }
+    res.writeHead(saved.status, { ...saved.headers, 'Idempotent-Replayed': 'true' });
+    res.end(saved.body);
+    return null;
+  }
+
   private defaultHandler(req: RecordedRequest, res: ServerResponse): void {
+    const late = this.lateAnswers.find((r) => r.remaining > 0 && r.method === req.method && r.path.test(req.path));
+    if (late) {
+      late.remaining--;
+      res = this.answeredLate(res, late.ms);
+    }
     const key = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
     const behavior = this.behaviors.get(key);
     if (behavior?.kind === 'delay') {
@@ -258,6 +373,9 @@ export class FakeStripe {
       });
       return;
     }
+    const answer = this.idempotency(key, req, res);
+    if (!answer) return;
+    res = answer;
     if (req.method === 'GET' && req.path.startsWith('/v1/balance')) {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
@@ -63,7 +63,35 @@ export class RestartablePostgres {
     await this.exec('pg_ctl', ['stop', '-w', '-m', 'fast', '-D', this.dataDir]);
   }
 
+  /**
+   * SIGSTOP to the server and every one of its processes: connections stay open and nothing answers,
+   * as when a database host hangs. `resume()` sends SIGCONT to the same processes.
+   */
+  pause(): void {
+    this.paused = this.serverProcesses();
+    for (const pid of this.paused) process.kill(pid, 'SIGSTOP');
+  }
+
+  resume(): void {
+    for (const pid of this.paused) process.kill(pid, 'SIGCONT');
+    this.paused = [];
+  }
+
+  private paused: number[] = [];
+
+  /** The postmaster (first line of postmaster.pid) and its children. */
+  private serverProcesses(): number[] {
+    const postmaster = Number(readFileSync(join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)])
+      .toString()
+      .split('\n')
+      .map((line) => Number(line.trim()))
+      .filter((pid) => pid > 0);
+    return [postmaster, ...children];
+  }
+
   async destroy(): Promise<void> {
+    this.resume();
     await this.stop().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }

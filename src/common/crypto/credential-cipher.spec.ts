@@ -34,6 +34,23 @@ describe('CredentialCipher', () => {
     expect(() => cipher.decrypt(parts.join(':'), 'ctx')).toThrow(CredentialDecryptionError);
   });
 
+  it.each([4, 8, 12, 15])(
+    'refuses an authentication tag truncated to %i bytes (only 16-byte tags are accepted)',
+    (bytes) => {
+      const cipher = new CredentialCipher([k1]);
+      const parts = cipher.encrypt('sk_test_abcdefgh1234', 'ctx').split(':');
+      parts[4] = Buffer.from(parts[4], 'base64').subarray(0, bytes).toString('base64');
+      expect(() => cipher.decrypt(parts.join(':'), 'ctx')).toThrow(CredentialDecryptionError);
+    },
+  );
+
+  it('refuses an IV that is not 12 bytes', () => {
+    const cipher = new CredentialCipher([k1]);
+    const parts = cipher.encrypt('sk_test_abcdefgh1234', 'ctx').split(':');
+    parts[2] = Buffer.concat([Buffer.from(parts[2], 'base64'), Buffer.alloc(4)]).toString('base64');
+    expect(() => cipher.decrypt(parts.join(':'), 'ctx')).toThrow(CredentialDecryptionError);
+  });
+
   it('encrypts with the first key and decrypts with any key of the ring', () => {
     const old = new CredentialCipher([k1]).encrypt('value', 'ctx');
     const rotated = new CredentialCipher([k2, k1]);

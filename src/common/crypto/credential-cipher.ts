@@ -3,6 +3,8 @@ import type { EncryptionKey } from '../../config/app-config';
 
 const FORMAT_VERSION = 'v1';
 const IV_BYTES = 12;
+/** GCM accepts tags of 4 to 16 bytes unless told otherwise; a shorter tag is far easier to forge. */
+const TAG_BYTES = 16;
 
 /** Thrown when a stored value cannot be decrypted: wrong key, tampered, or moved to another row/field. */
 export class CredentialDecryptionError extends Error {
@@ -32,7 +34,7 @@ export class CredentialCipher {
   encrypt(plaintext: string, context: string): string {
     const { id, key } = this.keys[0];
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
@@ -45,10 +47,13 @@ export class CredentialCipher {
     const [, keyId, ivB64, ctB64, tagB64] = parts;
     const entry = this.keys.find((k) => k.id === keyId);
     if (!entry) throw new CredentialDecryptionError(`key "${keyId}" is not in ENCRYPTION_KEYS`);
+    const iv = Buffer.from(ivB64, 'base64');
+    const tag = Buffer.from(tagB64, 'base64');
+    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new CredentialDecryptionError('malformed value');
     try {
-      const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(ivB64, 'base64'));
+      const decipher = createDecipheriv('aes-256-gcm', entry.key, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(Buffer.from(tagB64, 'base64'));
+      decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(Buffer.from(ctB64, 'base64')), decipher.final()]).toString('utf8');
     } catch {
       throw new CredentialDecryptionError('authentication failed');

@@ -14,8 +14,12 @@ const DESCRIPTIONS: Record<number, string> = {
   422: 'Validation Error',
   429: 'Too many requests',
   502: 'Stripe could not be reached',
-  503: 'Service unavailable',
+  503: 'Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds.',
   504: 'Stripe did not answer in time',
+};
+
+const RETRY_AFTER = {
+  'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' as const } },
 };
 
 /** Documents the error responses an operation can give, each with its body schema. */
@@ -26,6 +30,7 @@ export function ApiErrorResponses(...statuses: number[]): MethodDecorator & Clas
         status,
         description: DESCRIPTIONS[status] ?? 'Error',
         type: status === 422 ? HTTPValidationError : HTTPError,
+        ...(status === 503 ? { headers: RETRY_AFTER } : {}),
       }),
     ),
   );

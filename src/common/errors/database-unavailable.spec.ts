@@ -1,6 +1,6 @@
 import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { toErrorResponse } from '../filters/api-exception.filter';
-import { isDatabaseUnavailableError } from './database-unavailable';
+import { classifyDatabaseFailure, DatabaseBusyError, isDatabaseUnavailableError } from './database-unavailable';
 
 describe('isDatabaseUnavailableError', () => {
   const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -28,5 +28,32 @@ describe('isDatabaseUnavailableError', () => {
   ])('leaves %s alone (still a 500)', (_name, error) => {
     expect(isDatabaseUnavailableError(error)).toBe(false);
     expect(toErrorResponse(error).status).toBe(500);
+  });
+});
+
+describe('classifyDatabaseFailure', () => {
+  const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+
+  it.each([
+    [
+      'statement_timeout (57014)',
+      new QueryFailedError('SELECT', [], withCode('57014', 'canceling statement')),
+      'timeout',
+    ],
+    ['lock_timeout (55P03)', new QueryFailedError('SELECT', [], withCode('55P03', 'lock timeout')), 'timeout'],
+    ['the client deadline', new QueryFailedError('SELECT', [], new Error('Query read timeout')), 'timeout'],
+    ['a full pool', new DatabaseBusyError('waited too long'), 'busy'],
+    ['connection refused', withCode('ECONNREFUSED'), 'unavailable'],
+    ['a unique violation', withCode('23505'), undefined],
+  ])('%s → %s, each with its own 503 detail', (_name, error, failure) => {
+    expect(classifyDatabaseFailure(error)).toBe(failure);
+  });
+
+  it('says "busy" for a full pool and "did not answer in time" for a deadline, not "cannot be reached"', () => {
+    expect(toErrorResponse(new DatabaseBusyError('x'))).toEqual({
+      status: 503,
+      body: { detail: 'The service is busy, retry later.' },
+    });
+    expect(toErrorResponse(withCode('57014')).body.detail).toMatch(/did not answer in time/);
   });
 });

@@ -35,6 +35,53 @@ const UNAVAILABLE_MESSAGES = [
  */
 const UNAVAILABLE_ERROR_NAMES = new Set(['QueryRunnerAlreadyReleasedError', 'ConnectionIsNotSetError']);
 
+/**
+ * The pool had no connection to give in time, or too many requests were already waiting for one
+ * (src/database/deadline-pool.ts). The database may be fine: the service is busy.
+ */
+export class DatabaseBusyError extends Error {
+  override readonly name = 'DatabaseBusyError';
+}
+
+/**
+ * A deadline of the database passed: statement_timeout (57014), lock_timeout (55P03) or the client's
+ * own query deadline (pg's "Query read timeout").
+ */
+function isDeadlineError(error: { code?: unknown; message?: unknown }): boolean {
+  return error.code === '57014' || error.code === '55P03' || error.message === 'Query read timeout';
+}
+
+/** Whether `error`, or an error it wraps (TypeORM's driverError, `cause`), satisfies `test`. */
+function inChain(error: unknown, test: (e: { code?: unknown; message?: unknown }) => boolean, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  if (test(error as { code?: unknown; message?: unknown })) return true;
+  const e = error as { driverError?: unknown; cause?: unknown };
+  return inChain(e.driverError, test, depth + 1) || inChain(e.cause, test, depth + 1);
+}
+
+/** Why a database operation failed, when it is not the request's fault; undefined for anything else. */
+export type DatabaseFailure = 'busy' | 'timeout' | 'unavailable';
+
+export function classifyDatabaseFailure(error: unknown): DatabaseFailure | undefined {
+  if (inChain(error, (e) => e instanceof DatabaseBusyError)) return 'busy';
+  if (inChain(error, isDeadlineError)) return 'timeout';
+  if (isDatabaseUnavailableError(error)) return 'unavailable';
+  return undefined;
+}
+
+/** The 503 of each failure: its `detail` and `Retry-After` (seconds). */
+export const DATABASE_FAILURE_RESPONSES: Record<DatabaseFailure, { detail: string; retryAfterSeconds: number }> = {
+  busy: { detail: 'The service is busy, retry later.', retryAfterSeconds: 1 },
+  timeout: {
+    detail: 'Service temporarily unavailable: the database did not answer in time. Retry later.',
+    retryAfterSeconds: 2,
+  },
+  unavailable: {
+    detail: 'Service temporarily unavailable: the database cannot be reached. Retry later.',
+    retryAfterSeconds: 5,
+  },
+};
+
 export function isDatabaseUnavailableError(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 4) return false;
   const e = error as {
@@ -56,5 +103,4 @@ export function isDatabaseUnavailableError(error: unknown, depth = 0): boolean {
   return isDatabaseUnavailableError(e.driverError, depth + 1) || isDatabaseUnavailableError(e.cause, depth + 1);
 }
 
-export const DATABASE_UNAVAILABLE_DETAIL =
-  'Service temporarily unavailable: the database cannot be reached. Retry later.';
+export const DATABASE_UNAVAILABLE_DETAIL = DATABASE_FAILURE_RESPONSES.unavailable.detail;

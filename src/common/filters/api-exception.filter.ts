@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DATABASE_UNAVAILABLE_DETAIL, isDatabaseUnavailableError } from '../errors/database-unavailable';
+import { classifyDatabaseFailure, DATABASE_FAILURE_RESPONSES } from '../errors/database-unavailable';
+import { RetryLaterException } from '../errors/retry-later.exception';
 import { UnprocessableEntityError } from '../errors/unprocessable-entity.error';
 import { maskSecretsDeep, maskSecretsInText } from '../masking/mask';
 
@@ -85,7 +86,8 @@ export function toErrorResponse(exception: unknown, requestPath = ''): { status:
     }
     return { status, body: { detail: DEFAULT_DETAILS[status] ?? 'Bad request' } };
   }
-  if (isDatabaseUnavailableError(exception)) return { status: 503, body: { detail: DATABASE_UNAVAILABLE_DETAIL } };
+  const databaseFailure = classifyDatabaseFailure(exception);
+  if (databaseFailure) return { status: 503, body: { detail: DATABASE_FAILURE_RESPONSES[databaseFailure].detail } };
   return { status: 500, body: { detail: DEFAULT_DETAILS[500] } };
 }
 
@@ -101,13 +103,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const { status, body } = toErrorResponse(exception, request?.url ?? '');
+    const databaseFailure = exception instanceof HttpException ? undefined : classifyDatabaseFailure(exception);
     if (exception instanceof HttpException && status === 503) {
       // A deliberate 503 (e.g. the database health check): the response says it all.
-    } else if (status === 503 && isDatabaseUnavailableError(exception)) {
-      // Expected while the database is down: one short line, not a stack per request.
+    } else if (databaseFailure) {
+      // Expected while the database is down or busy: one short line, not a stack per request.
       const error = exception as { code?: unknown; message?: unknown };
       this.logger.warn(
-        maskSecretsInText(`Database unavailable (${String(error.code ?? '')}): ${String(error.message)}`),
+        maskSecretsInText(`Database ${databaseFailure} (${String(error.code ?? '')}): ${String(error.message)}`),
       );
     } else if (status >= 500) {
       const error = exception instanceof Error ? exception : new Error(String(exception));
@@ -116,6 +119,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     if (response.sent) return;
     if (status === 401) response.header('WWW-Authenticate', 'Bearer');
+    if (databaseFailure && !response.getHeader('Retry-After'))
+      response.header('Retry-After', String(DATABASE_FAILURE_RESPONSES[databaseFailure].retryAfterSeconds));
+    if (exception instanceof RetryLaterException) response.header('Retry-After', String(exception.retryAfterSeconds));
     if (status === 503 && !response.getHeader('Retry-After')) response.header('Retry-After', '5');
     // Every 429 says when to retry: the rate limiter sets its own; Stripe rate-limiting us gets 1 s.
     if (status === 429 && !response.getHeader('Retry-After')) response.header('Retry-After', '1');

@@ -12,15 +12,39 @@ describe('ETag / If-Match', () => {
     ['', undefined],
     ['*', { any: true }],
     ['"7"', { any: false, versions: [7] }],
-    ['W/"7"', { any: false, versions: [7] }],
-    [' "6" , W/"7" ', { any: false, versions: [6, 7] }],
+    [' "6" , "7" ', { any: false, versions: [6, 7] }],
     ['"abc"', { any: false, versions: [] }],
+    // RFC 9110 §13.1.1: If-Match uses the strong comparison, so a weak tag never matches.
+    ['W/"7"', { any: false, versions: [] }],
+    [' "6" , W/"7" ', { any: false, versions: [6] }],
+    // Entity tags are opaque strings compared character by character: "066" is not "66".
+    ['"066"', { any: false, versions: [] }],
+    ['"0"', { any: false, versions: [0] }],
+    ['"00"', { any: false, versions: [] }],
+    ['"+7"', { any: false, versions: [] }],
+    ['"7.0"', { any: false, versions: [] }],
+    ['"1e1"', { any: false, versions: [] }],
+    ['"9999999999999999"', { any: false, versions: [] }],
+    // A comma is a legal etagc character inside the quotes, and empty list elements are allowed (§5.6.1).
+    ['"6,7"', { any: false, versions: [] }],
+    ['"6,7", "8"', { any: false, versions: [8] }],
+    [', "7",, "8" ,', { any: false, versions: [7, 8] }],
+    [['"6"', '"7"'], { any: false, versions: [6, 7] }],
   ])('parses %p', (header, expected) => {
     expect(parseIfMatch(header)).toEqual(expected);
   });
 
-  it.each(['7', 'W/7', '"7', 'abc', '"7" "8"', '**'])('rejects the malformed %p with a 422', (header) => {
-    expect(() => parseIfMatch(header)).toThrow(UnprocessableEntityError);
+  it.each(['7', 'W/7', '"7', 'abc', '"7" "8"', '**', '*, "7"', '"7", *', 'w/"7"', 'W/ "7"', '"7"x', ',', ' , '])(
+    'rejects the malformed %p with a 422',
+    (header) => {
+      expect(() => parseIfMatch(header)).toThrow(UnprocessableEntityError);
+    },
+  );
+
+  it('"066" and W/"66" do not match version 66; "66" does', () => {
+    expect(() => assertIfMatch(parseIfMatch('"066"'), 66)).toThrow(PreconditionFailedError);
+    expect(() => assertIfMatch(parseIfMatch('W/"66"'), 66)).toThrow(PreconditionFailedError);
+    expect(() => assertIfMatch(parseIfMatch('"66"'), 66)).not.toThrow();
   });
 
   it('412 unless the current version is listed; * needs an existing resource', () => {

@@ -1,6 +1,6 @@
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
-import { sanitizeLogObject } from './logger-options';
+import { sanitizeLogObject, sanitizeUrlForLog } from './logger-options';
 
 describe('sanitizeLogObject', () => {
   it('censors secret-named keys at any depth, whatever their case', () => {
@@ -25,5 +25,29 @@ describe('sanitizeLogObject', () => {
     const req = new IncomingMessage(new Socket());
     const object = { req, responseTime: 3 };
     expect(sanitizeLogObject(object)).toBe(object);
+  });
+});
+
+describe('sanitizeUrlForLog', () => {
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlLXZhbHVl';
+
+  it('redacts query parameters named like credentials, whatever their case or encoding', () => {
+    expect(
+      sanitizeUrlForLog('/a?access_token=abc&API_KEY=k1&client%5Fsecret=s&password=p&sig=x&signature=y&page=2'),
+    ).toBe(
+      '/a?access_token=[Redacted]&API_KEY=[Redacted]&client%5Fsecret=[Redacted]&password=[Redacted]&sig=[Redacted]&signature=[Redacted]&page=2',
+    );
+  });
+
+  it('redacts JWT-shaped values under any name and in the path; masks Stripe keys', () => {
+    expect(sanitizeUrlForLog(`/a?q=${jwt}&x=sk_test_abcdefgh1234`)).toBe('/a?q=[Redacted]&x=sk_test_...1234');
+    expect(sanitizeUrlForLog(`/a/${jwt}/b`)).toBe('/a/[Redacted]/b');
+    expect(sanitizeUrlForLog(`/a?q=${jwt.replace(/\./g, '%2E')}`)).toBe('/a?q=[Redacted]');
+  });
+
+  it('leaves ordinary URLs alone', () => {
+    expect(sanitizeUrlForLog('/api/v1/projects/?page=2&page_size=10&type=a%20b')).toBe(
+      '/api/v1/projects/?page=2&page_size=10&type=a%20b',
+    );
   });
 });

@@ -36,6 +36,46 @@ const LOG_MASKING: DeepMaskOptions = {
 
 export const sanitizeLogObject = <T>(value: T): T => maskSecretsDeep(value, LOG_MASKING);
 
+/** Query parameters whose value is a credential by their name (access_token, api_key, client_secret, password, sig...). */
+const SECRET_PARAM_NAME = /token|key|secret|passw|pwd|signature|^sig$|credential|auth|session/i;
+/** A JWT (header.payload.signature, base64url; the header always starts `{"` = `eyJ`). */
+const JWT = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
+const REDACTED = '[Redacted]';
+
+function decodeQueryPart(part: string): string {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    return part;
+  }
+}
+
+/**
+ * A request URL as it may be logged: the value of every query parameter named like a credential, and
+ * any value shaped like a JWT, becomes `[Redacted]` (a token given as `?access_token=` is a bearer
+ * token like the header's); Stripe key shapes anywhere are masked; JWTs in the path are redacted.
+ */
+export function sanitizeUrlForLog(url: string): string {
+  const start = url.indexOf('?');
+  const path = start < 0 ? url : url.slice(0, start);
+  const query =
+    start < 0
+      ? ''
+      : `?${url
+          .slice(start + 1)
+          .split('&')
+          .map((pair) => {
+            const eq = pair.indexOf('=');
+            if (eq < 0) return pair;
+            const name = decodeQueryPart(pair.slice(0, eq));
+            const value = decodeQueryPart(pair.slice(eq + 1));
+            JWT.lastIndex = 0;
+            return SECRET_PARAM_NAME.test(name) || JWT.test(value) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+          })
+          .join('&')}`;
+  return maskSecretsInText(`${path}${query}`.replace(JWT, REDACTED));
+}
+
 /**
  * nestjs-pino configuration: one JSON line per log entry; a request id on every line of a request;
  * secret-named fields censored and any Stripe key shape masked, in messages and objects;
@@ -53,11 +93,11 @@ export function buildLoggerParams(config: AppConfig, destination?: DestinationSt
           return 'info';
         },
         serializers: {
-          // Only what helps to find a request again: no body, no query values beyond masking.
+          // Only what helps to find a request again: no body, no credential from the query string.
           req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
             id: req.id,
             method: req.method,
-            url: maskSecretsInText(String(req.url ?? '')),
+            url: sanitizeUrlForLog(String(req.url ?? '')),
             remoteAddress: req.remoteAddress,
           }),
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
@@ -70,7 +110,7 @@ export function buildLoggerParams(config: AppConfig, destination?: DestinationSt
           logMethod(args: unknown[], method: (...a: unknown[]) => void) {
             method.apply(
               this,
-              args.map((arg) => (typeof arg === 'string' ? maskSecretsInText(arg) : arg)),
+              args.map((arg) => (typeof arg === 'string' ? maskSecretsInText(arg).replace(JWT, REDACTED) : arg)),
             );
           },
         },

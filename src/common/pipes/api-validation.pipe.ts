@@ -10,6 +10,7 @@ const ERROR_TYPES: Record<string, string> = {
   isBoolean: 'bool_type',
   isInt: 'int_parsing',
   isEmail: 'value_error',
+  emailCharacters: 'value_error',
   isUuid: 'uuid_parsing',
   isIn: 'literal_error',
   isEnum: 'enum',

@@ -2,6 +2,8 @@
 export const LOGIN_PER_EMAIL = 'login-per-email';
 export const LOGIN_PER_IP = 'login-per-ip';
 export const STRIPE_CALLS = 'stripe-calls';
+/** Counted by SignUpRateLimiter itself, not by a guard. */
+export const REGISTER_PER_IP = 'register-per-ip';
 
 export type RateLimitGroup = 'login' | 'stripe-calls';
 export const RATE_LIMIT_GROUP = 'rateLimitGroup';

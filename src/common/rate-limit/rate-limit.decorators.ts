@@ -32,3 +32,10 @@ export const LoginRateLimit = (): MethodDecorator & ClassDecorator =>
  */
 export const StripeCallRateLimit = (): MethodDecorator & ClassDecorator =>
   RateLimited('stripe-calls', 'Too many Stripe calls by this developer');
+
+/**
+ * Sign-ups: limited per client IP (RATE_LIMIT_REGISTER) by SignUpRateLimiter, counted once the body
+ * is valid (a malformed request costs nothing), before the password is hashed.
+ */
+export const SignUpRateLimitResponse = (): MethodDecorator & ClassDecorator =>
+  ApiTooManyRequests('Too many sign-ups from this address');

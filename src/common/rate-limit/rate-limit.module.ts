@@ -4,6 +4,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import type { AuthenticatedUser } from '../../auth/authenticated-user';
+import { loginAccountOf } from '../../auth/login-credentials.decorator';
 import type { AppConfig, RateLimit } from '../../config/app-config';
 import {
   LOGIN_PER_EMAIL,
@@ -14,6 +15,7 @@ import {
 } from './rate-limit.constants';
 import { PostgresThrottlerStorage } from './postgres-throttler.storage';
 import { RateLimitGuard } from './rate-limit.guard';
+import { SignUpRateLimiter } from './sign-up-rate-limiter';
 
 type RequestWithUser = FastifyRequest & { user?: AuthenticatedUser };
 
@@ -26,13 +28,6 @@ function groupOf(context: ExecutionContext): RateLimitGroup | undefined {
 
 function clientIp(req: FastifyRequest): string {
   return req.ip ?? req.socket?.remoteAddress ?? 'unknown';
-}
-
-/** The email a login attempt is for, from JSON `email` or the OAuth2 form's `username`. */
-function loginEmail(req: FastifyRequest): string {
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  const email = body.email ?? body.username;
-  return typeof email === 'string' ? email.trim().toLowerCase().slice(0, 320) : '';
 }
 
 function throttler(
@@ -63,7 +58,7 @@ export class RateLimitModule {
   static forRoot(config: AppConfig, storage?: ThrottlerStorage): DynamicModule {
     const limits = config.rateLimits;
     const throttlers = [
-      throttler(LOGIN_PER_EMAIL, limits.loginPerEmail, 'login', (req) => `${clientIp(req)}|${loginEmail(req)}`),
+      throttler(LOGIN_PER_EMAIL, limits.loginPerEmail, 'login', (req) => `${clientIp(req)}|${loginAccountOf(req)}`),
       throttler(LOGIN_PER_IP, limits.loginPerIp, 'login', clientIp),
       throttler(STRIPE_CALLS, limits.stripeCalls, 'stripe-calls', (req) => {
         const user = (req as RequestWithUser).user;
@@ -83,9 +78,11 @@ export class RateLimitModule {
           });
     return {
       module: RateLimitModule,
+      // SignUpRateLimiter is used by the auth module.
+      global: true,
       imports: [throttlerModule],
-      providers: [RateLimitGuard],
-      exports: [RateLimitGuard],
+      providers: [RateLimitGuard, SignUpRateLimiter],
+      exports: [RateLimitGuard, SignUpRateLimiter],
     };
   }
 }

@@ -3,6 +3,8 @@ import { InitialSchema1795764336581 } from './1795764336581-InitialSchema';
 import { AddAuditLog1795765135633 } from './1795765135633-AddAuditLog';
 import { AddStripeWebhooks1795765162818 } from './1795765162818-AddStripeWebhooks';
 import { AddRateLimitCounters1795766000000 } from './1795766000000-AddRateLimitCounters';
+import { AddWebhookSetupPending1795767000000 } from './1795767000000-AddWebhookSetupPending';
+import { NormalizeUserEmails1795767100000 } from './1795767100000-NormalizeUserEmails';
 import { AddStripeHealth1796155078043 } from './1796155078043-AddStripeHealth';
 
 /** Every migration, in order. `npm run migration:generate` writes a file here: add its class to this list. */
@@ -12,5 +14,7 @@ export const MIGRATIONS: MixedList<Function> = [
   AddAuditLog1795765135633,
   AddStripeWebhooks1795765162818,
   AddRateLimitCounters1795766000000,
+  AddWebhookSetupPending1795767000000,
+  NormalizeUserEmails1795767100000,
   AddStripeHealth1796155078043,
 ];

@@ -1,0 +1,113 @@
+import { registerDeveloper, uniqueEmail } from './helpers/fixtures';
+import { createTestApp, TestApp } from './helpers/test-app';
+
+function expectTooManyRequests(res: { status: number; body: unknown; headers: Record<string, string> }) {
+  expect(res.status).toBe(429);
+  expect(res.body).toEqual({ detail: expect.stringMatching(/^Too many requests/) });
+  expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+}
+
+/** Doors an anonymous caller can reach on the account endpoints: login limit keys, sign-up floods. */
+describe('Account abuse (e2e)', () => {
+  describe('the per-account login limit', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      // Per-IP limit out of the way: only the per-account one is under test.
+      t = await createTestApp({ env: { RATE_LIMIT_LOGIN: '3/60', RATE_LIMIT_LOGIN_IP: '1000/60' } });
+    });
+    afterAll(() => t?.close());
+
+    it('counts the account whose password is checked: a decoy `email` in the OAuth2 form does not reset it', async () => {
+      const victim = await registerDeveloper(t);
+      for (let i = 0; i < 3; i += 1)
+        await t
+          .http()
+          .post('/api/v1/auth/login')
+          .send({ email: victim.email, password: `wrong-${i}` })
+          .expect(401);
+      expectTooManyRequests(
+        await t.http().post('/api/v1/auth/login').send({ email: victim.email, password: victim.password }),
+      );
+      // The form checks `username`: a decoy `email` field (new each time), case, spaces and full-width
+      // spellings (which the lookup normalises to the same account) change nothing.
+      const fullWidth = victim.email.replace(/[a-z]/g, (c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0));
+      const variants = [victim.email, victim.email.toUpperCase(), `  ${victim.email}  `, fullWidth];
+      for (const [i, username] of variants.entries()) {
+        const res = await t
+          .http()
+          .post('/api/v1/auth/login')
+          .type('form')
+          .send({ username, email: uniqueEmail(), password: i === 0 ? victim.password : `guess-${i}` });
+        expectTooManyRequests(res);
+      }
+      // JSON checks `email`: a decoy `username` changes nothing either.
+      expectTooManyRequests(
+        await t
+          .http()
+          .post('/api/v1/auth/login')
+          .send({ email: victim.email.toUpperCase(), username: uniqueEmail(), password: victim.password }),
+      );
+      // Another account (the decoys' own) is not locked by the victim's attempts.
+      const other = await registerDeveloper(t);
+      await t
+        .http()
+        .post('/api/v1/auth/login')
+        .type('form')
+        .send({ username: other.email, email: victim.email, password: other.password })
+        .expect(200);
+    });
+  });
+
+  describe('sign-ups', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({ env: { RATE_LIMIT_REGISTER: '3/60' } });
+    });
+    afterAll(() => t?.close());
+
+    it('are limited per client: 429 + Retry-After once its sign-ups are used up; invalid bodies do not count', async () => {
+      // Malformed sign-ups cost no hash and are not counted.
+      for (let i = 0; i < 5; i += 1)
+        await t.http().post('/api/v1/auth/register').send({ email: 'not-an-email', password: 'x' }).expect(422);
+      for (let i = 0; i < 3; i += 1) await registerDeveloper(t);
+      const res = await t
+        .http()
+        .post('/api/v1/auth/register')
+        .send({ email: uniqueEmail(), password: 'correct-horse-battery' });
+      expectTooManyRequests(res);
+      expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
+    });
+  });
+
+  describe('password hashing under a sign-up flood', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      // No per-client sign-up limit: the flood could come from many addresses.
+      t = await createTestApp({ env: { RATE_LIMIT_REGISTER: '0' } });
+    });
+    afterAll(() => t?.close());
+
+    it('a login answers fast while 80 sign-ups arrive at once; each sign-up is 201 or 503 "busy" + Retry-After', async () => {
+      const dev = await registerDeveloper(t);
+      const flood = Array.from({ length: 80 }, () =>
+        t.http().post('/api/v1/auth/register').send({ email: uniqueEmail(), password: 'correct-horse-battery' }),
+      );
+      const floodDone = Promise.all(flood.map((r) => r.then((res) => res)));
+      await new Promise((r) => setTimeout(r, 150));
+      const started = Date.now();
+      await t.http().post('/api/v1/auth/login').send({ email: dev.email, password: dev.password }).expect(200);
+      const loginMs = Date.now() - started;
+      const responses = await floodDone;
+
+      // Before the hashing bound it took over 7 s here (every hash of the flood ahead of it).
+      expect(loginMs).toBeLessThan(3000);
+      for (const res of responses) {
+        if (res.status === 201) continue;
+        expect(res.status).toBe(503);
+        expect(res.body).toEqual({ detail: 'The service is busy, retry later.' });
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      expect(responses.some((res) => res.status === 201)).toBe(true);
+    }, 60_000);
+  });
+});
