@@ -44,6 +44,20 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
     ENCRYPTION_KEYS: testEncryptionKey(),
   });
 
+  /** `count` projects of one developer, each with a test secret key Stripe accepts; returns the keys. */
+  async function storeValidKeys(t: TestApp, count: number): Promise<string[]> {
+    const dev = await registerDeveloper(t);
+    const keys: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const projectId = await createProject(t, dev);
+      const key = fakeKey('sk_test_', 32);
+      keys.push(key);
+      stripe.validKeys.add(key);
+      await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
+    }
+    return keys;
+  }
+
   async function secretKeyCheck(t: TestApp, dev: Developer, projectId: string): Promise<Check> {
     const res = await t.http().get(configPath(projectId, 'health')).set(dev.auth).expect(200);
     return (res.body.test.checks as Check[]).find((c) => c.check === 'secret_key')!;
@@ -115,14 +129,7 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
       return true;
     });
     try {
-      const dev = await registerDeveloper(a);
-      for (let i = 0; i < 6; i++) {
-        const projectId = await createProject(a, dev);
-        const key = fakeKey('sk_test_', 32);
-        keys.push(key);
-        stripe.validKeys.add(key);
-        await a.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
-      }
+      keys.push(...(await storeValidKeys(a, 6)));
       const started = Date.now();
       await until('every key checked at least 3 times', async () =>
         keys.every((k) => (checks.get(k) ?? 0) >= 3) ? true : undefined,
@@ -147,14 +154,7 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
     const b = await createTestApp({ databaseUrl: database.url, env });
     const keys: string[] = [];
     try {
-      const dev = await registerDeveloper(a);
-      for (let i = 0; i < 6; i++) {
-        const projectId = await createProject(a, dev);
-        const key = fakeKey('sk_test_', 32);
-        keys.push(key);
-        stripe.validKeys.add(key);
-        await a.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
-      }
+      keys.push(...(await storeValidKeys(a, 6)));
       const since = stripe.requests.length;
       await new Promise((resolve) => setTimeout(resolve, 3_500));
       const balanceCalls = stripe.requests

@@ -95,6 +95,16 @@ export class StripeHealthResponse {
 const NOW = '2026-12-01T09:30:00.000Z';
 const URL = 'https://api.example.com/api/v1/payments/stripe/webhooks/3fa85f64-5717-4562-b3fc-2c963f66afa6';
 
+/** The `details` of a webhook_deliveries check with `secretMismatches` refusals and no verified event. */
+function deliveryDetails(secretMismatches: number, lastFailureAt: string | null): Record<string, unknown> {
+  return {
+    last_verified_event_at: null,
+    signature_failures_24h: secretMismatches,
+    failures_by_cause: { secret_mismatch: secretMismatches, clock_skew: 0, wrong_url_mode: 0 },
+    last_failure_at: lastFailureAt,
+  };
+}
+
 /** The documented example: a wrong webhook secret pasted in test mode, and a live set-up not finished. */
 export const STRIPE_HEALTH_EXAMPLE: StripeHealthResponse = {
   project_id: '3fa85f64-5717-4562-b3fc-2c963f66afa6',
@@ -131,12 +141,7 @@ export const STRIPE_HEALTH_EXAMPLE: StripeHealthResponse = {
         status: 'failing',
         message: `14 test deliveries refused in the last 24 h, most likely because the stored webhook secret does not match the endpoint sending events: test_webhook_secret (whsec_...iJkL) is not the signing secret of the endpoint that delivers to ${URL}/test; copy that endpoint's signing secret from Stripe`,
         checked_at: NOW as unknown as Date,
-        details: {
-          last_verified_event_at: null,
-          signature_failures_24h: 14,
-          failures_by_cause: { secret_mismatch: 14, clock_skew: 0, wrong_url_mode: 0 },
-          last_failure_at: '2026-12-01T09:28:10.000Z',
-        },
+        details: deliveryDetails(14, '2026-12-01T09:28:10.000Z'),
       },
     ],
   },
@@ -174,12 +179,7 @@ export const STRIPE_HEALTH_EXAMPLE: StripeHealthResponse = {
         status: 'unknown',
         message: 'No live event has been verified yet, and no delivery was refused in the last 24 h',
         checked_at: NOW as unknown as Date,
-        details: {
-          last_verified_event_at: null,
-          signature_failures_24h: 0,
-          failures_by_cause: { secret_mismatch: 0, clock_skew: 0, wrong_url_mode: 0 },
-          last_failure_at: null,
-        },
+        details: deliveryDetails(0, null),
       },
       {
         check: 'go_live',
