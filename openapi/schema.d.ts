@@ -152,6 +152,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/stripe/projects/{project_id}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Stripe Integration Health
+         * @description Per mode, a list of checks `{check, code, status, message, checked_at}`: the secret key (the outcome of its last check against Stripe, run in the background every `HEALTH_CHECK_INTERVAL`), the publishable key, the webhook endpoint in Stripe (registered for this project's URL, enabled, listening to the events the service needs), webhook deliveries (last verified event; deliveries refused in the last 24 h and their most likely cause: wrong webhook secret, clock skew, endpoint on the wrong URL), and, for live, go-live readiness. Messages name fields and masked forms only. Reads stored outcomes and counters only: no call to Stripe.
+         */
+        get: operations["getStripeHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/projects/{project_id}/health/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh Stripe Integration Health
+         * @description Checks the stored secret key of each mode and its account's webhook endpoints against Stripe now (a mode another instance is checking at this moment is left to it), stores the outcomes, and answers the report. Rate-limited per developer with the other operations that call Stripe (`RATE_LIMIT_STRIPE`): 429 with `Retry-After`. Per mode, a list of checks `{check, code, status, message, checked_at}`: the secret key (the outcome of its last check against Stripe, run in the background every `HEALTH_CHECK_INTERVAL`), the publishable key, the webhook endpoint in Stripe (registered for this project's URL, enabled, listening to the events the service needs), webhook deliveries (last verified event; deliveries refused in the last 24 h and their most likely cause: wrong webhook secret, clock skew, endpoint on the wrong URL), and, for live, go-live readiness. Messages name fields and masked forms only.
+         */
+        post: operations["refreshStripeHealth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/stripe/projects/{project_id}/validate-credentials": {
         parameters: {
             query?: never;
@@ -463,6 +503,63 @@ export interface components {
             /** Version */
             version?: string | null;
         };
+        HealthCheckResult: {
+            /**
+             * Check
+             * @description What is checked
+             * @example secret_key
+             * @enum {string}
+             */
+            check: "configuration" | "secret_key" | "publishable_key" | "webhook_endpoint" | "webhook_deliveries" | "go_live";
+            /**
+             * Checked At
+             * Format: date-time
+             * @description When the outcome was established: the last call to Stripe for `secret_key` and `webhook_endpoint` (null: not checked yet), this report for the others
+             */
+            checked_at: string | null;
+            /**
+             * Code
+             * @description The outcome, for machines (stable); `check` is its prefix group
+             * @example secret_key_invalid
+             * @enum {string}
+             */
+            code: "config_inactive" | "secret_key_valid" | "secret_key_invalid" | "secret_key_expired" | "secret_key_missing_permission" | "secret_key_rate_limited" | "secret_key_unreachable" | "secret_key_not_stored" | "secret_key_not_checked" | "publishable_key_ok" | "publishable_key_not_stored" | "publishable_key_other_account" | "webhook_endpoint_ok" | "webhook_endpoint_missing" | "webhook_endpoint_wrong_url" | "webhook_endpoint_disabled" | "webhook_endpoint_missing_events" | "webhook_endpoint_not_checked" | "webhook_deliveries_ok" | "webhook_no_events" | "webhook_secret_not_stored" | "webhook_secret_mismatch" | "webhook_clock_skew" | "webhook_wrong_url_mode" | "go_live_ready" | "go_live_not_ready";
+            /**
+             * Details
+             * @description `webhook_deliveries` only: `last_verified_event_at`, `signature_failures_24h`, `failures_by_cause` (`secret_mismatch`, `clock_skew`, `wrong_url_mode`), `last_failure_at`
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Message
+             * @description One line for a human; names fields and masked forms only, never a secret
+             * @example The test secret key sk_test_...aBcD (test_secret_key) is rejected by Stripe as invalid (rolled or deleted in the dashboard?): store the current key
+             */
+            message: string;
+            /**
+             * Status
+             * @description `ok`, `warning` (works, but something is off), `failing` (will break payments), `unknown` (could not tell yet)
+             * @example failing
+             * @enum {string}
+             */
+            status: "ok" | "warning" | "failing" | "unknown";
+        };
+        ModeHealth: {
+            /** Checks */
+            checks: components["schemas"]["HealthCheckResult"][];
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "test" | "live";
+            /**
+             * Status
+             * @description The worst status of the checks
+             * @enum {string}
+             */
+            status: "ok" | "warning" | "failing" | "unknown";
+        };
         ProjectCreateRequest: {
             /**
              * Description
@@ -677,6 +774,27 @@ export interface components {
              * Format: date-time
              */
             updated_at: string | null;
+        };
+        StripeHealthResponse: {
+            /**
+             * Config Active
+             * @description null when the project has no Stripe configuration
+             */
+            config_active: boolean | null;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Live */
+            live: components["schemas"]["ModeHealth"];
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Test */
+            test: components["schemas"]["ModeHealth"];
         };
         StripeWebhookUrlsResponse: {
             /**
@@ -1870,6 +1988,458 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    getStripeHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "config_active": true,
+                     *       "generated_at": "2026-12-01T09:30:00.000Z",
+                     *       "live": {
+                     *         "checks": [
+                     *           {
+                     *             "check": "secret_key",
+                     *             "checked_at": "2026-12-01T03:12:45.000Z",
+                     *             "code": "secret_key_expired",
+                     *             "message": "The live secret key rk_live_...mNoP (live_secret_key) has expired (rolled in the dashboard with an expiry): store the new key",
+                     *             "status": "failing"
+                     *           },
+                     *           {
+                     *             "check": "publishable_key",
+                     *             "checked_at": "2026-12-01T09:30:00.000Z",
+                     *             "code": "publishable_key_not_stored",
+                     *             "message": "No live publishable key is stored (live_publishable_key): Stripe.js and Checkout in the browser need it",
+                     *             "status": "warning"
+                     *           },
+                     *           {
+                     *             "check": "webhook_endpoint",
+                     *             "checked_at": "2026-12-01T03:12:45.000Z",
+                     *             "code": "webhook_endpoint_not_checked",
+                     *             "message": "The live webhook endpoint could not be looked up in Stripe: the live secret key check ended as expired",
+                     *             "status": "unknown"
+                     *           },
+                     *           {
+                     *             "check": "webhook_deliveries",
+                     *             "checked_at": "2026-12-01T09:30:00.000Z",
+                     *             "code": "webhook_no_events",
+                     *             "details": {
+                     *               "failures_by_cause": {
+                     *                 "clock_skew": 0,
+                     *                 "secret_mismatch": 0,
+                     *                 "wrong_url_mode": 0
+                     *               },
+                     *               "last_failure_at": null,
+                     *               "last_verified_event_at": null,
+                     *               "signature_failures_24h": 0
+                     *             },
+                     *             "message": "No live event has been verified yet, and no delivery was refused in the last 24 h",
+                     *             "status": "unknown"
+                     *           },
+                     *           {
+                     *             "check": "go_live",
+                     *             "checked_at": "2026-12-01T09:30:00.000Z",
+                     *             "code": "go_live_not_ready",
+                     *             "message": "Not ready for live payments: the live secret key is not known to be valid; no live publishable key; no enabled live webhook endpoint; no live event verified yet",
+                     *             "status": "warning"
+                     *           }
+                     *         ],
+                     *         "mode": "live",
+                     *         "status": "failing"
+                     *       },
+                     *       "project_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "test": {
+                     *         "checks": [
+                     *           {
+                     *             "check": "secret_key",
+                     *             "checked_at": "2026-12-01T03:12:44.000Z",
+                     *             "code": "secret_key_valid",
+                     *             "message": "The test secret key sk_test_...aBcD (test_secret_key) is valid: Stripe accepted it",
+                     *             "status": "ok"
+                     *           },
+                     *           {
+                     *             "check": "publishable_key",
+                     *             "checked_at": "2026-12-01T09:30:00.000Z",
+                     *             "code": "publishable_key_ok",
+                     *             "message": "The test publishable key pk_test_...eFgH (test_publishable_key) is stored and is a test-mode key",
+                     *             "status": "ok"
+                     *           },
+                     *           {
+                     *             "check": "webhook_endpoint",
+                     *             "checked_at": "2026-12-01T03:12:44.000Z",
+                     *             "code": "webhook_endpoint_ok",
+                     *             "message": "The test webhook endpoint we_1Mr5jULkdIwHu7ix is enabled for https://api.example.com/api/v1/payments/stripe/webhooks/3fa85f64-5717-4562-b3fc-2c963f66afa6/test and listens to the 6 events the service needs",
+                     *             "status": "ok"
+                     *           },
+                     *           {
+                     *             "check": "webhook_deliveries",
+                     *             "checked_at": "2026-12-01T09:30:00.000Z",
+                     *             "code": "webhook_secret_mismatch",
+                     *             "details": {
+                     *               "failures_by_cause": {
+                     *                 "clock_skew": 0,
+                     *                 "secret_mismatch": 14,
+                     *                 "wrong_url_mode": 0
+                     *               },
+                     *               "last_failure_at": "2026-12-01T09:28:10.000Z",
+                     *               "last_verified_event_at": null,
+                     *               "signature_failures_24h": 14
+                     *             },
+                     *             "message": "14 test deliveries refused in the last 24 h, most likely because the stored webhook secret does not match the endpoint sending events: test_webhook_secret (whsec_...iJkL) is not the signing secret of the endpoint that delivers to https://api.example.com/api/v1/payments/stripe/webhooks/3fa85f64-5717-4562-b3fc-2c963f66afa6/test; copy that endpoint's signing secret from Stripe",
+                     *             "status": "failing"
+                     *           }
+                     *         ],
+                     *         "mode": "test",
+                     *         "status": "failing"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StripeHealthResponse"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    refreshStripeHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "config_active": true,
+                     *       "generated_at": "2026-12-01T09:30:00.000Z",
+                     *       "live": {
+                     *         "checks": [
+                     *           {
+                     *             "check": "secret_key",
+                     *             "checked_at": "2026-12-01T03:12:45.000Z",
+                     *             "code": "secret_key_expired",
+                     *             "message": "The live secret key rk_live_...mNoP (live_secret_key) has expired (rolled in the dashboard with an expiry): store the new key",
+                     *             "status": "failing"
+                     *           },
+                     *           {
+                     *             "check": "publishable_key",
+                     *             "checked_at": "2026-12-01T09:30:00.000Z",
+                     *             "code": "publishable_key_not_stored",
+                     *             "message": "No live publishable key is stored (live_publishable_key): Stripe.js and Checkout in the browser need it",
+                     *             "status": "warning"
+                     *           },
+                     *           {
+                     *             "check": "webhook_endpoint",
+                     *             "checked_at": "2026-12-01T03:12:45.000Z",
+                     *             "code": "webhook_endpoint_not_checked",
+                     *             "message": "The live webhook endpoint could not be looked up in Stripe: the live secret key check ended as expired",
+                     *             "status": "unknown"
+                     *           },
+                     *           {
+                     *             "check": "webhook_deliveries",
+                     *             "checked_at": "2026-12-01T09:30:00.000Z",
+                     *             "code": "webhook_no_events",
+                     *             "details": {
+                     *               "failures_by_cause": {
+                     *                 "clock_skew": 0,
+                     *                 "secret_mismatch": 0,
+                     *                 "wrong_url_mode": 0
+                     *               },
+                     *               "last_failure_at": null,
+                     *               "last_verified_event_at": null,
+                     *               "signature_failures_24h": 0
+                     *             },
+                     *             "message": "No live event has been verified yet, and no delivery was refused in the last 24 h",
+                     *             "status": "unknown"
+                     *           },
+                     *           {
+                     *             "check": "go_live",
+                     *             "checked_at": "2026-12-01T09:30:00.000Z",
+                     *             "code": "go_live_not_ready",
+                     *             "message": "Not ready for live payments: the live secret key is not known to be valid; no live publishable key; no enabled live webhook endpoint; no live event verified yet",
+                     *             "status": "warning"
+                     *           }
+                     *         ],
+                     *         "mode": "live",
+                     *         "status": "failing"
+                     *       },
+                     *       "project_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "test": {
+                     *         "checks": [
+                     *           {
+                     *             "check": "secret_key",
+                     *             "checked_at": "2026-12-01T03:12:44.000Z",
+                     *             "code": "secret_key_valid",
+                     *             "message": "The test secret key sk_test_...aBcD (test_secret_key) is valid: Stripe accepted it",
+                     *             "status": "ok"
+                     *           },
+                     *           {
+                     *             "check": "publishable_key",
+                     *             "checked_at": "2026-12-01T09:30:00.000Z",
+                     *             "code": "publishable_key_ok",
+                     *             "message": "The test publishable key pk_test_...eFgH (test_publishable_key) is stored and is a test-mode key",
+                     *             "status": "ok"
+                     *           },
+                     *           {
+                     *             "check": "webhook_endpoint",
+                     *             "checked_at": "2026-12-01T03:12:44.000Z",
+                     *             "code": "webhook_endpoint_ok",
+                     *             "message": "The test webhook endpoint we_1Mr5jULkdIwHu7ix is enabled for https://api.example.com/api/v1/payments/stripe/webhooks/3fa85f64-5717-4562-b3fc-2c963f66afa6/test and listens to the 6 events the service needs",
+                     *             "status": "ok"
+                     *           },
+                     *           {
+                     *             "check": "webhook_deliveries",
+                     *             "checked_at": "2026-12-01T09:30:00.000Z",
+                     *             "code": "webhook_secret_mismatch",
+                     *             "details": {
+                     *               "failures_by_cause": {
+                     *                 "clock_skew": 0,
+                     *                 "secret_mismatch": 14,
+                     *                 "wrong_url_mode": 0
+                     *               },
+                     *               "last_failure_at": "2026-12-01T09:28:10.000Z",
+                     *               "last_verified_event_at": null,
+                     *               "signature_failures_24h": 14
+                     *             },
+                     *             "message": "14 test deliveries refused in the last 24 h, most likely because the stored webhook secret does not match the endpoint sending events: test_webhook_secret (whsec_...iJkL) is not the signing secret of the endpoint that delivers to https://api.example.com/api/v1/payments/stripe/webhooks/3fa85f64-5717-4562-b3fc-2c963f66afa6/test; copy that endpoint's signing secret from Stripe",
+                     *             "status": "failing"
+                     *           }
+                     *         ],
+                     *         "mode": "test",
+                     *         "status": "failing"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StripeHealthResponse"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many Stripe calls by this developer */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests. Retry after 60 seconds."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */

@@ -15,6 +15,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { ProjectsModule } from './projects/projects.module';
 import { StripeConfigModule } from './stripe-config/stripe-config.module';
+import { StripeHealthModule } from './stripe-health/stripe-health.module';
 import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
 
 /** Infrastructure that tests or a deployment may swap: where logs go, where rate-limit counters live. */
@@ -40,6 +41,7 @@ export class AppModule {
         ProjectsModule,
         StripeConfigModule,
         StripeWebhooksModule,
+        StripeHealthModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: ApiValidationPipe },

@@ -75,6 +75,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('Project Management', "The developer's projects")
     .addTag('Stripe Configuration', 'Stripe credentials of a project: stored encrypted, returned masked')
     .addTag('Stripe Webhooks', "Stripe's webhook deliveries to a project, and their setup in Stripe")
+    .addTag('Stripe Integration Health', "What is wrong with a project's Stripe set-up, and why")
     .addTag('Health', 'Liveness and database readiness probes')
     // One scheme, so operations list one security requirement (generators add one bearer token).
     .addOAuth2(

@@ -30,6 +30,7 @@ describe('Secrets never leak (e2e, logs at debug level)', () => {
   const cookieSecret = `cookie-canary-${run}`;
   /** The signing secret Stripe returns when the service sets up the project's webhook endpoint. */
   let endpointSecret = '';
+  let healthReport: { test: { checks: { code: string; message: string }[] } } | undefined;
 
   const logs = new LogCapture();
   const responses: Response[] = [];
@@ -54,6 +55,8 @@ describe('Secrets never leak (e2e, logs at debug level)', () => {
         JWT_SECRET: jwtSecret,
         ENCRYPTION_KEYS: `canary:${encryptionKey}`,
         STRIPE_API_BASE: stripe.url,
+        // Background re-validation on: its checks and log lines are part of the scenario.
+        HEALTH_CHECK_INTERVAL: '1s',
       },
     });
 
@@ -147,6 +150,15 @@ describe('Secrets never leak (e2e, logs at debug level)', () => {
     record(await post(signature).expect(200));
     record(await post(signature.replace(/v1=\w+/, `v1=${'0'.repeat(64)}`)).expect(400));
     record(await t.http().get(configPath(projectId, 'webhook-events')).set(auth).expect(200));
+    // Integration health: the refused delivery above is reported (naming the field and masked secret),
+    // refresh checks both stored secret keys, and the scheduler checks them again on its own.
+    record(await t.http().get(configPath(projectId, 'health')).set(auth).expect(200));
+    record(await t.http().post(configPath(projectId, 'health/refresh')).set(auth).expect(200));
+    const scheduledBy = Date.now() + 15_000;
+    while (logs.lines.filter((line) => line.includes('Checked project')).length < 4 && Date.now() < scheduledBy) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    healthReport = record(await t.http().get(configPath(projectId, 'health')).set(auth).expect(200)).body;
     record(await t.http().get(configPath(projectId, 'audit-log')).set(auth).expect(200));
     record(await t.http().delete(configPath(projectId)).set(auth).expect(204));
     record(await t.http().get('/api/v1/health').expect(200));
@@ -177,8 +189,19 @@ describe('Secrets never leak (e2e, logs at debug level)', () => {
 
   it('the scenario really ran: Stripe saw the keys, and the logs hold one JSON line per request', () => {
     expect(new Set(stripe.requests.map((r) => r.headers.authorization))).toEqual(
-      new Set([`Bearer ${validKey}`, `Bearer ${rejectedKey}`, `Bearer ${stripeKeys.test_secret_key}`]),
+      new Set([
+        `Bearer ${validKey}`,
+        `Bearer ${rejectedKey}`,
+        `Bearer ${stripeKeys.test_secret_key}`,
+        // Checked by health/refresh and the background checks (Stripe rejects it: not a known key).
+        `Bearer ${stripeKeys.live_secret_key}`,
+      ]),
     );
+    // The background checks ran and logged (refresh logs one line per mode; the scheduler the others).
+    expect(logs.lines.filter((line) => line.includes('Checked project')).length).toBeGreaterThanOrEqual(4);
+    // The health report names the refused delivery's cause with the field and the masked secret only.
+    const deliveries = healthReport!.test.checks.find((c) => c.code === 'webhook_secret_mismatch');
+    expect(deliveries?.message).toContain(`test_webhook_secret (whsec_...${endpointSecret.slice(-4)})`);
     expect(endpointSecret).toMatch(/^whsec_/);
     const entries = logs.entries();
     const completed = entries.filter((e) => e.msg === 'request completed' || e.msg === 'request errored');

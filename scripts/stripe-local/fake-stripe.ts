@@ -40,7 +40,7 @@ export interface FakeWebhookEndpoint {
   description: string | null;
   metadata: Record<string, string>;
   livemode: boolean;
-  status: 'enabled';
+  status: 'enabled' | 'disabled';
   secret: string;
   created: number;
   /** The key that created it: endpoints belong to that key's account and mode. */
@@ -398,4 +398,45 @@ export class FakeStripe {
       type: 'invalid_request_error',
     });
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Integration-health scenarios (issue 15): endpoints set up outside this service (as in Stripe's
+// dashboard), and endpoints Stripe or the developer disabled. Separate functions, on purpose.
+// ---------------------------------------------------------------------------------------------------
+
+/** An endpoint created in the dashboard of the account and mode of `apiKey`; returns it (with its secret). */
+export function addDashboardWebhookEndpoint(
+  fake: FakeStripe,
+  apiKey: string,
+  endpoint: {
+    url: string;
+    enabled_events?: string[];
+    status?: 'enabled' | 'disabled';
+    metadata?: Record<string, string>;
+    livemode?: boolean;
+  },
+): FakeWebhookEndpoint {
+  const created: FakeWebhookEndpoint = {
+    id: randomId('we_'),
+    object: 'webhook_endpoint',
+    url: endpoint.url,
+    enabled_events: endpoint.enabled_events ?? ['*'],
+    description: null,
+    metadata: endpoint.metadata ?? {},
+    livemode: endpoint.livemode ?? apiKey.includes('_live_'),
+    status: endpoint.status ?? 'enabled',
+    secret: randomId('whsec_', 32),
+    created: Math.floor(Date.now() / 1000),
+    apiKey,
+  };
+  fake.webhookEndpoints.set(created.id, created);
+  return created;
+}
+
+/** Disables (or re-enables) an endpoint, as the dashboard does, or Stripe after repeated failed deliveries. */
+export function setWebhookEndpointStatus(fake: FakeStripe, id: string, status: 'enabled' | 'disabled'): void {
+  const endpoint = fake.webhookEndpoints.get(id);
+  if (!endpoint) throw new Error(`FakeStripe has no webhook endpoint ${id}`);
+  endpoint.status = status;
 }

@@ -165,6 +165,17 @@ describe('loadConfig: operations settings', () => {
     for (const bad of ['0', '1', 'ten', '2.5', '-3', ''])
       expect(() => loadConfig({ ...base, DATABASE_POOL_SIZE: bad })).toThrow(/DATABASE_POOL_SIZE must be an integer/);
   });
+
+  it('re-checks keys every 24 h by default; HEALTH_CHECK_INTERVAL changes or disables it; the rate cap is validated', () => {
+    expect(loadConfig(base).healthCheck).toEqual({ intervalMs: 86_400_000, maxCallsPerSecond: 5 });
+    expect(loadConfig({ ...base, HEALTH_CHECK_INTERVAL: '30m' }).healthCheck.intervalMs).toBe(1_800_000);
+    expect(loadConfig({ ...base, HEALTH_CHECK_INTERVAL: 'off' }).healthCheck.intervalMs).toBeNull();
+    expect(loadConfig({ ...base, HEALTH_CHECK_INTERVAL: '0' }).healthCheck.intervalMs).toBeNull();
+    expect(loadConfig({ ...base, HEALTH_CHECK_RATE: '20' }).healthCheck.maxCallsPerSecond).toBe(20);
+    expect(() => loadConfig({ ...base, HEALTH_CHECK_INTERVAL: 'daily' })).toThrow(/HEALTH_CHECK_INTERVAL/);
+    expect(() => loadConfig({ ...base, HEALTH_CHECK_RATE: '0' })).toThrow(/HEALTH_CHECK_RATE/);
+    expect(() => loadConfig({ ...base, HEALTH_CHECK_RATE: '2.5' })).toThrow(/HEALTH_CHECK_RATE/);
+  });
 });
 
 describe('loadConfig: start-up refusals (issue 11)', () => {

@@ -37,6 +37,15 @@ export interface AppConfig {
   trustProxy: boolean | number | string[];
   /** How long SIGTERM waits for in-flight requests before closing their connections. */
   shutdownTimeoutMs: number;
+  /** Background re-validation of stored secret keys (src/stripe-health/). */
+  healthCheck: HealthCheckConfig;
+}
+
+export interface HealthCheckConfig {
+  /** How often each stored secret key is re-checked against Stripe (jittered ±10%); null: never. */
+  intervalMs: number | null;
+  /** Most calls to Stripe per second the background checks make, all instances together. */
+  maxCallsPerSecond: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -334,6 +343,8 @@ export function loadConfig(
   if (!Number.isInteger(shutdownTimeoutMs) || shutdownTimeoutMs <= 0)
     problems.push('SHUTDOWN_TIMEOUT_MS must be a positive integer');
 
+  const healthCheck = parseHealthCheck(env, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     nodeEnv,
@@ -356,7 +367,27 @@ export function loadConfig(
     rateLimitStore,
     trustProxy,
     shutdownTimeoutMs,
+    healthCheck,
   };
+}
+
+/** HEALTH_CHECK_INTERVAL (`24h` by default, `1s`..., `0` or `off` to disable) and HEALTH_CHECK_RATE. */
+function parseHealthCheck(env: NodeJS.ProcessEnv, problems: string[]): HealthCheckConfig {
+  const rawInterval = (env.HEALTH_CHECK_INTERVAL ?? '24h').trim().toLowerCase();
+  let intervalMs: number | null = null;
+  if (rawInterval !== '0' && rawInterval !== 'off') {
+    const seconds = parseDurationSeconds(rawInterval);
+    if (seconds === undefined) {
+      problems.push('HEALTH_CHECK_INTERVAL must be a duration such as 24h, 30m or 3600, or 0/off to disable');
+    } else {
+      intervalMs = seconds * 1000;
+    }
+  }
+  const rawRate = (env.HEALTH_CHECK_RATE ?? '5').trim();
+  const maxCallsPerSecond = Number(rawRate);
+  if (!/^\d+$/.test(rawRate) || maxCallsPerSecond < 1 || maxCallsPerSecond > 100)
+    problems.push('HEALTH_CHECK_RATE must be an integer between 1 and 100');
+  return { intervalMs, maxCallsPerSecond };
 }
 
 /**

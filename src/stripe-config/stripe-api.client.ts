@@ -53,10 +53,15 @@ export interface WebhookEndpointParams {
   metadata: Record<string, string>;
 }
 
+/** A webhook endpoint as listed by Stripe (no secret: Stripe returns it on creation only). */
 export interface ListedWebhookEndpoint {
   id: string;
   url: string;
   metadata: Record<string, string>;
+  /** `enabled`, or `disabled` (by the developer, or by Stripe after repeated failed deliveries). */
+  status: string;
+  enabledEvents: string[];
+  livemode: boolean;
 }
 
 /** Removes what Stripe's messages carry that the developer does not need: keys and account ids. */
@@ -162,7 +167,16 @@ export class StripeApiClient {
           ...(startingAfter ? { starting_after: startingAfter } : {}),
         }),
       );
-      endpoints.push(...list.data.map((e) => ({ id: e.id, url: e.url, metadata: e.metadata ?? {} })));
+      endpoints.push(
+        ...list.data.map((e) => ({
+          id: e.id,
+          url: e.url,
+          metadata: e.metadata ?? {},
+          status: e.status,
+          enabledEvents: e.enabled_events ?? [],
+          livemode: e.livemode,
+        })),
+      );
       if (!list.has_more || list.data.length === 0) return endpoints;
       startingAfter = list.data[list.data.length - 1].id;
     }

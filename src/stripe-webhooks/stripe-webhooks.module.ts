@@ -9,6 +9,7 @@ import { StripeWebhookReceiverController, StripeWebhooksController } from './str
 import { StripeWebhooksService } from './stripe-webhooks.service';
 import { WebhookBodySlots } from './webhook-body-slots';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { WebhookFailureCounter } from './webhook-failure-counter';
 import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
 
 /** Stripe's deliveries (signature-verified receiver), the received events, and webhook endpoint setup. */
@@ -21,6 +22,8 @@ import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
     WebhookEndpointsService,
     WebhookSetupLockRepository,
     WebhookBodySlots,
+    WebhookFailureCounter,
   ],
+  exports: [WebhookFailureCounter],
 })
 export class StripeWebhooksModule {}

@@ -15,6 +15,7 @@ import {
 } from './dto/webhook-event.dto';
 import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook-events.repository';
 import { WebhookBodySlots } from './webhook-body-slots';
+import { WebhookFailureCounter, type WebhookFailureCause } from './webhook-failure-counter';
 
 /**
  * Largest payload (bytes of its JSON) a list of events carries; larger ones are summarised there. A page
@@ -63,6 +64,7 @@ export class StripeWebhooksService {
     private readonly stripeConfig: StripeConfigService,
     private readonly events: StripeWebhookEventsRepository,
     private readonly bodySlots: WebhookBodySlots,
+    private readonly failures: WebhookFailureCounter,
   ) {}
 
   /** Project ids recently found not to exist → when that stops being remembered. Insertion-ordered. */
@@ -137,8 +139,9 @@ export class StripeWebhooksService {
   ): Promise<WebhookReceivedResponse> {
     if (!rawBody || rawBody.length === 0) throw new BadRequestException('Empty request body');
 
-    const event = this.verify(rawBody, header, secret);
+    const event = this.verify(rawBody, header, secret, (cause) => this.failures.record(projectId, mode, cause));
     if (event.livemode !== (mode === 'live')) {
+      this.failures.record(projectId, mode, 'wrong_url_mode');
       throw new BadRequestException(
         `The event is a ${event.livemode ? 'live' : 'test'}-mode event, sent to the ${mode}-mode webhook URL`,
       );
@@ -185,17 +188,27 @@ export class StripeWebhooksService {
     return value;
   }
 
-  /** The SDK's verification (HMAC-SHA256, constant-time compare, any v1 may match, 300 s tolerance). */
-  private verify(rawBody: Buffer, header: string, secret: string): ParsedEvent {
+  /**
+   * The SDK's verification (HMAC-SHA256, constant-time compare, any v1 may match, 300 s tolerance).
+   * `onFailure` counts a refusal whose cause the health report names (wrong secret, clock skew).
+   */
+  private verify(
+    rawBody: Buffer,
+    header: string,
+    secret: string,
+    onFailure: (cause: WebhookFailureCause) => void,
+  ): ParsedEvent {
     let event: unknown;
     try {
       event = Stripe.webhooks.constructEvent(rawBody, header, secret, WEBHOOK_TOLERANCE_SECONDS);
     } catch (error) {
       if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
         if (/tolerance/i.test(error.message)) {
+          onFailure('clock_skew');
           throw new BadRequestException(`Timestamp outside the tolerance zone (${WEBHOOK_TOLERANCE_SECONDS} s)`);
         }
         if (/matching the expected signature/i.test(error.message)) {
+          onFailure('secret_mismatch');
           throw new BadRequestException(
             "No valid signature: the payload was not signed with this mode's webhook secret, or was changed on the way",
           );
@@ -208,6 +221,7 @@ export class StripeWebhooksService {
     // The SDK only refuses old timestamps; one far in the future is just as suspicious.
     const timestamp = Number(/(?:^|,)\s*t=(\d+)/.exec(header)?.[1]);
     if (timestamp - Math.floor(Date.now() / 1000) > WEBHOOK_TOLERANCE_SECONDS) {
+      onFailure('clock_skew');
       throw new BadRequestException(`Timestamp outside the tolerance zone (${WEBHOOK_TOLERANCE_SECONDS} s)`);
     }
     if (!isStripeEvent(event)) {

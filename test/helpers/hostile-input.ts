@@ -292,6 +292,9 @@ const ENDPOINTS: FuzzEndpoint[] = [
     path: (p) => configPath(p, 'webhook-endpoints'),
     writesConfig: true,
   },
+  { name: 'GET health', method: 'GET', path: (p) => configPath(p, 'health') },
+  // Calls Stripe with the owned project's stored key (the local fake rejects it): read-only for the config.
+  { name: 'POST health/refresh', method: 'POST', path: (p) => configPath(p, 'health/refresh') },
   {
     name: 'POST webhook receiver',
     method: 'POST',

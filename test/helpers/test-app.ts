@@ -116,6 +116,8 @@ export async function createTestApp(
     ENCRYPTION_KEYS: testEncryptionKey(),
     PUBLIC_BASE_URL: 'https://api.example.test',
     LOG_LEVEL: options.logDestination ? 'debug' : 'silent',
+    // No background key checks unless a test asks for them (they would call Stripe on their own).
+    HEALTH_CHECK_INTERVAL: 'off',
     ...options.env,
     DATABASE_URL: databaseUrl,
   });

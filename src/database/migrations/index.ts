@@ -5,6 +5,7 @@ import { AddStripeWebhooks1795765162818 } from './1795765162818-AddStripeWebhook
 import { AddRateLimitCounters1795766000000 } from './1795766000000-AddRateLimitCounters';
 import { AddWebhookSetupPending1795767000000 } from './1795767000000-AddWebhookSetupPending';
 import { NormalizeUserEmails1795767100000 } from './1795767100000-NormalizeUserEmails';
+import { AddStripeHealth1796155078043 } from './1796155078043-AddStripeHealth';
 import { AddWebhookEventPayloadSize1796160000000 } from './1796160000000-AddWebhookEventPayloadSize';
 
 /** Every migration, in order. `npm run migration:generate` writes a file here: add its class to this list. */
@@ -16,5 +17,6 @@ export const MIGRATIONS: MixedList<Function> = [
   AddRateLimitCounters1795766000000,
   AddWebhookSetupPending1795767000000,
   NormalizeUserEmails1795767100000,
+  AddStripeHealth1796155078043,
   AddWebhookEventPayloadSize1796160000000,
 ];

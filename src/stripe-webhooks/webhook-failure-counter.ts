@@ -1,0 +1,160 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { StripeMode } from '../stripe-config/stripe-credential-fields';
+
+/**
+ * Why a delivery that reached the signature check was refused, in the terms of its most likely cause:
+ * - `secret_mismatch`: no v1 signature matches the stored secret (signed with another endpoint's secret);
+ * - `clock_skew`: the signed timestamp is outside the 300 s tolerance;
+ * - `wrong_url_mode`: a correctly signed event whose `livemode` contradicts the URL's mode.
+ */
+export const WEBHOOK_FAILURE_CAUSES = ['secret_mismatch', 'clock_skew', 'wrong_url_mode'] as const;
+export type WebhookFailureCause = (typeof WEBHOOK_FAILURE_CAUSES)[number];
+
+/** How often the counts gathered in memory are written (one upsert per project, mode, cause and hour). */
+export const FAILURE_FLUSH_INTERVAL_MS = 5_000;
+/** Distinct (project, mode, cause, hour) keys held before an early flush: bounds the memory a flood can take. */
+const MAX_PENDING_KEYS = 10_000;
+/** Buckets kept: the health report reads the last 24 h; older ones are deleted. */
+const RETENTION_HOURS = 48;
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+interface Pending {
+  projectId: string;
+  mode: StripeMode;
+  cause: WebhookFailureCause;
+  bucketStart: Date;
+  failures: number;
+  lastFailureAt: Date;
+}
+
+export interface FailureCounts {
+  total: number;
+  byCause: Record<WebhookFailureCause, number>;
+  lastFailureAt: Date | null;
+}
+
+/** One statement per flush, whatever the number of keys: unnest the arrays, add to the stored counts. */
+const FLUSH = `
+INSERT INTO stripe_webhook_failure_counts AS f (project_id, mode, cause, bucket_start, failures, last_failure_at)
+SELECT u.* FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::int[], $6::timestamptz[])
+  AS u (project_id, mode, cause, bucket_start, failures, last_failure_at)
+ WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = u.project_id) -- a project deleted meanwhile is dropped
+ON CONFLICT (project_id, mode, cause, bucket_start) DO UPDATE SET
+  failures = f.failures + EXCLUDED.failures,
+  last_failure_at = GREATEST(f.last_failure_at, EXCLUDED.last_failure_at)`;
+
+/**
+ * Counts refused webhook deliveries per project, mode, cause and hour, cheaply: the receiver only
+ * increments a number in memory (no database write per refused request, so a flood of bad signatures
+ * costs no write amplification and no row-lock queue); the counts are written every
+ * FAILURE_FLUSH_INTERVAL_MS in ONE upsert (one row per key and hour), before a health report is read,
+ * and at shutdown. At most MAX_PENDING_KEYS keys are held; more triggers an early flush. A crash loses
+ * at most one interval of counts: acceptable for a diagnostic.
+ */
+@Injectable()
+export class WebhookFailureCounter implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('WebhookFailures');
+  private pending = new Map<string, Pending>();
+  private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+  private lastSweep = 0;
+  /** Upsert statements written so far (one per flush that had counts): shows the cost of a flood. */
+  statementsWritten = 0;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** O(1), no I/O: called on the receiver's refusal path. */
+  record(projectId: string, mode: StripeMode, cause: WebhookFailureCause, at = new Date()): void {
+    const bucketStart = new Date(Math.floor(at.getTime() / 3_600_000) * 3_600_000);
+    this.merge({ projectId, mode, cause, bucketStart, failures: 1, lastFailureAt: at });
+    if (this.pending.size >= MAX_PENDING_KEYS) void this.flush();
+  }
+
+  private merge(counted: Pending): void {
+    const key = `${counted.projectId}|${counted.mode}|${counted.cause}|${counted.bucketStart.getTime()}`;
+    const entry = this.pending.get(key);
+    if (!entry) {
+      // Bounded even while the database is down (flushes failing): new keys are then dropped.
+      if (this.pending.size >= MAX_PENDING_KEYS * 2) return;
+      this.pending.set(key, { ...counted });
+      return;
+    }
+    entry.failures += counted.failures;
+    if (counted.lastFailureAt > entry.lastFailureAt) entry.lastFailureAt = counted.lastFailureAt;
+  }
+
+  /** Writes what was counted in memory; flushes run one after the other. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing
+      .then(() => this.write())
+      .catch((error: unknown) => {
+        this.logger.warn(`Could not store webhook failure counts: ${(error as Error).message}`);
+      });
+    return this.flushing;
+  }
+
+  /**
+   * Refused deliveries of the last 24 h (whole hours: the current one and the 24 before it) for a
+   * project and mode, after writing this instance's pending counts. Reads the primary key's prefix.
+   */
+  async countsSince24h(projectId: string, mode: StripeMode): Promise<FailureCounts> {
+    await this.flush();
+    const rows = (await this.dataSource.query(
+      `SELECT cause, sum(failures)::int AS failures, max(last_failure_at) AS last_failure_at
+         FROM stripe_webhook_failure_counts
+        WHERE project_id = $1 AND mode = $2 AND bucket_start >= date_trunc('hour', now() - interval '24 hours')
+        GROUP BY cause`,
+      [projectId, mode],
+    )) as { cause: WebhookFailureCause; failures: number; last_failure_at: Date }[];
+    const byCause = { secret_mismatch: 0, clock_skew: 0, wrong_url_mode: 0 };
+    let lastFailureAt: Date | null = null;
+    for (const row of rows) {
+      if (row.cause in byCause) byCause[row.cause] = row.failures;
+      if (!lastFailureAt || row.last_failure_at > lastFailureAt) lastFailureAt = row.last_failure_at;
+    }
+    return { total: rows.reduce((sum, r) => sum + r.failures, 0), byCause, lastFailureAt };
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.flush(), FAILURE_FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** Before the pool closes: the last counts are written. */
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  private async write(): Promise<void> {
+    if (this.pending.size > 0) {
+      const batch = [...this.pending.values()];
+      this.pending = new Map();
+      try {
+        await this.dataSource.query(FLUSH, [
+          batch.map((p) => p.projectId),
+          batch.map((p) => p.mode),
+          batch.map((p) => p.cause),
+          batch.map((p) => p.bucketStart),
+          batch.map((p) => p.failures),
+          batch.map((p) => p.lastFailureAt),
+        ]);
+        this.statementsWritten += 1;
+      } catch (error) {
+        // Put the counts back (merged with what arrived meanwhile) for the next flush.
+        for (const p of batch) this.merge(p);
+        throw error;
+      }
+    }
+    if (Date.now() - this.lastSweep > SWEEP_EVERY_MS) {
+      this.lastSweep = Date.now();
+      await this.dataSource.query(
+        `DELETE FROM stripe_webhook_failure_counts WHERE bucket_start < now() - make_interval(hours => $1)`,
+        [RETENTION_HOURS],
+      );
+    }
+  }
+}

@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { FakeStripe, RecordedRequest } from './helpers/fake-stripe';
+import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
+import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from './helpers/test-app';
+
+interface Check {
+  check: string;
+  code: string;
+  status: string;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const keyOf = (req: RecordedRequest) => (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+
+/**
+ * Background re-validation: HEALTH_CHECK_INTERVAL short (1 s) so that "the next scheduled check"
+ * comes within the test, never a sleep of minutes.
+ */
+describe('Stripe integration health: background re-validation (e2e)', () => {
+  let stripe: FakeStripe;
+
+  beforeAll(async () => {
+    stripe = new FakeStripe();
+    await stripe.start();
+  });
+  afterAll(async () => {
+    await stripe?.stop();
+  });
+
+  /** What two instances of one deployment share besides the database. */
+  const shared = () => ({
+    STRIPE_API_BASE: stripe.url,
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    ENCRYPTION_KEYS: testEncryptionKey(),
+  });
+
+  /** `count` projects of one developer, each with a test secret key Stripe accepts; returns the keys. */
+  async function storeValidKeys(t: TestApp, count: number): Promise<string[]> {
+    const dev = await registerDeveloper(t);
+    const keys: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const projectId = await createProject(t, dev);
+      const key = fakeKey('sk_test_', 32);
+      keys.push(key);
+      stripe.validKeys.add(key);
+      await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
+    }
+    return keys;
+  }
+
+  async function secretKeyCheck(t: TestApp, dev: Developer, projectId: string): Promise<Check> {
+    const res = await t.http().get(configPath(projectId, 'health')).set(dev.auth).expect(200);
+    return (res.body.test.checks as Check[]).find((c) => c.check === 'secret_key')!;
+  }
+
+  it('a key rolled in Stripe turns failing after the next scheduled check, without anyone calling validate', async () => {
+    const t = await createTestApp({ env: { STRIPE_API_BASE: stripe.url, HEALTH_CHECK_INTERVAL: '1s' } });
+    try {
+      const dev = await registerDeveloper(t);
+      const projectId = await createProject(t, dev);
+      const key = fakeKey('sk_test_', 32);
+      stripe.validKeys.add(key);
+      await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
+
+      // The scheduler finds the new key by itself.
+      await until('the first scheduled check', async () => {
+        const c = await secretKeyCheck(t, dev, projectId);
+        return c.code === 'secret_key_valid' ? c : undefined;
+      });
+      // The developer rolls the key in Stripe's dashboard: Stripe now rejects the stored one.
+      stripe.validKeys.delete(key);
+      const rolledAt = Date.now();
+      const failing = await until('the rolled key to show as failing', async () => {
+        const c = await secretKeyCheck(t, dev, projectId);
+        return c.code === 'secret_key_invalid' ? c : undefined;
+      });
+      expect(failing.status).toBe('failing');
+      // Within one interval (1 s ± 10%) plus one poll (250 ms), the check and the GETs themselves: a few
+      // seconds on a loaded machine, where the 24 h default would otherwise mean a day.
+      expect(Date.now() - rolledAt).toBeLessThan(6_000);
+      // Nobody called validate-credentials or refresh: only the scheduler's calls reached Stripe.
+      const paths = stripe.requests.filter((r) => keyOf(r) === key).map((r) => r.path.split('?')[0]);
+      expect(new Set(paths)).toEqual(new Set(['/v1/balance', '/v1/webhook_endpoints']));
+      const { rows } = await t.db.query(
+        'SELECT key_outcome, claimed_until FROM stripe_health_checks WHERE project_id = $1',
+        [projectId],
+      );
+      expect(rows).toEqual([{ key_outcome: 'invalid', claimed_until: null }]);
+      // The stored outcome holds no key: message and masked form only.
+      const stored = await t.db.query('SELECT row_to_json(h)::text AS row FROM stripe_health_checks h');
+      expect(stored.rows[0].row).not.toContain(key.slice(8, -4));
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('two instances on one database never check the same key at once', async () => {
+    const database = await createTestDatabase();
+    const env = { ...shared(), HEALTH_CHECK_INTERVAL: '1s', HEALTH_CHECK_RATE: '100' };
+    const a = await createTestApp({ databaseUrl: database.url, env });
+    const b = await createTestApp({ databaseUrl: database.url, env });
+    const keys: string[] = [];
+    const inFlight = new Map<string, number>();
+    const overlaps: string[] = [];
+    const checks = new Map<string, number>();
+    // Each key check takes 300 ms: long enough for the other instance to try the same key meanwhile.
+    stripe.use((req: RecordedRequest, res: ServerResponse) => {
+      const key = keyOf(req);
+      if (!keys.includes(key) || !req.path.startsWith('/v1/balance')) return false;
+      const now = (inFlight.get(key) ?? 0) + 1;
+      inFlight.set(key, now);
+      checks.set(key, (checks.get(key) ?? 0) + 1);
+      if (now > 1) overlaps.push(`key #${keys.indexOf(key)}`);
+      setTimeout(() => {
+        inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ object: 'balance', available: [], pending: [], livemode: false }));
+      }, 300);
+      return true;
+    });
+    try {
+      keys.push(...(await storeValidKeys(a, 6)));
+      const started = Date.now();
+      await until('every key checked at least 3 times', async () =>
+        keys.every((k) => (checks.get(k) ?? 0) >= 3) ? true : undefined,
+      );
+      const elapsedSeconds = (Date.now() - started) / 1000;
+      expect(overlaps).toEqual([]);
+      // Never more often than once per interval (0.9 s at the earliest) per key, by both instances together.
+      for (const key of keys) expect(checks.get(key)).toBeLessThanOrEqual(Math.ceil(elapsedSeconds / 0.9) + 1);
+    } finally {
+      await a.close();
+      await b.close();
+      await database.drop();
+      stripe.reset();
+    }
+  });
+
+  it('HEALTH_CHECK_RATE caps the calls of all instances together', async () => {
+    const database = await createTestDatabase();
+    // 2 calls a second = one check (key + endpoint list) a second, however many instances run.
+    const env = { ...shared(), HEALTH_CHECK_INTERVAL: '1s', HEALTH_CHECK_RATE: '2' };
+    const a = await createTestApp({ databaseUrl: database.url, env });
+    const b = await createTestApp({ databaseUrl: database.url, env });
+    const keys: string[] = [];
+    try {
+      keys.push(...(await storeValidKeys(a, 6)));
+      const since = stripe.requests.length;
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      const balanceCalls = stripe.requests
+        .slice(since)
+        .filter((r) => keys.includes(keyOf(r)) && r.path === '/v1/balance');
+      // 3.5 s at one check a second: at most 4 rounds (one may straddle the start).
+      expect(balanceCalls.length).toBeGreaterThanOrEqual(2);
+      expect(balanceCalls.length).toBeLessThanOrEqual(5);
+    } finally {
+      await a.close();
+      await b.close();
+      await database.drop();
+    }
+  });
+
+  it('app.close() during a check waits for it, stores its outcome, and no check runs after', async () => {
+    const database = await createTestDatabase();
+    const t = await createTestApp({
+      databaseUrl: database.url,
+      env: { STRIPE_API_BASE: stripe.url, HEALTH_CHECK_INTERVAL: '1s' },
+    });
+    const key = fakeKey('sk_test_', 32);
+    stripe.validKeys.add(key);
+    stripe.behaviors.set(key, { kind: 'delay', ms: 800 });
+    try {
+      const dev = await registerDeveloper(t);
+      const projectId = await createProject(t, dev);
+      await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
+      await until('a check in flight', async () => (stripe.requests.some((r) => keyOf(r) === key) ? true : undefined));
+      const { rows: during } = await t.db.query(
+        'SELECT claimed_until FROM stripe_health_checks WHERE project_id = $1',
+        [projectId],
+      );
+      expect(during[0].claimed_until).not.toBeNull();
+
+      const closing = Date.now();
+      await t.app.close();
+      expect(Date.now() - closing).toBeLessThan(5_000);
+      // The check in flight finished before the pool closed: its outcome is stored and the claim released.
+      const { rows } = await t.db.query(
+        'SELECT key_outcome, claimed_until FROM stripe_health_checks WHERE project_id = $1',
+        [projectId],
+      );
+      expect(rows).toEqual([{ key_outcome: 'valid', claimed_until: null }]);
+      const calls = stripe.requests.filter((r) => keyOf(r) === key).length;
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(stripe.requests.filter((r) => keyOf(r) === key).length).toBe(calls);
+    } finally {
+      await t.db.end();
+      await database.drop();
+    }
+  });
+});
