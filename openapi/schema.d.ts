@@ -2375,34 +2375,6 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
-            /** @description Request body larger than 64 KiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Request body too large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Content-Type must be application/json (got text/plain)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3069,7 +3041,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "detail": "Project not found"
+                     *       "detail": "Webhook event not found"
                      *     }
                      */
                     "application/json": components["schemas"]["HTTPError"];
@@ -3349,6 +3321,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many large webhook deliveries are being received at once; retry later"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };

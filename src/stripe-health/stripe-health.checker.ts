@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from '../stripe-config/example-credentials';
 import { ListedWebhookEndpoint, StripeApiClient, StripeCallError } from '../stripe-config/stripe-api.client';
 import type { StripeConfig } from '../stripe-config/stripe-config.entity';
 import { StripeConfigService } from '../stripe-config/stripe-config.service';
@@ -137,12 +138,17 @@ export class StripeHealthChecker {
 
     let outcome: KeyOutcome = 'valid';
     let failure: StripeCallError | undefined;
-    try {
-      await this.stripe.checkSecretKey(secretKey);
-    } catch (error) {
-      if (!(error instanceof StripeCallError)) throw error;
-      failure = error;
-      outcome = keyOutcomeOf(error);
+    const example = isExampleCredential(secretKey);
+    // The documentation's example key is never sent to Stripe (as in validate-credentials): invalid.
+    if (example) outcome = 'invalid';
+    else {
+      try {
+        await this.stripe.checkSecretKey(secretKey);
+      } catch (error) {
+        if (!(error instanceof StripeCallError)) throw error;
+        failure = error;
+        outcome = keyOutcomeOf(error);
+      }
     }
     const endpoint = await this.checkEndpoints(config.projectId, mode, secretKey, outcome);
     this.logger.log(
@@ -151,7 +157,9 @@ export class StripeHealthChecker {
     return {
       keyFingerprint: ciphertextFingerprint(ciphertext),
       keyOutcome: outcome,
-      keyMessage: keyMessage(mode, masked, outcome, failure),
+      keyMessage: example
+        ? `The ${mode} secret key ${masked} (${mode}_secret_key) ${EXAMPLE_CREDENTIAL_MESSAGE}`
+        : keyMessage(mode, masked, outcome, failure),
       endpoint,
     };
   }

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
 import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
+import { TakesNoBody } from '../common/http/request-body';
 import { StripeCallRateLimit } from '../common/rate-limit/rate-limit.decorators';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
@@ -40,8 +41,8 @@ export class StripeHealthController {
     description: `Checks the stored secret key of each mode and its account's webhook endpoints against Stripe now (a mode another instance is checking at this moment is left to it), stores the outcomes, and answers the report. Rate-limited per developer with the other operations that call Stripe (\`RATE_LIMIT_STRIPE\`): 429 with \`Retry-After\`. ${REPORT_DESCRIPTION}`,
   })
   @ApiOkResponse({ type: StripeHealthResponse, example: STRIPE_HEALTH_EXAMPLE })
-  // No body is needed; one sent is still read like on every POST (hence 413, 415 and 422 for invalid JSON).
-  @ApiErrorResponses(401, 403, 404, 413, 415, 422)
+  @TakesNoBody()
+  @ApiErrorResponses(401, 403, 404, 422)
   refresh(@RequestProject() project: Project): Promise<StripeHealthResponse> {
     return this.health.refresh(project.id);
   }

@@ -80,6 +80,7 @@ export class StripeWebhookReceiverController {
     description:
       'The database cannot be reached, or too many large deliveries (over 64 KiB) are being received at once; `Retry-After` says when to retry',
     headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+    example: { detail: 'Too many large webhook deliveries are being received at once; retry later' },
   })
   @ApiErrorResponses(404, { status: 415, detail: 'Unsupported content encoding or charset' }, 422)
   receive(
@@ -129,10 +130,16 @@ export class StripeWebhooksController {
   @ApiParam({
     name: 'webhook_event_id',
     required: true,
-    schema: { type: 'string', format: 'uuid', title: 'Webhook Event Id' },
+    // The example is pre-filled by Swagger UI's "Try it out": a well-formed id that names no event (404).
+    schema: {
+      type: 'string',
+      format: 'uuid',
+      title: 'Webhook Event Id',
+      example: '00000000-0000-4000-8000-000000000000',
+    },
   })
   @ApiOkResponse({ type: WebhookEventResponse })
-  @ApiErrorResponses(401, 403, 404, 422)
+  @ApiErrorResponses(401, 403, { status: 404, detail: 'Webhook event not found' }, 422)
   getOne(
     @RequestProject() project: Project,
     @Param('webhook_event_id') webhookEventId: string,

@@ -1,3 +1,4 @@
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { HttpException } from '@nestjs/common';
 import { json, raw, urlencoded } from 'body-parser';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
@@ -123,6 +124,9 @@ export const parseUnroutedBody: BodyHook = (request, reply, done) =>
  * reads no body, and read bodies of GET/DELETE that the API ignores. Only routes that take a body
  * get the parsing hook, so a GET runs no body code at all.
  */
+/** Marks an operation that takes no request body (e.g. a POST that only triggers work): none is read. */
+export const TakesNoBody = (): MethodDecorator => RouteConfig({ takesNoBody: true });
+
 export function installBodyParsing(fastify: FastifyInstance): void {
   for (const method of fastify.supportedMethods) {
     fastify.addHttpMethod(method, { hasBody: false, overrideExisting: true });
@@ -131,6 +135,8 @@ export function installBodyParsing(fastify: FastifyInstance): void {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     // Webhook routes read their body in the handler (readWebhookBody), after checking the project.
     if (UNDER_WEBHOOK_PATH.test(route.url)) return;
+    // A POST that takes no body (@TakesNoBody) never reads one: like a GET's, a body sent is ignored.
+    if ((route.config as { takesNoBody?: boolean } | undefined)?.takesNoBody) return;
     if (methods.every((method) => METHODS_WITHOUT_BODY.has(method))) return;
     const existing = route.preValidation ? [route.preValidation].flat() : [];
     route.preValidation = [parseRouteBody(acceptedMediaTypes(route.url)), ...existing];

@@ -38,7 +38,7 @@ describe('logRequestCompleted (the request line)', () => {
   it('writes one line with req, res.statusCode and responseTime; 4xx at warn, 5xx at error; the URL masked', () => {
     const { logs, root } = capture();
     for (const statusCode of [200, 404, 503])
-      logRequestCompleted(root, request('/api/v1/x?key=sk_live_abcdefgh9876'), {
+      logRequestCompleted(root, request('/api/v1/x?note=sk_live_abcdefgh9876&access_token=abc'), {
         statusCode,
         elapsedTime: 1.6,
       } as FastifyReply);
@@ -46,7 +46,12 @@ describe('logRequestCompleted (the request line)', () => {
     expect(lines.map((l) => l.level)).toEqual([30, 40, 50]);
     expect(lines[0]).toMatchObject({
       msg: 'request completed',
-      req: { id: 'req-1', method: 'GET', url: '/api/v1/x?key=sk_live_...9876', remoteAddress: '127.0.0.1' },
+      req: {
+        id: 'req-1',
+        method: 'GET',
+        url: '/api/v1/x?note=sk_live_...9876&access_token=[Redacted]',
+        remoteAddress: '127.0.0.1',
+      },
       res: { statusCode: 200 },
       responseTime: 2,
     });
