@@ -1,4 +1,4 @@
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { toErrorResponse } from '../filters/api-exception.filter';
 import { classifyDatabaseFailure, DatabaseBusyError, isDatabaseUnavailableError } from './database-unavailable';
 
@@ -13,6 +13,7 @@ describe('isDatabaseUnavailableError', () => {
     ['connection exception class 08', withCode('08006')],
     ['wrapped by TypeORM', new QueryFailedError('SELECT 1', [], withCode('57P01'))],
     ['released query runner', new QueryRunnerAlreadyReleasedError()],
+    ["a transaction's query runner released by a broken connection", new QueryRunnerProviderAlreadyReleasedError()],
     ['AggregateError of refusals', new AggregateError([withCode('ECONNREFUSED')], 'x')],
   ])('recognises %s', (_name, error) => {
     expect(isDatabaseUnavailableError(error)).toBe(true);

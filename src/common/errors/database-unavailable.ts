@@ -30,10 +30,14 @@ const UNAVAILABLE_MESSAGES = [
 ];
 
 /**
- * TypeORM releases a transaction's query runner when its connection breaks; the transaction's next
- * statement then fails with this error instead of a driver one.
+ * TypeORM releases a transaction's query runner when its connection breaks (emits 'error'); the
+ * transaction's next statement then fails with one of the first two instead of a driver error.
  */
-const UNAVAILABLE_ERROR_NAMES = new Set(['QueryRunnerAlreadyReleasedError', 'ConnectionIsNotSetError']);
+const UNAVAILABLE_ERROR_NAMES = new Set([
+  'QueryRunnerAlreadyReleasedError',
+  'QueryRunnerProviderAlreadyReleasedError',
+  'ConnectionIsNotSetError',
+]);
 
 /**
  * The pool had no connection to give in time, or too many requests were already waiting for one
