@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMITTED_SPEC_PATH } from './helpers/openapi-validator';
@@ -7,6 +8,8 @@ type JsonObject = Record<string, any>; // eslint-disable-line @typescript-eslint
 
 // The published reference spec, kept in the repository so that a clone anywhere runs this test. On the
 // development machine the original sits next to the repository, in ../shared/: the copy must match it.
+// Elsewhere the copy is checked against the SHA-256 of the published file as it was copied.
+const PUBLISHED_SHA256 = 'dd7997939472957c10c81b4dd3339f65ea611cf5a17e5d2efeac65ec60a61857';
 const REFERENCE_PATH = join(__dirname, 'reference', 'devkit4ai-cloud-api.openapi.json');
 const PUBLISHED_PATH = join(__dirname, '..', '..', 'shared', 'reference', 'devkit4ai-cloud-api.openapi.json');
 const reference = JSON.parse(readFileSync(REFERENCE_PATH, 'utf8')) as JsonObject;
@@ -55,8 +58,10 @@ const split = (op: string) => {
 };
 
 describe('openapi/openapi.json against the reference API', () => {
-  (existsSync(PUBLISHED_PATH) ? it : it.skip)('compares against a copy identical to the published reference', () => {
-    expect(readFileSync(REFERENCE_PATH, 'utf8')).toBe(readFileSync(PUBLISHED_PATH, 'utf8'));
+  it('compares against a copy identical to the published reference', () => {
+    const copy = readFileSync(REFERENCE_PATH, 'utf8');
+    expect(createHash('sha256').update(copy).digest('hex')).toBe(PUBLISHED_SHA256);
+    if (existsSync(PUBLISHED_PATH)) expect(copy).toBe(readFileSync(PUBLISHED_PATH, 'utf8'));
   });
 
   it('has every shared operation (the webhook receiver once it exists)', () => {
