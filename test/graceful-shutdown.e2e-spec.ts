@@ -1,13 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { ChildProcess } from 'node:child_process';
 import { get as httpGet } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { FakeStripe } from './helpers/fake-stripe';
 import { fakeKey } from './helpers/fixtures';
 import { freePort } from '../src/common/net/free-port';
-import { createTestDatabase, testEncryptionKey } from './helpers/test-app';
+import { spawnService } from './helpers/service-process';
+import { createTestDatabase } from './helpers/test-app';
 
 /**
  * The real entry point (src/main.ts) in a child process: SIGTERM must stop new connections, let the
@@ -33,22 +30,8 @@ describe('Graceful shutdown on SIGTERM (e2e, src/main.ts in a child process)', (
   it('finishes the in-flight request, refuses new connections, closes the pool and exits 0', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-      cwd: process.cwd(),
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'test',
-        TS_NODE_PROJECT: 'tsconfig.json',
-        DATABASE_URL: database.url,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        JWT_SECRET: randomBytes(32).toString('base64url'),
-        ENCRYPTION_KEYS: testEncryptionKey(),
-        DATA_DIR: mkdtempSync(join(tmpdir(), 'scs-shutdown-')),
-        STRIPE_API_BASE: stripe.url,
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    child = spawnService({
+      env: { DATABASE_URL: database.url, PORT: String(port), STRIPE_API_BASE: stripe.url, LOG_LEVEL: 'info' },
     });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,13 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import Stripe from 'stripe';
 import { freePort } from '../src/common/net/free-port';
 import { LIST_PAYLOAD_MAX_BYTES } from '../src/stripe-webhooks/stripe-webhooks.service';
 import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
-import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from './helpers/test-app';
+import { spawnService } from './helpers/service-process';
+import { createTestApp, createTestDatabase, TestApp } from './helpers/test-app';
 
 /** A signed test-mode event whose JSON is about `bytes` long. */
 function bigEvent(bytes: number): { id: string; payload: string } {
@@ -130,26 +129,10 @@ describe('60 events of 0.9 MB, then a page of 100: the service (160 MB heap) sur
   it('answers the list with summaries (under 2 MB), the RSS grows by a few MB at most, and the service stays up', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    child = spawn(
-      process.execPath,
-      ['--max-old-space-size=160', '-r', 'ts-node/register/transpile-only', 'src/main.ts'],
-      {
-        cwd: process.cwd(),
-        env: {
-          PATH: process.env.PATH,
-          NODE_ENV: 'test',
-          TS_NODE_PROJECT: 'tsconfig.json',
-          DATABASE_URL: database.url,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          JWT_SECRET: randomBytes(32).toString('base64url'),
-          ENCRYPTION_KEYS: testEncryptionKey(),
-          DATA_DIR: mkdtempSync(join(tmpdir(), 'scs-memory-')),
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    child = spawnService({
+      nodeArgs: ['--max-old-space-size=160'],
+      env: { DATABASE_URL: database.url, PORT: String(port), LOG_LEVEL: 'warn' },
+    });
     child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
     child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
     const pid = child.pid!;
