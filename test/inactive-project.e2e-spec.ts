@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
+import { configPath, createProject, Developer, fakeKey, registerDeveloper, testEventPayload } from './helpers/fixtures';
 import { configSnapshot } from './helpers/stored-config';
 import { createTestApp, TestApp } from './helpers/test-app';
 
@@ -47,14 +46,7 @@ describe('An inactive project (projects.is_active = false) is off (e2e)', () => 
   });
 
   it('a correctly signed webhook delivery → 400 "The project is inactive", nothing stored', async () => {
-    const payload = JSON.stringify({
-      id: `evt_${randomBytes(8).toString('hex')}`,
-      object: 'event',
-      type: 'invoice.paid',
-      created: Math.floor(Date.now() / 1000),
-      livemode: false,
-      data: { object: {} },
-    });
+    const payload = testEventPayload();
     const res = await t
       .http()
       .post(`/api/v1/payments/stripe/webhooks/${projectId}/test`)

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Agent, ClientRequest, IncomingMessage, request as httpRequest } from 'node:http';
 import Stripe from 'stripe';
 import { MAX_CONCURRENT_LARGE_WEBHOOK_BODIES } from '../src/stripe-webhooks/webhook-body-slots';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
+import { configPath, createProject, Developer, fakeKey, registerDeveloper, testEventPayload } from './helpers/fixtures';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const ONE_MB = 1024 * 1024 - 1024;
@@ -114,14 +113,7 @@ describe('Webhook receiver: project checked before the body is read; large bodie
     extra.req.destroy();
 
     // A small, correctly signed delivery needs no slot; authenticated traffic is unaffected.
-    const event = JSON.stringify({
-      id: `evt_${randomBytes(8).toString('hex')}`,
-      object: 'event',
-      type: 'invoice.paid',
-      created: Math.floor(Date.now() / 1000),
-      livemode: false,
-      data: { object: {} },
-    });
+    const event = testEventPayload();
     const delivered = await within(
       fetch(`${t.url}${path}`, {
         method: 'POST',

@@ -38,3 +38,15 @@ export async function createProject(t: TestApp, dev: Developer, name = 'My proje
 
 export const configPath = (projectId: string, suffix = 'config') =>
   `/api/v1/payments/stripe/projects/${projectId}/${suffix}`;
+
+/** The JSON of a small test-mode Stripe event (a new id each call), as Stripe would deliver it. */
+export function testEventPayload(type = 'invoice.paid'): string {
+  return JSON.stringify({
+    id: `evt_${randomBytes(8).toString('hex')}`,
+    object: 'event',
+    type,
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    data: { object: {} },
+  });
+}
