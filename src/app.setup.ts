@@ -9,7 +9,7 @@ import { AppModule, type AppModuleOptions } from './app.module';
 import { ApiFastifyAdapter } from './common/http/api-fastify.adapter';
 import { installBodyParsing } from './common/http/request-body';
 import { computeSecurityHeaders } from './common/http/security-headers';
-import { AppLogger, logRequestCompleted, ROOT_LOGGER } from './common/logging/app-logger';
+import { AppLogger, logRequestCompleted, REQUEST_LOGGER } from './common/logging/app-logger';
 import { REQUEST_ID_HEADER } from './common/logging/request-id';
 import type { AppConfig } from './config/app-config';
 import { finalizeOpenApiDocument } from './openapi/finalize-document';
@@ -161,7 +161,7 @@ export async function createApp(
     // Nest flushes its start-up buffer only on listen(); tests that only init() would lose it.
     app.flushLogs();
     // One line per request once its response is sent (see logRequestCompleted).
-    const pino = app.get<PinoLogger>(ROOT_LOGGER);
+    const pino = app.get<PinoLogger>(REQUEST_LOGGER);
     app
       .getHttpAdapter()
       .getInstance()
