@@ -6,11 +6,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
-import { ApiFastifyAdapter } from './common/http/api-fastify.adapter';
-import { installBodyParsing } from './common/http/request-body';
-import { computeSecurityHeaders } from './common/http/security-headers';
-import { AppLogger, logRequestCompleted, ROOT_LOGGER } from './common/logging/app-logger';
-import { REQUEST_ID_HEADER } from './common/logging/request-id';
+import { ApiFastifyAdapter } from './http/api-fastify.adapter';
+import { installBodyParsing } from './http/request-body';
+import { computeSecurityHeaders } from './http/security-headers';
+import { AppLogger, logRequestCompleted, ROOT_LOGGER } from './logging/app-logger';
+import { REQUEST_ID_HEADER } from './http/request-context';
 import type { AppConfig } from './config/app-config';
 import { finalizeOpenApiDocument } from './openapi/finalize-document';
 

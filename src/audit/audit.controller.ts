@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
-import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
+import { ApiDeveloperAuth } from '../auth/api-developer-auth.decorator';
+import { ApiErrorResponses } from '../http/api-error-responses.decorator';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
 import { AuditService } from './audit.service';

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { assertAuditFieldNames, AuditActor, AuditService } from '../audit/audit.service';
 import { CredentialCipher, CredentialDecryptionError } from '../common/crypto/credential-cipher';
-import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
-import { IfMatch, ifMatchVersions, PreconditionFailedError } from '../common/http/etag';
+import { UnprocessableEntityError } from '../http/unprocessable-entity.error';
+import { IfMatch, ifMatchVersions, PreconditionFailedError } from '../http/etag';
 import { maskCredential } from '../common/masking/mask';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';

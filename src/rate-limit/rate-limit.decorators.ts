@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { HTTPError } from '../errors/error-response.dto';
+import { HTTPError } from '../http/error-response.dto';
 import { RATE_LIMIT_GROUP, type RateLimitGroup } from './rate-limit.constants';
 import { RateLimitGuard } from './rate-limit.guard';
 

@@ -2,8 +2,8 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { maxHeaderSize } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
-import { toErrorResponse } from '../filters/api-exception.filter';
-import { requestIdOf } from '../request-context';
+import { toErrorResponse } from './api-exception.filter';
+import { requestIdOf } from './request-context';
 import { parseUnroutedBody } from './request-body';
 
 /**

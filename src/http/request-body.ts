@@ -4,7 +4,7 @@ import { json, raw, urlencoded } from 'body-parser';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import typeIs from 'type-is';
-import { toErrorResponse } from '../filters/api-exception.filter';
+import { toErrorResponse } from './api-exception.filter';
 
 /** Largest request body accepted; larger ones get 413 `{"detail"}`. */
 export const BODY_LIMIT = '64kb';

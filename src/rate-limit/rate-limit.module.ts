@@ -3,9 +3,9 @@ import { ThrottlerModule, type ThrottlerOptions, type ThrottlerStorage } from '@
 import type { ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
-import type { AuthenticatedUser } from '../../auth/authenticated-user';
-import { loginAccountOf } from '../../auth/login-credentials.decorator';
-import type { AppConfig, RateLimit } from '../../config/app-config';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { loginAccountOf } from '../auth/login-credentials.decorator';
+import type { AppConfig, RateLimit } from '../config/app-config';
 import {
   LOGIN_PER_EMAIL,
   LOGIN_PER_IP,

@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import pino, { type DestinationStream } from 'pino';
-import type { AppConfig } from '../../config/app-config';
+import type { AppConfig } from '../config/app-config';
 import { AppLogger, ROOT_LOGGER } from './app-logger';
 import { buildLoggerOptions } from './logger-options';
 
