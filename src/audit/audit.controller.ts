@@ -11,7 +11,7 @@ import { AuditLogPage, AuditLogQuery } from './dto/audit-log.dto';
 @ApiDeveloperAuth()
 @ApiErrorResponses(400, 503)
 @OwnedProject('project_id')
-@Controller('api/v1/payments/stripe/projects/:project_id')
+@Controller('payments/stripe/projects/:project_id')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 

@@ -15,7 +15,7 @@ export const DATABASE_PING_TIMEOUT_MS = 1500;
  */
 @ApiTags('Health')
 @Public()
-@Controller('api/v1/health')
+@Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

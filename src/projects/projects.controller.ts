@@ -13,7 +13,7 @@ import { ProjectsService } from './projects.service';
 @ApiTags('Project Management')
 @ApiDeveloperAuth()
 @ApiErrorResponses(400, 503)
-@Controller('api/v1/projects')
+@Controller('projects')
 export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
 

@@ -53,7 +53,7 @@ const IF_MATCH_HEADER = {
 @ApiDeveloperAuth()
 @ApiErrorResponses(400, 503)
 @OwnedProject('project_id')
-@Controller('api/v1/payments/stripe/projects/:project_id')
+@Controller('payments/stripe/projects/:project_id')
 export class StripeConfigController {
   constructor(private readonly stripeConfig: StripeConfigService) {}
 

@@ -16,7 +16,7 @@ const REPORT_DESCRIPTION =
 @ApiDeveloperAuth()
 @ApiErrorResponses(503)
 @OwnedProject('project_id')
-@Controller('api/v1/payments/stripe/projects/:project_id/health')
+@Controller('payments/stripe/projects/:project_id/health')
 export class StripeHealthController {
   constructor(private readonly health: StripeHealthService) {}
 
