@@ -4,6 +4,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule, type AppModuleOptions } from './app.module';
 import type { AppConfig } from './config/app-config';
+import { API_PREFIX } from './http/api-prefix';
 import { HttpWireModule } from './http/http-wire.module';
 import { LoggingModule } from './logging/logging.module';
 import { finalizeOpenApiDocument } from './openapi/finalize-document';
@@ -29,9 +30,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addOAuth2(
       {
         type: 'oauth2',
-        description:
-          "Sign in with your developer account: **username** is the account's email, **password** its password. Leave client_id and client_secret empty. The token comes from `POST /api/v1/auth/login` and is sent as `Authorization: Bearer <token>`.",
-        flows: { password: { tokenUrl: '/api/v1/auth/login', scopes: {} } },
+        description: `Sign in with your developer account: **username** is the account's email, **password** its password. Leave client_id and client_secret empty. The token comes from \`POST /${API_PREFIX}/auth/login\` and is sent as \`Authorization: Bearer <token>\`.`,
+        flows: { password: { tokenUrl: `/${API_PREFIX}/auth/login`, scopes: {} } },
       },
       'OAuth2PasswordBearer',
     )
