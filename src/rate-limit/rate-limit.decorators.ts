@@ -1,7 +1,7 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { HTTPError } from '../http/error-response.dto';
 import type { FastifyRequest } from 'fastify';
+import { HTTPError } from '../http/error-response.dto';
 import { LOGIN_ACCOUNT_OF, RATE_LIMIT_GROUP, type RateLimitGroup } from './rate-limit.constants';
 import { RateLimitGuard } from './rate-limit.guard';
 
