@@ -1,20 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { DestinationStream } from 'pino';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
 import { CryptoModule } from './common/crypto/crypto.module';
-import { ApiExceptionFilter } from './common/filters/api-exception.filter';
-import { MaskingInterceptor } from './common/interceptors/masking.interceptor';
-import { LoggingModule } from './common/logging/logging.module';
-import { ApiValidationPipe } from './common/pipes/api-validation.pipe';
-import { RateLimitModule } from './common/rate-limit/rate-limit.module';
+import { LoggingModule } from './logging/logging.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { HttpWireModule } from './http/http-wire.module';
 import { ProjectsModule } from './projects/projects.module';
 import { StripeConfigModule } from './stripe-config/stripe-config.module';
+import { CREDENTIAL_FIELDS } from './stripe-config/stripe-credential-fields';
 import { StripeHealthModule } from './stripe-health/stripe-health.module';
 import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
 
@@ -32,7 +30,9 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggingModule.forRoot(config, options.logDestination),
+        HttpWireModule,
+        // The Stripe credential fields are secrets wherever they appear in a logged object.
+        LoggingModule.forRoot(config, { destination: options.logDestination, secretFields: CREDENTIAL_FIELDS }),
         RateLimitModule.forRoot(config, options.throttlerStorage),
         DatabaseModule,
         HealthModule,
@@ -42,11 +42,6 @@ export class AppModule {
         StripeConfigModule,
         StripeWebhooksModule,
         StripeHealthModule,
-      ],
-      providers: [
-        { provide: APP_PIPE, useClass: ApiValidationPipe },
-        { provide: APP_FILTER, useClass: ApiExceptionFilter },
-        { provide: APP_INTERCEPTOR, useClass: MaskingInterceptor },
       ],
     };
   }

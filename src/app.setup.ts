@@ -2,63 +2,12 @@ import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ServerResponse } from 'node:http';
-import type { Logger as PinoLogger } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
-import { ApiFastifyAdapter } from './common/http/api-fastify.adapter';
-import { installBodyParsing } from './common/http/request-body';
-import { computeSecurityHeaders } from './common/http/security-headers';
-import { AppLogger, logRequestCompleted, REQUEST_LOGGER } from './common/logging/app-logger';
-import { REQUEST_ID_HEADER } from './common/logging/request-id';
 import type { AppConfig } from './config/app-config';
+import { API_PREFIX } from './http/api-prefix';
+import { HttpWireModule } from './http/http-wire.module';
+import { LoggingModule } from './logging/logging.module';
 import { finalizeOpenApiDocument } from './openapi/finalize-document';
-
-const securityHeaders = computeSecurityHeaders();
-
-/**
- * The headers of every response, errors included: `X-Request-Id` (the id Fastify assigned, see
- * ApiFastifyAdapter) and the security headers. Set on the Node.js response, so that whatever sends
- * the response (Fastify, Nest's exception layer, a middleware) keeps them.
- */
-function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): void {
-  const res = reply.raw as ServerResponse;
-  res.setHeader(REQUEST_ID_HEADER, request.id);
-  for (const [name, value] of securityHeaders) res.setHeader(name, value);
-}
-
-/**
- * Fastify-level wiring shared by main.ts, the e2e tests and the OpenAPI script. Everything here runs
- * once at start-up; per request it adds one hook (the common headers) and, on the routes that take a
- * body, the body parser (see common/http/request-body.ts).
- */
-export function configureApp(app: NestFastifyApplication, config?: Pick<AppConfig, 'corsOrigins'>): void {
-  const adapter = app.getHttpAdapter() as ApiFastifyAdapter;
-  // The first hook of every request, before CORS and the request logger: every response, even a
-  // body-parser error, carries X-Request-Id and the security headers. (Fastify sends no X-Powered-By
-  // and no automatic ETag: the ETags we send are resource versions, see common/http/etag.ts.)
-  adapter.setOnRequestHook((request, reply, done) => {
-    setCommonHeaders(request, reply);
-    done();
-  });
-  // CORS is off unless CORS_ORIGINS lists origins; then only those get Access-Control-* headers.
-  if (config?.corsOrigins.length) {
-    app.enableCors({
-      origin: config.corsOrigins,
-      // Lists joined here: @fastify/cors would join arrays with ', ', the `cors` middleware used ','.
-      methods: 'GET,POST,PUT,DELETE',
-      // If-Match / ETag: a browser UI must be able to send the one and read the other (optimistic concurrency).
-      allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', REQUEST_ID_HEADER].join(','),
-      exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After', 'ETag', 'Stripe-Webhook-Endpoint-Cleanup'].join(','),
-      maxAge: 600,
-      // As the `cors` middleware did: any OPTIONS is answered as a preflight, Origin or not.
-      strictPreflight: false,
-    });
-  }
-  installBodyParsing(adapter.getInstance());
-  // No app.enableShutdownHooks(): main.ts drains in-flight requests itself on SIGTERM/SIGINT
-  // (src/common/lifecycle/graceful-shutdown.ts) and then exits 0.
-}
 
 /** The spec served at /openapi.json and committed as openapi/openapi.json (`npm run openapi`). */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -81,9 +30,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addOAuth2(
       {
         type: 'oauth2',
-        description:
-          "Sign in with your developer account: **username** is the account's email, **password** its password. Leave client_id and client_secret empty. The token comes from `POST /api/v1/auth/login` and is sent as `Authorization: Bearer <token>`.",
-        flows: { password: { tokenUrl: '/api/v1/auth/login', scopes: {} } },
+        description: `Sign in with your developer account: **username** is the account's email, **password** its password. Leave client_id and client_secret empty. The token comes from \`POST /${API_PREFIX}/auth/login\` and is sent as \`Authorization: Bearer <token>\`.`,
+        flows: { password: { tokenUrl: `/${API_PREFIX}/auth/login`, scopes: {} } },
       },
       'OAuth2PasswordBearer',
     )
@@ -146,9 +94,9 @@ export async function createApp(
   const usePino = options.logger === undefined && !options.preview;
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, { logDestination: options.logDestination, throttlerStorage: options.throttlerStorage }),
-    new ApiFastifyAdapter(setCommonHeaders, config.trustProxy),
+    HttpWireModule.createAdapter(config),
     {
-      // Bodies are read by installBodyParsing (configureApp), the same way for every route.
+      // Bodies are read by the adapter (src/http/request-body.ts), the same way for every route.
       bodyParser: false,
       logger: options.logger,
       bufferLogs: usePino,
@@ -156,21 +104,9 @@ export async function createApp(
       abortOnError: false,
     },
   );
-  if (usePino) {
-    app.useLogger(app.get(AppLogger));
-    // Nest flushes its start-up buffer only on listen(); tests that only init() would lose it.
-    app.flushLogs();
-    // One line per request once its response is sent (see logRequestCompleted).
-    const pino = app.get<PinoLogger>(REQUEST_LOGGER);
-    app
-      .getHttpAdapter()
-      .getInstance()
-      .addHook('onResponse', (request, reply, done) => {
-        logRequestCompleted(pino, request, reply);
-        done();
-      });
-  }
-  configureApp(app, config);
+  if (usePino) LoggingModule.install(app);
+  // Before the spec is built: the API prefix is part of every path in it.
+  HttpWireModule.configure(app, config);
   setupSwagger(app);
   return app;
 }

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createApp } from './app.setup';
-import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
+import { installGracefulShutdown } from './http/graceful-shutdown';
 import { maskSecretsInText } from './common/masking/mask';
 import { AppConfig, ConfigError, LOG_LEVELS, loadConfig, type LogLevel } from './config/app-config';
 

@@ -2,7 +2,7 @@ import { ChildProcess } from 'node:child_process';
 import { get as httpGet } from 'node:http';
 import { FakeStripe } from './helpers/fake-stripe';
 import { fakeKey } from './helpers/fixtures';
-import { freePort } from '../src/common/net/free-port';
+import { freePort } from '../src/common/free-port';
 import { spawnService } from './helpers/service-process';
 import { createTestDatabase } from './helpers/test-app';
 

@@ -2,7 +2,7 @@ import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Stripe from 'stripe';
-import { freePort } from '../src/common/net/free-port';
+import { freePort } from '../src/common/free-port';
 import { LIST_PAYLOAD_MAX_BYTES } from '../src/stripe-webhooks/stripe-webhooks.service';
 import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
 import { spawnService } from './helpers/service-process';

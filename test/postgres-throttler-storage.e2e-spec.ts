@@ -2,7 +2,7 @@ import { ThrottlerStorageService } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { PostgresThrottlerStorage, type RateLimitRecord } from '../src/common/rate-limit/postgres-throttler.storage';
+import { PostgresThrottlerStorage, type RateLimitRecord } from '../src/rate-limit/postgres-throttler.storage';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { createTestDatabase } from './helpers/test-app';
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { freePort } from '../src/common/net/free-port';
+import { freePort } from '../src/common/free-port';
 import { configPath, createProject, registerDeveloper } from './helpers/fixtures';
 import { createTestApp, TestApp } from './helpers/test-app';
 

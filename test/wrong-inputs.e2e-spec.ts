@@ -80,6 +80,23 @@ describe('wrong inputs say what is wrong', () => {
     });
   });
 
+  describe('a body sent to no route', () => {
+    it('is read as a route at that path would read it: raw up to 1 MiB under the webhook receiver, else JSON up to 64 KiB', async () => {
+      const body = JSON.stringify({ padding: 'x'.repeat(100 * 1024) });
+      for (const path of ['/api/v1/payments/stripe/webhooks/only-one-segment', '/API/V1/Payments/Stripe/Webhooks']) {
+        const res = await t.http({ validate: false }).post(path).set('Content-Type', 'application/json').send(body);
+        expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      }
+      const elsewhere = await t
+        .http({ validate: false })
+        .post('/api/v1/payments/stripe/webhookz/x/test')
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .expect(413);
+      expect(elsewhere.body).toEqual({ detail: 'Request body too large' });
+    });
+  });
+
   describe('validate-credentials', () => {
     it('a publishable key is a 422 saying a secret or restricted key is expected, without calling Stripe', async () => {
       const res = await t

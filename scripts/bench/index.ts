@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import ts from 'typescript';
-import { freePort } from '../../src/common/net/free-port';
+import { freePort } from '../../src/common/free-port';
 import { provisionDatabase, type BenchDatabase } from './database';
 import { nodeVersionOf, resolveNodeBinary } from './node-binary';
 import { runLoad, type LoadTarget, type RunSample } from './load';

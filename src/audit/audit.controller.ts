@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
-import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
+import { ApiDeveloperAuth } from '../auth/api-developer-auth.decorator';
+import { ApiErrorResponses } from '../http/api-error-responses.decorator';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
 import { AuditService } from './audit.service';
@@ -11,7 +11,7 @@ import { AuditLogPage, AuditLogQuery } from './dto/audit-log.dto';
 @ApiDeveloperAuth()
 @ApiErrorResponses(400, 503)
 @OwnedProject('project_id')
-@Controller('api/v1/payments/stripe/projects/:project_id')
+@Controller('payments/stripe/projects/:project_id')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { RequestMeta } from '../common/request-context';
+import type { RequestMeta } from '../http/request-context';
 import type { AuditAction } from './audit-log-entry.entity';
 import { AuditLogRepository } from './audit-log.repository';
 import { AuditLogEntryResponse, AuditLogPage, AuditLogQuery } from './dto/audit-log.dto';

@@ -1,22 +1,22 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, NotFoundException, Post } from '@nestjs/common';
-import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, unsupportedMediaTypeDetail } from '../common/http/request-body';
+import { AcceptsMediaTypes, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, unsupportedMediaTypeDetail } from '../http/request-body';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
-import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
-import { CurrentUser } from '../common/decorators/current-user.decorator';
-import { Public } from '../common/decorators/public.decorator';
-import { LoginRateLimit, SignUpRateLimitResponse } from '../common/rate-limit/rate-limit.decorators';
-import { CurrentRequestMeta, type RequestMeta } from '../common/request-context';
+import { ApiErrorResponses } from '../http/api-error-responses.decorator';
+import { ApiDeveloperAuth } from './api-developer-auth.decorator';
+import { CurrentUser } from './current-user.decorator';
+import { Public } from './public.decorator';
+import { LoginRateLimit, SignUpRateLimitResponse } from '../rate-limit/rate-limit.decorators';
+import { CurrentRequestMeta, type RequestMeta } from '../http/request-context';
 import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import type { AuthenticatedUser } from './authenticated-user';
 import { RegistrationResponse, TokenResponse, UserResponse } from './dto/auth-response.dto';
 import { UserCreateRequest, UserLoginRequest } from './dto/register.dto';
-import { LoginCredentials, LoginValidationPipe } from './login-credentials.decorator';
+import { LoginCredentials, loginAccountOf, LoginValidationPipe } from './login-credentials.decorator';
 
 @ApiTags('Authentication')
 @ApiErrorResponses(400, 503)
-@Controller('api/v1/auth')
+@Controller('auth')
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
@@ -42,7 +42,9 @@ export class AuthController {
 
   @Public()
   @Post('login')
-  @LoginRateLimit()
+  // JSON, or the OAuth2 password form (Swagger UI's Authorize sends it).
+  @AcceptsMediaTypes(JSON_MEDIA_TYPE, FORM_MEDIA_TYPE)
+  @LoginRateLimit(loginAccountOf)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     operationId: 'login',

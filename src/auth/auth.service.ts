@@ -6,7 +6,7 @@ import { UsersService } from '../users/users.service';
 import type { AccessTokenClaims } from './authenticated-user';
 import { RegistrationResponse, TokenResponse, UserResponse } from './dto/auth-response.dto';
 import { UserCreateRequest, UserLoginRequest } from './dto/register.dto';
-import { SignUpRateLimiter } from '../common/rate-limit/sign-up-rate-limiter';
+import { SignUpRateLimiter } from '../rate-limit/sign-up-rate-limiter';
 import { hashPassword, LOGIN_HASHING, SIGN_UP_HASHING, verifyPassword } from './password-hasher';
 
 /** Compared against when the email is unknown, so that a wrong email costs as much time as a wrong password. */

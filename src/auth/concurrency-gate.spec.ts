@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { RetryLaterException } from '../common/errors/retry-later.exception';
+import { RetryLaterException } from '../http/retry-later.exception';
 import { ConcurrencyGate } from './concurrency-gate';
 
 const deferred = () => {

@@ -1,4 +1,4 @@
-import { RetryLaterException } from '../common/errors/retry-later.exception';
+import { RetryLaterException } from '../http/retry-later.exception';
 
 export const SERVICE_BUSY_DETAIL = 'The service is busy, retry later.';
 

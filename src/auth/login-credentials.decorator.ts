@@ -1,8 +1,8 @@
 import { ArgumentMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import typeIs from 'type-is';
-import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
-import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
+import { UnprocessableEntityError } from '../http/unprocessable-entity.error';
+import { ApiValidationPipe } from '../http/api-validation.pipe';
 import { normalizeEmail } from '../users/email-address';
 
 /** Marks credentials read from the OAuth2 form, so that errors name the form's fields. */

@@ -1,6 +1,6 @@
 import * as pg from 'pg';
 import type { DatabaseDeadlines } from '../config/app-config';
-import { DatabaseBusyError } from '../common/errors/database-unavailable';
+import { DatabaseBusyError } from './database-unavailable';
 
 type Callback = (error: Error | undefined, ...rest: unknown[]) => void;
 

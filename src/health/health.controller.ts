@@ -1,9 +1,9 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
-import { Public } from '../common/decorators/public.decorator';
-import { DATABASE_UNAVAILABLE_DETAIL } from '../common/errors/database-unavailable';
+import { ApiErrorResponses } from '../http/api-error-responses.decorator';
+import { Public } from '../auth/public.decorator';
+import { DATABASE_UNAVAILABLE_DETAIL } from '../database/database-unavailable';
 import { DatabaseHealthResponse, HealthCheckResponse } from './dto/health.dto';
 
 /** How long the database ping may take before the database is reported down. */
@@ -15,7 +15,7 @@ export const DATABASE_PING_TIMEOUT_MS = 1500;
  */
 @ApiTags('Health')
 @Public()
-@Controller('api/v1/health')
+@Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

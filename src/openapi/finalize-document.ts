@@ -1,4 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { API_PREFIX } from '../http/api-prefix';
 import { REQUEST_EXAMPLES } from './request-examples';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -8,7 +9,7 @@ type JsonObject = { [key: string]: Json };
  * Paths that the reference API writes with a trailing slash. Nest registers them without it; express'
  * non-strict routing serves both, and the spec uses the reference's spelling so generated clients match.
  */
-const TRAILING_SLASH_PATHS = ['/api/v1/projects'];
+const TRAILING_SLASH_PATHS = [`/${API_PREFIX}/projects`];
 
 /**
  * Each request body's example (see request-examples.ts), as the media type's only named example:

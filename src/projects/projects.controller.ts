@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
-import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
-import { CurrentUser } from '../common/decorators/current-user.decorator';
-import { HTTPError } from '../common/errors/error-response.dto';
+import { ApiDeveloperAuth } from '../auth/api-developer-auth.decorator';
+import { ApiErrorResponses } from '../http/api-error-responses.decorator';
+import { CurrentUser } from '../auth/current-user.decorator';
+import { HTTPError } from '../http/error-response.dto';
 import { ProjectCreatedResponse, ProjectCreateRequest, ProjectResponse } from './dto/project.dto';
 import { OwnedProject, RequestProject } from './guards/project-ownership.guard';
 import type { Project } from './project.entity';
@@ -13,7 +13,7 @@ import { ProjectsService } from './projects.service';
 @ApiTags('Project Management')
 @ApiDeveloperAuth()
 @ApiErrorResponses(400, 503)
-@Controller('api/v1/projects')
+@Controller('projects')
 export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
 

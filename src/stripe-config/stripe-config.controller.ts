@@ -11,12 +11,12 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
-import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
-import { CurrentUser } from '../common/decorators/current-user.decorator';
-import { formatEtag, parseIfMatch } from '../common/http/etag';
-import { CurrentRequestMeta, RequestMeta } from '../common/request-context';
-import { StripeCallRateLimit } from '../common/rate-limit/rate-limit.decorators';
+import { ApiDeveloperAuth } from '../auth/api-developer-auth.decorator';
+import { ApiErrorResponses } from '../http/api-error-responses.decorator';
+import { CurrentUser } from '../auth/current-user.decorator';
+import { formatEtag, parseIfMatch } from '../http/etag';
+import { CurrentRequestMeta, RequestMeta } from '../http/request-context';
+import { StripeCallRateLimit } from '../rate-limit/rate-limit.decorators';
 import {
   OwnedProject,
   ProjectPreloaded,
@@ -53,7 +53,7 @@ const IF_MATCH_HEADER = {
 @ApiDeveloperAuth()
 @ApiErrorResponses(400, 503)
 @OwnedProject('project_id')
-@Controller('api/v1/payments/stripe/projects/:project_id')
+@Controller('payments/stripe/projects/:project_id')
 export class StripeConfigController {
   constructor(private readonly stripeConfig: StripeConfigService) {}
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { assertAuditFieldNames, AuditActor, AuditService } from '../audit/audit.service';
 import { CredentialCipher, CredentialDecryptionError } from '../common/crypto/credential-cipher';
-import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
-import { IfMatch, ifMatchVersions, PreconditionFailedError } from '../common/http/etag';
+import { UnprocessableEntityError } from '../http/unprocessable-entity.error';
+import { IfMatch, ifMatchVersions, PreconditionFailedError } from '../http/etag';
 import { maskCredential } from '../common/masking/mask';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
@@ -19,6 +19,7 @@ import {
   modeOfKey,
   StripeMode,
 } from './stripe-credential-fields';
+import { webhookReceiverUrl } from './webhook-urls';
 
 const MODES: readonly StripeMode[] = ['test', 'live'];
 
@@ -197,8 +198,11 @@ export class StripeConfigService {
   }
 
   webhookUrls(projectId: string): StripeWebhookUrlsResponse {
-    const base = `${this.config.publicBaseUrl}/api/v1/payments/stripe/webhooks/${projectId}`;
-    return { test_webhook_url: `${base}/test`, live_webhook_url: `${base}/live` };
+    const base = this.config.publicBaseUrl;
+    return {
+      test_webhook_url: webhookReceiverUrl(base, projectId, 'test'),
+      live_webhook_url: webhookReceiverUrl(base, projectId, 'live'),
+    };
   }
 
   /** Checks a secret or restricted key with one call to Stripe (nothing is stored). */

@@ -1,9 +1,9 @@
 import { Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
-import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
-import { TakesNoBody } from '../common/http/request-body';
-import { StripeCallRateLimit } from '../common/rate-limit/rate-limit.decorators';
+import { ApiDeveloperAuth } from '../auth/api-developer-auth.decorator';
+import { ApiErrorResponses } from '../http/api-error-responses.decorator';
+import { TakesNoBody } from '../http/request-body';
+import { StripeCallRateLimit } from '../rate-limit/rate-limit.decorators';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
 import { STRIPE_HEALTH_EXAMPLE, StripeHealthResponse } from './dto/stripe-health.dto';
@@ -16,7 +16,7 @@ const REPORT_DESCRIPTION =
 @ApiDeveloperAuth()
 @ApiErrorResponses(503)
 @OwnedProject('project_id')
-@Controller('api/v1/payments/stripe/projects/:project_id/health')
+@Controller('payments/stripe/projects/:project_id/health')
 export class StripeHealthController {
   constructor(private readonly health: StripeHealthService) {}
 

@@ -11,14 +11,15 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { ApiDeveloperAuth } from '../common/decorators/api-developer-auth.decorator';
-import { ApiErrorResponses } from '../common/decorators/api-error-responses.decorator';
-import { CurrentUser } from '../common/decorators/current-user.decorator';
-import { Public } from '../common/decorators/public.decorator';
-import { CurrentRequestMeta, RequestMeta } from '../common/request-context';
-import { StripeCallRateLimit } from '../common/rate-limit/rate-limit.decorators';
-import { HTTPError } from '../common/errors/error-response.dto';
-import { readWebhookBody } from '../common/http/request-body';
+import { ApiDeveloperAuth } from '../auth/api-developer-auth.decorator';
+import { ApiErrorResponses } from '../http/api-error-responses.decorator';
+import { CurrentUser } from '../auth/current-user.decorator';
+import { Public } from '../auth/public.decorator';
+import { CurrentRequestMeta, RequestMeta } from '../http/request-context';
+import { StripeCallRateLimit } from '../rate-limit/rate-limit.decorators';
+import { HTTPError } from '../http/error-response.dto';
+import { readRawBody, ReadsOwnBody } from '../http/request-body';
+import { WEBHOOK_RECEIVER_PATH } from '../stripe-config/webhook-urls';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
 import { CreateWebhookEndpointRequest, WebhookEndpointResponse } from './dto/webhook-endpoint.dto';
@@ -35,11 +36,13 @@ import { WebhookEndpointsService } from './webhook-endpoints.service';
 @ApiTags('Stripe Webhooks')
 @Public()
 @ApiErrorResponses(503)
-@Controller('api/v1/payments/stripe/webhooks')
+@Controller(WEBHOOK_RECEIVER_PATH)
 export class StripeWebhookReceiverController {
   constructor(private readonly webhooks: StripeWebhooksService) {}
 
   @Post(':project_id/:mode')
+  // The body is read by the handler (readRawBody), once the project, configuration and secret are checked.
+  @ReadsOwnBody()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     operationId: 'receiveStripeWebhook',
@@ -92,7 +95,7 @@ export class StripeWebhookReceiverController {
     const length = req.headers['content-length'];
     return this.webhooks.receive(projectId, mode, signature, {
       length: length === undefined || req.headers['transfer-encoding'] ? undefined : Number(length),
-      read: () => readWebhookBody(req),
+      read: () => readRawBody(req),
     });
   }
 }
@@ -101,7 +104,7 @@ export class StripeWebhookReceiverController {
 @ApiDeveloperAuth()
 @ApiErrorResponses(400, 503)
 @OwnedProject('project_id')
-@Controller('api/v1/payments/stripe/projects/:project_id')
+@Controller('payments/stripe/projects/:project_id')
 export class StripeWebhooksController {
   constructor(
     private readonly webhooks: StripeWebhooksService,

@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import Stripe from 'stripe';
-import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
-import { findUnstorableInput, withoutUnstorable } from '../common/text/storable-text';
+import { UnprocessableEntityError } from '../http/unprocessable-entity.error';
+import { findUnstorableInput, withoutUnstorable } from '../common/storable-text';
 import { isUuid } from '../common/uuid';
 import { ProjectsService } from '../projects/projects.service';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PaginationQuery } from '../../common/dto/pagination.dto';
+import { PaginationQuery } from '../../http/pagination.dto';
 import { AUDIT_ACTIONS, AuditLogEntry } from '../audit-log-entry.entity';
 
 /** `?page=1&page_size=20`, newest first. */

@@ -16,7 +16,7 @@ import type { AuthenticatedUser } from '../../auth/authenticated-user';
 import { assertActiveDeveloper } from '../../auth/jwt-auth.guard';
 import type { TokenSubject } from '../../auth/jwt.strategy';
 import { UserCheckedByRouteGuard } from '../../auth/user-check';
-import { UnprocessableEntityError } from '../../common/errors/unprocessable-entity.error';
+import { UnprocessableEntityError } from '../../http/unprocessable-entity.error';
 import { isUuid } from '../../common/uuid';
 import { ProjectAccessRepository, projectOf } from '../project-access.repository';
 import type { ProjectPreload } from '../project-preload';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { PaginationQuery } from '../../common/dto/pagination.dto';
+import { PaginationQuery } from '../../http/pagination.dto';
 import type { StripeMode } from '../../stripe-config/stripe-credential-fields';
 
 export class ListWebhookEventsQuery extends PaginationQuery {

@@ -3,10 +3,9 @@ import { ThrottlerModule, type ThrottlerOptions, type ThrottlerStorage } from '@
 import type { ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
-import type { AuthenticatedUser } from '../../auth/authenticated-user';
-import { loginAccountOf } from '../../auth/login-credentials.decorator';
-import type { AppConfig, RateLimit } from '../../config/app-config';
+import type { AppConfig, RateLimit } from '../config/app-config';
 import {
+  LOGIN_ACCOUNT_OF,
   LOGIN_PER_EMAIL,
   LOGIN_PER_IP,
   RATE_LIMIT_GROUP,
@@ -17,13 +16,20 @@ import { PostgresThrottlerStorage } from './postgres-throttler.storage';
 import { RateLimitGuard } from './rate-limit.guard';
 import { SignUpRateLimiter } from './sign-up-rate-limiter';
 
-type RequestWithUser = FastifyRequest & { user?: AuthenticatedUser };
+/** The request after the global bearer guard: `user` is the authenticated developer, if any. */
+type RequestWithUser = FastifyRequest & { user?: { id: string } };
+
+function metadataOf<T>(key: string, context: ExecutionContext): T | undefined {
+  return Reflect.getMetadata(key, context.getHandler()) ?? Reflect.getMetadata(key, context.getClass());
+}
 
 function groupOf(context: ExecutionContext): RateLimitGroup | undefined {
-  return (
-    Reflect.getMetadata(RATE_LIMIT_GROUP, context.getHandler()) ??
-    Reflect.getMetadata(RATE_LIMIT_GROUP, context.getClass())
-  );
+  return metadataOf<RateLimitGroup>(RATE_LIMIT_GROUP, context);
+}
+
+/** The account a login request names, read as the route said (see LoginRateLimit). */
+function loginAccountKey(req: FastifyRequest, context: ExecutionContext): string {
+  return metadataOf<(request: FastifyRequest) => string>(LOGIN_ACCOUNT_OF, context)?.(req) ?? '';
 }
 
 function clientIp(req: FastifyRequest): string {
@@ -34,7 +40,7 @@ function throttler(
   name: string,
   limit: RateLimit,
   group: RateLimitGroup,
-  tracker: (req: RequestWithUser) => string,
+  tracker: (req: RequestWithUser, context: ExecutionContext) => string,
 ): ThrottlerOptions {
   return {
     name,
@@ -42,7 +48,7 @@ function throttler(
     ttl: limit.ttlSeconds * 1000,
     // A limit of 0 switches that throttler off; otherwise it applies to its group's routes only.
     skipIf: (context) => limit.limit === 0 || groupOf(context) !== group,
-    getTracker: (req) => tracker(req as RequestWithUser),
+    getTracker: (req, context) => tracker(req as RequestWithUser, context),
     setHeaders: false,
   };
 }
@@ -58,10 +64,15 @@ export class RateLimitModule {
   static forRoot(config: AppConfig, storage?: ThrottlerStorage): DynamicModule {
     const limits = config.rateLimits;
     const throttlers = [
-      throttler(LOGIN_PER_EMAIL, limits.loginPerEmail, 'login', (req) => `${clientIp(req)}|${loginAccountOf(req)}`),
+      throttler(
+        LOGIN_PER_EMAIL,
+        limits.loginPerEmail,
+        'login',
+        (req, context) => `${clientIp(req)}|${loginAccountKey(req, context)}`,
+      ),
       throttler(LOGIN_PER_IP, limits.loginPerIp, 'login', clientIp),
       throttler(STRIPE_CALLS, limits.stripeCalls, 'stripe-calls', (req) => {
-        const user = (req as RequestWithUser).user;
+        const user = req.user;
         return user ? `user:${user.id}` : `ip:${clientIp(req)}`;
       }),
     ];

@@ -1,10 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { classifyDatabaseFailure, DATABASE_FAILURE_RESPONSES } from '../errors/database-unavailable';
-import { RetryLaterException } from '../errors/retry-later.exception';
-import { UnprocessableEntityError } from '../errors/unprocessable-entity.error';
+import { classifyDatabaseFailure, DATABASE_FAILURE_RESPONSES } from '../database/database-unavailable';
+import { RetryLaterException } from './retry-later.exception';
+import { UnprocessableEntityError } from './unprocessable-entity.error';
 import { requestLogFields } from '../logging/app-logger';
-import { maskSecretsDeep, maskSecretsInText } from '../masking/mask';
+import { maskSecretsDeep, maskSecretsInText } from '../common/masking/mask';
 
 /** A body-parser, Fastify or other low-level error that carries an HTTP status of its own. */
 interface StatusError {

@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { RetryLaterException } from '../errors/retry-later.exception';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { RetryLaterException } from '../http/retry-later.exception';
 import { REGISTER_PER_IP } from './rate-limit.constants';
 
 /**

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { AuthenticatedUser } from '../../auth/authenticated-user';
+import type { AuthenticatedUser } from './authenticated-user';
 
 /** The developer the bearer token belongs to (set by the JWT strategy). */
 export const CurrentUser = createParamDecorator(

@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { UnprocessableEntityError } from '../errors/unprocessable-entity.error';
+import { UnprocessableEntityError } from './unprocessable-entity.error';
 
 /** The ETag of a versioned resource: the version as a strong entity tag, e.g. `"7"`. */
 export function formatEtag(version: number): string {

@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { UnprocessableEntityError } from '../errors/unprocessable-entity.error';
+import { UnprocessableEntityError } from './unprocessable-entity.error';
 import { assertIfMatch, formatEtag, parseIfMatch, PreconditionFailedError } from './etag';
 
 describe('ETag / If-Match', () => {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import pino from 'pino';
-import { LogCapture } from '../../../test/helpers/log-capture';
+import { LogCapture } from '../../test/helpers/log-capture';
 import { AppLogger, logRequestCompleted } from './app-logger';
 import { buildLoggerOptions, buildRequestLoggerOptions } from './logger-options';
 

@@ -1,7 +1,8 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { HTTPError } from '../errors/error-response.dto';
-import { RATE_LIMIT_GROUP, type RateLimitGroup } from './rate-limit.constants';
+import type { FastifyRequest } from 'fastify';
+import { HTTPError } from '../http/error-response.dto';
+import { LOGIN_ACCOUNT_OF, RATE_LIMIT_GROUP, type RateLimitGroup } from './rate-limit.constants';
 import { RateLimitGuard } from './rate-limit.guard';
 
 function ApiTooManyRequests(description: string): MethodDecorator & ClassDecorator {
@@ -22,9 +23,16 @@ function RateLimited(group: RateLimitGroup, description: string): MethodDecorato
   );
 }
 
-/** Login attempts: limited per client IP and email (RATE_LIMIT_LOGIN) and per client IP (RATE_LIMIT_LOGIN_IP). */
-export const LoginRateLimit = (): MethodDecorator & ClassDecorator =>
-  RateLimited('login', 'Too many login attempts from this address or for this email');
+/**
+ * Login attempts: limited per client IP and account (RATE_LIMIT_LOGIN) and per client IP
+ * (RATE_LIMIT_LOGIN_IP). `accountOf` reads the account a request logs in to (the auth feature knows
+ * how: JSON email or OAuth2 form username, normalised); the per-account counter is keyed on it.
+ */
+export const LoginRateLimit = (accountOf: (request: FastifyRequest) => string): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    SetMetadata(LOGIN_ACCOUNT_OF, accountOf),
+    RateLimited('login', 'Too many login attempts from this address or for this email'),
+  );
 
 /**
  * Operations that call Stripe on the developer's behalf: limited per developer (RATE_LIMIT_STRIPE).

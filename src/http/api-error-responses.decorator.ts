@@ -1,9 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { DATABASE_UNAVAILABLE_DETAIL } from '../errors/database-unavailable';
-import { HTTPError, HTTPValidationError } from '../errors/error-response.dto';
-import type { ValidationIssue } from '../errors/unprocessable-entity.error';
-import { JSON_MEDIA_TYPE, unsupportedMediaTypeDetail } from '../http/request-body';
+import { DATABASE_UNAVAILABLE_DETAIL } from '../database/database-unavailable';
+import { HTTPError, HTTPValidationError } from './error-response.dto';
+import type { ValidationIssue } from './unprocessable-entity.error';
+import { JSON_MEDIA_TYPE, unsupportedMediaTypeDetail } from './request-body';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login)',

@@ -1,6 +1,6 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
-import { UnprocessableEntityError, ValidationIssue } from '../errors/unprocessable-entity.error';
-import { findUnstorableInput } from '../text/storable-text';
+import { UnprocessableEntityError, ValidationIssue } from './unprocessable-entity.error';
+import { findUnstorableInput } from '../common/storable-text';
 
 /** class-validator constraint name → the error `type` of the reference API's 422 body. */
 const ERROR_TYPES: Record<string, string> = {

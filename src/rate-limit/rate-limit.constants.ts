@@ -7,3 +7,5 @@ export const REGISTER_PER_IP = 'register-per-ip';
 
 export type RateLimitGroup = 'login' | 'stripe-calls';
 export const RATE_LIMIT_GROUP = 'rateLimitGroup';
+/** Metadata of a login route (see LoginRateLimit): how to read the account a request logs in to. */
+export const LOGIN_ACCOUNT_OF = 'rateLimitLoginAccountOf';

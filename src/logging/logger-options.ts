@@ -1,16 +1,17 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { LoggerOptions } from 'pino';
-import type { AppConfig } from '../../config/app-config';
-import { CREDENTIAL_FIELDS } from '../../stripe-config/stripe-credential-fields';
-import { DeepMaskOptions, maskSecretsDeep, maskSecretsInText } from '../masking/mask';
+import type { AppConfig } from '../config/app-config';
+import { DeepMaskOptions, maskSecretsDeep, maskSecretsInText } from '../common/masking/mask';
 
-/** Body fields that carry a secret, wherever they appear in a logged object. */
+/**
+ * Body fields that carry a secret, wherever they appear in a logged object. Features add their own
+ * (the Stripe credential fields: see AppModule and LoggingModule.forRoot).
+ */
 export const SECRET_FIELDS = [
   'password',
   'secret_key',
   'publishable_key',
   'webhook_secret',
-  ...CREDENTIAL_FIELDS,
   'access_token',
   'token',
   'jwtSecret',
@@ -24,15 +25,25 @@ export const SECRET_FIELDS = [
  * are never walked: only the fields the `req`/`res` serializers below keep are logged (walking them
  * cost ~7% of the CPU of a GET config, and pino's wildcard `redact` paths another ~12%: docs/benchmarks.md).
  */
-const LOG_MASKING: DeepMaskOptions = {
-  censorKeys: new Set(
-    [...SECRET_FIELDS, 'authorization', 'cookie', 'set-cookie', 'x-api-key'].map((key) => key.toLowerCase()),
-  ),
-  censor: '[Redacted]',
-  skip: (value) => value instanceof IncomingMessage || value instanceof ServerResponse,
-};
+function logMasking(secretFields: readonly string[]): DeepMaskOptions {
+  return {
+    censorKeys: new Set(
+      [...SECRET_FIELDS, ...secretFields, 'authorization', 'cookie', 'set-cookie', 'x-api-key'].map((key) =>
+        key.toLowerCase(),
+      ),
+    ),
+    censor: '[Redacted]',
+    skip: (value) => value instanceof IncomingMessage || value instanceof ServerResponse,
+  };
+}
 
-export const sanitizeLogObject = <T>(value: T): T => maskSecretsDeep(value, LOG_MASKING);
+/** What the `log` formatter does to each line's object; `secretFields` are censored besides SECRET_FIELDS. */
+export function logSanitizer(secretFields: readonly string[] = []): <T>(value: T) => T {
+  const options = logMasking(secretFields);
+  return <T>(value: T): T => maskSecretsDeep(value, options);
+}
+
+export const sanitizeLogObject = logSanitizer();
 
 /** Query parameters whose value is a credential by their name (access_token, api_key, client_secret, password, sig...). */
 const SECRET_PARAM_NAME = /token|key|secret|passw|pwd|signature|^sig$|credential|auth|session/i;
@@ -98,7 +109,11 @@ export function buildRequestLoggerOptions(config: Pick<AppConfig, 'logLevel'>): 
  * pino configuration of the one root logger (see LoggingModule): one JSON line per log entry;
  * secret-named fields censored and any Stripe key shape masked, in messages and objects.
  */
-export function buildLoggerOptions(config: Pick<AppConfig, 'logLevel'>): LoggerOptions {
+export function buildLoggerOptions(
+  config: Pick<AppConfig, 'logLevel'>,
+  secretFields: readonly string[] = [],
+): LoggerOptions {
+  const sanitize = logSanitizer(secretFields);
   return {
     level: config.logLevel,
     serializers: {
@@ -113,7 +128,7 @@ export function buildLoggerOptions(config: Pick<AppConfig, 'logLevel'>): LoggerO
     },
     formatters: {
       // Whatever object ends up in a line (errors included) is sanitized.
-      log: (object: Record<string, unknown>) => sanitizeLogObject(object),
+      log: (object: Record<string, unknown>) => sanitize(object),
     },
     hooks: {
       logMethod(args: unknown[], method: (...a: unknown[]) => void) {

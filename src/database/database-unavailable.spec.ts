@@ -1,5 +1,5 @@
 import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
-import { toErrorResponse } from '../filters/api-exception.filter';
+import { toErrorResponse } from '../http/api-exception.filter';
 import { classifyDatabaseFailure, DatabaseBusyError, isDatabaseUnavailableError } from './database-unavailable';
 
 describe('isDatabaseUnavailableError', () => {

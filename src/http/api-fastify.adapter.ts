@@ -2,9 +2,9 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { maxHeaderSize } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
-import { toErrorResponse } from '../filters/api-exception.filter';
-import { requestIdOf } from '../request-context';
-import { parseUnroutedBody } from './request-body';
+import { toErrorResponse } from './api-exception.filter';
+import { requestIdOf } from './request-context';
+import { type BodyHook, installBodyParsing } from './request-body';
 
 /**
  * Nest's Fastify adapter, configured to answer exactly as the service did on Express:
@@ -15,11 +15,15 @@ import { parseUnroutedBody } from './request-body';
  * - the request id is `X-Request-Id` when acceptable (see request-context.ts), shared with the logs;
  * - `request.ip` is the peer address unless TRUST_PROXY names the proxies in front (then the client's);
  * - a path that is not valid percent-encoding is a 422 (see `undecodableParamResponse`), not Fastify's 400;
- * - a request that matches no route still has its body read (a body error wins over the 404).
+ * - bodies are read as Express' body-parser read them, on the routes that take one (see
+ *   request-body.ts); a request that matches no route still has its body read (a body error wins
+ *   over the 404).
  * `onBeforeFrameworkError` adds the headers every response carries to the bad-path answer, which
  * Fastify sends without running any hook.
  */
 export class ApiFastifyAdapter extends FastifyAdapter {
+  private readonly unroutedBody: BodyHook;
+
   constructor(
     onBeforeFrameworkError: (request: FastifyRequest, reply: FastifyReply) => void = () => undefined,
     trustProxy: boolean | number | string[] = false,
@@ -40,9 +44,10 @@ export class ApiFastifyAdapter extends FastifyAdapter {
         void reply.status(status).send(body);
       },
     });
+    this.unroutedBody = installBodyParsing(this.getInstance());
   }
 
   override setNotFoundHandler(handler: RouteHandlerMethod): ReturnType<FastifyAdapter['setNotFoundHandler']> {
-    return this.getInstance().setNotFoundHandler({ preValidation: parseUnroutedBody }, handler);
+    return this.getInstance().setNotFoundHandler({ preValidation: this.unroutedBody }, handler);
   }
 }

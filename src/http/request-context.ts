@@ -3,6 +3,9 @@ import type { FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 
+/** The response header that carries the request id (see requestIdOf for how it is chosen). */
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
 /** Who and where a request came from, as recorded by the audit trail. */
 export interface RequestMeta {
   requestId: string;

@@ -1,0 +1,14 @@
+import { API_PREFIX } from '../http/api-prefix';
+import type { StripeMode } from './stripe-credential-fields';
+
+/**
+ * The route of Stripe's deliveries to a project (StripeWebhookReceiverController:
+ * `POST /api/v1/payments/stripe/webhooks/{project_id}/{mode}`), below API_PREFIX. Defined once, here:
+ * the receiver serves it and this module gives its URLs to Stripe (stripe-webhooks imports this module).
+ */
+export const WEBHOOK_RECEIVER_PATH = 'payments/stripe/webhooks';
+
+/** The URL Stripe delivers a project's events of one mode to. */
+export function webhookReceiverUrl(publicBaseUrl: string, projectId: string, mode: StripeMode): string {
+  return `${publicBaseUrl}/${API_PREFIX}/${WEBHOOK_RECEIVER_PATH}/${projectId}/${mode}`;
+}
