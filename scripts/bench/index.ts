@@ -13,7 +13,7 @@ import ts from 'typescript';
 import { freePort } from '../../src/common/free-port';
 import { provisionDatabase, type BenchDatabase } from './database';
 import { nodeVersionOf, resolveNodeBinary } from './node-binary';
-import { CASES, runLoad, type LoadTarget, type RunSample } from './load';
+import { runLoad, type LoadTarget, type RunSample } from './load';
 import { readOptions, type BenchOptions } from './options';
 import { killAllNow, memoryOf, startNode, stop, stopAll, waitReady, type Child } from './processes';
 import {
@@ -242,14 +242,14 @@ async function main(): Promise<void> {
     };
     const samples = new Map<string, Record<'floor' | 'service', RunSample[]>>();
     const perRun = opts.warmupSeconds + opts.durationSeconds;
-    const total = opts.rounds * CASES.length * opts.connections.length * 2 * perRun;
+    const total = opts.rounds * opts.cases.length * opts.connections.length * 2 * perRun;
     console.log(
-      `Load: ${opts.rounds} round(s) × ${CASES.length} cases × ${opts.connections.join('/')} connections × floor+service, ` +
+      `Load: ${opts.rounds} round(s) × ${opts.cases.length} cases × ${opts.connections.join('/')} connections × floor+service, ` +
         `${opts.warmupSeconds} s warm-up + ${opts.durationSeconds} s each, ${opts.instances} instance(s): about ${Math.ceil(total / 60)} min`,
     );
     // 4. Rounds: in each, every case runs on the floor then on the service, so drift hits both alike.
     for (let round = 1; round <= opts.rounds; round++) {
-      for (const kind of CASES) {
+      for (const kind of opts.cases) {
         for (const connections of opts.connections) {
           const key = `${kind}@${connections}`;
           if (!samples.has(key)) samples.set(key, { floor: [], service: [] });
@@ -275,7 +275,7 @@ async function main(): Promise<void> {
 
     // 5. Report.
     const cases: CaseResult[] = [];
-    for (const kind of CASES)
+    for (const kind of opts.cases)
       for (const connections of opts.connections) {
         const s = samples.get(`${kind}@${connections}`);
         if (s) cases.push(caseResult(kind, connections, s.floor, s.service));

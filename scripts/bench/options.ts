@@ -1,5 +1,6 @@
 /** What `npm run bench` does, from the environment (and `--instances N`, `--node V` on the command line). */
 import { join } from 'node:path';
+import { CASES, type CaseName } from './load';
 
 export interface BenchOptions {
   /** Projects seeded for the one developer; each request picks one at random. */
@@ -26,6 +27,8 @@ export interface BenchOptions {
   node: string | undefined;
   /** Extra node flags for the service (BENCH_SERVICE_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
   serviceNodeArgs: string[];
+  /** The cases to run (BENCH_CASES), all by default. */
+  cases: CaseName[];
   /** The binary `node` resolves to (set by index.ts; this process's own until then). */
   nodeBinary: string;
 }
@@ -41,6 +44,15 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
   return value;
+}
+
+/** BENCH_CASES: a comma-separated subset of the cases (e.g. `GET config`), to profile one at a time. */
+function selectCases(raw: string | undefined): CaseName[] {
+  if (!raw) return [...CASES];
+  const wanted = raw.split(',').map((c) => c.trim());
+  const unknown = wanted.filter((c) => !(CASES as readonly string[]).includes(c));
+  if (unknown.length) throw new Error(`BENCH_CASES: unknown case(s) ${unknown.join(', ')}; known: ${CASES.join(', ')}`);
+  return CASES.filter((c) => wanted.includes(c));
 }
 
 export function readOptions(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): BenchOptions {
@@ -63,6 +75,7 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env, argv: string[]
     serviceDir: env.BENCH_SERVICE_DIR ?? root,
     node: flag(argv, 'node') ?? (env.BENCH_NODE || undefined),
     serviceNodeArgs: (env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+    cases: selectCases(env.BENCH_CASES),
     nodeBinary: process.execPath,
   };
 }

@@ -2,16 +2,21 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import pino from 'pino';
 import { LogCapture } from '../../test/helpers/log-capture';
 import { AppLogger, logRequestCompleted } from './app-logger';
-import { buildLoggerOptions } from './logger-options';
+import { buildLoggerOptions, buildRequestLoggerOptions } from './logger-options';
 
 function capture() {
   const logs = new LogCapture();
   return { logs, root: pino(buildLoggerOptions({ logLevel: 'debug' }), logs) };
 }
 
-function request(url: string): FastifyRequest {
+function captureRequestLines() {
+  const logs = new LogCapture();
+  return { logs, root: pino(buildRequestLoggerOptions({ logLevel: 'debug' }), logs) };
+}
+
+function request(url: string, id = 'req-1'): FastifyRequest {
   return {
-    id: 'req-1',
+    id,
     method: 'GET',
     raw: { url, socket: { remoteAddress: '127.0.0.1' } },
   } as unknown as FastifyRequest;
@@ -36,7 +41,7 @@ describe('AppLogger (Nest logs as pino lines)', () => {
 
 describe('logRequestCompleted (the request line)', () => {
   it('writes one line with req, res.statusCode and responseTime; 4xx at warn, 5xx at error; the URL masked', () => {
-    const { logs, root } = capture();
+    const { logs, root } = captureRequestLines();
     for (const statusCode of [200, 404, 503])
       logRequestCompleted(root, request('/api/v1/x?note=sk_live_abcdefgh9876&access_token=abc'), {
         statusCode,
@@ -54,6 +59,21 @@ describe('logRequestCompleted (the request line)', () => {
       },
       res: { statusCode: 200 },
       responseTime: 2,
+    });
+  });
+
+  it('masks a request id shaped like a Stripe key and a JWT or key in the path (the line is not walked again)', () => {
+    const { logs, root } = captureRequestLines();
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    logRequestCompleted(root, request(`/api/v1/${jwt}/sk_test_abcdefgh4321`, 'sk_live_abcdefgh5678'), {
+      statusCode: 200,
+      elapsedTime: 1,
+    } as FastifyReply);
+    const text = logs.text();
+    expect(text).not.toContain('abcdefgh');
+    expect(text).not.toContain(jwt);
+    expect(logs.entries()[0]).toMatchObject({
+      req: { id: 'sk_live_...5678', url: '/api/v1/[Redacted]/sk_test_...4321' },
     });
   });
 });

@@ -1,10 +1,13 @@
 import type { LoggerService } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Level, Logger as PinoLogger } from 'pino';
-import type { RequestLogFields } from './logger-options';
+import { maskSecretsInText } from '../common/masking/mask';
+import { sanitizeUrlForLog, type RequestLogFields } from './logger-options';
 
 /** The injection token of the root pino logger. */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+/** The injection token of the pino logger of the request lines (see buildRequestLoggerOptions). */
+export const REQUEST_LOGGER = Symbol('REQUEST_LOGGER');
 
 /**
  * Nest's logs (`new Logger('Context').log(...)`, the framework's own) as pino lines: the context
@@ -71,14 +74,19 @@ export function requestLogFields(request: FastifyRequest): RequestLogFields {
  * `res.statusCode`, `responseTime` (ms) and "request completed"; 5xx at error level, 4xx at warn.
  * The line pino-http wrote, without its per-request middleware, child logger and AsyncLocalStorage
  * (on Node 20 those and the async hooks they switched on took ~28% of the service's CPU, this hook
- * ~3%: docs/benchmarks.md, issue 13).
+ * ~3%: docs/benchmarks.md, issue 13). `pino` is REQUEST_LOGGER, which does not walk the line: the
+ * two fields a client chooses, the URL and the request id, are sanitized here.
  */
 export function logRequestCompleted(pino: PinoLogger, request: FastifyRequest, reply: FastifyReply): void {
   const statusCode = reply.statusCode;
   const level: Level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
   if (!pino.isLevelEnabled(level)) return;
-  pino[level](
-    { req: requestLogFields(request), res: { statusCode }, responseTime: Math.round(reply.elapsedTime) },
-    'request completed',
-  );
+  const req: RequestLogFields = {
+    // A client-chosen X-Request-Id is a plain token (request-context.ts), but may still look like a key.
+    id: maskSecretsInText(String(request.id)),
+    method: request.method,
+    url: sanitizeUrlForLog(request.raw.url ?? ''),
+    remoteAddress: request.raw.socket?.remoteAddress,
+  };
+  pino[level]({ req, res: { statusCode }, responseTime: Math.round(reply.elapsedTime) }, 'request completed');
 }

@@ -68,11 +68,19 @@ export function viewSqlColumns(alias: string, prefix: string): string {
   return VIEW_COLUMNS.map(({ name, sql }) => `${sql(alias)} AS ${prefix}${name}`).join(', ');
 }
 
+/** Per prefix, each column's name in a result row: built once, not concatenated on every request. */
+const prefixedColumns = new Map<string, { column: string; key: string }[]>();
+
 /** The view selected with viewSqlColumns(…, prefix), or null when the row has none (LEFT JOIN miss). */
 export function viewOfRow(row: Record<string, unknown>, prefix: string): StripeConfigView | null {
-  if (row[`${prefix}id`] == null) return null;
+  let columns = prefixedColumns.get(prefix);
+  if (!columns) {
+    columns = VIEW_COLUMNS.map(({ name, key }) => ({ column: prefix + name, key }));
+    prefixedColumns.set(prefix, columns);
+  }
+  if (row[columns[0].column] == null) return null;
   const view: Record<string, unknown> = {};
-  for (const { name, key } of VIEW_COLUMNS) view[key] = row[prefix + name];
+  for (const { column, key } of columns) view[key] = row[column];
   return view as unknown as StripeConfigView;
 }
 

@@ -18,6 +18,13 @@ describe('CredentialCipher', () => {
     expect(cipher.encrypt('same', 'ctx')).not.toBe(cipher.encrypt('same', 'ctx'));
   });
 
+  it('never repeats an IV across more values than one pool of random bytes holds', () => {
+    const cipher = new CredentialCipher([k1]);
+    const ivs = new Set<string>();
+    for (let i = 0; i < 1000; i++) ivs.add(cipher.encrypt('sk_test_abcdefgh1234', 'ctx').split(':')[2]);
+    expect(ivs.size).toBe(1000);
+  });
+
   it('refuses a ciphertext moved to another project or field', () => {
     const cipher = new CredentialCipher([k1]);
     const stored = cipher.encrypt('sk_test_abcdefgh1234', 'p1:test_secret_key');

@@ -6,6 +6,26 @@ const IV_BYTES = 12;
 /** GCM accepts tags of 4 to 16 bytes unless told otherwise; a shorter tag is far easier to forge. */
 const TAG_BYTES = 16;
 
+/** Random bytes drawn from the CSPRNG 4 KB at a time: one randomFillSync per ~340 IVs, not one per value. */
+const IV_POOL_BYTES = 4096;
+let ivPool = Buffer.alloc(0);
+let ivPoolOffset = 0;
+
+/**
+ * A fresh random 96-bit IV. The same CSPRNG output as one randomBytes(12) per call (each byte is used
+ * once), only fetched in bulk: per-call randomBytes was ~15% of an encryption's CPU (issue 13).
+ */
+function nextIv(): Buffer {
+  if (ivPoolOffset + IV_BYTES > ivPool.length) {
+    ivPool = randomBytes(IV_POOL_BYTES);
+    ivPoolOffset = 0;
+  }
+  // A copy, so that no two values ever share the pool's memory.
+  const iv = Buffer.from(ivPool.subarray(ivPoolOffset, ivPoolOffset + IV_BYTES));
+  ivPoolOffset += IV_BYTES;
+  return iv;
+}
+
 /** Thrown when a stored value cannot be decrypted: wrong key, tampered, or moved to another row/field. */
 export class CredentialDecryptionError extends Error {
   constructor(reason: string) {
@@ -33,7 +53,7 @@ export class CredentialCipher {
 
   encrypt(plaintext: string, context: string): string {
     const { id, key } = this.keys[0];
-    const iv = randomBytes(IV_BYTES);
+    const iv = nextIv();
     const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

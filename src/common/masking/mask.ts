@@ -13,6 +13,8 @@ export function maskCredential(value: string): string {
 
 /** Replaces every Stripe credential inside a free text with its masked form. */
 export function maskSecretsInText(text: string): string {
+  // Every shape has a `_` (sk_test_, whsec_): most strings (ids, dates, names) are returned at once.
+  if (!text.includes('_')) return text;
   return text.replace(STRIPE_SECRET_PATTERN, (_whole, prefix: string, body: string) => {
     // An already masked value ("sk_test_...aBcD") does not match: "..." is not alphanumeric.
     return `${prefix}...${body.slice(-4)}`;
@@ -28,30 +30,40 @@ export interface DeepMaskOptions {
   skip?: (value: object) => boolean;
 }
 
-/** Deeply masks every string in a JSON-like value. Returns the same reference if nothing changed. */
-export function maskSecretsDeep<T>(value: T, options: DeepMaskOptions = {}, seen = new WeakSet<object>()): T {
+/**
+ * Deeply masks every string in a JSON-like value. Returns the same reference if nothing changed.
+ * It runs on every response (MaskingInterceptor) and log line: no copy is made until a value changes.
+ */
+export function maskSecretsDeep<T>(value: T, options: DeepMaskOptions = {}, seen?: WeakSet<object>): T {
   if (typeof value === 'string') return maskSecretsInText(value) as T;
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date || Buffer.isBuffer(value)) return value;
-  if (seen.has(value as object) || options.skip?.(value as object)) return value;
-  seen.add(value as object);
+  const visited = seen ?? new WeakSet<object>();
+  if (visited.has(value as object) || options.skip?.(value as object)) return value;
+  visited.add(value as object);
   if (Array.isArray(value)) {
-    let changed = false;
-    const out = value.map((item) => {
-      const masked = maskSecretsDeep(item, options, seen);
-      if (masked !== item) changed = true;
-      return masked;
-    });
-    return (changed ? out : value) as T;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const masked = maskSecretsDeep(value[i] as unknown, options, visited);
+      if (masked !== value[i]) (out ??= value.slice())[i] = masked;
+    }
+    return (out ?? value) as T;
   }
-  let changed = false;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+  const source = value as Record<string, unknown>;
+  const keys = Object.keys(source);
+  let out: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const item = source[key];
     const censored = item != null && options.censorKeys?.has(key.toLowerCase());
-    const masked = censored ? options.censor : maskSecretsDeep(item, options, seen);
-    if (masked !== item) changed = true;
-    out[key] = masked;
+    const masked = censored ? options.censor : maskSecretsDeep(item, options, visited);
+    if (!out && masked !== item) {
+      // The first change: a plain copy of the keys before it, in order; every later key is copied too.
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]] = source[keys[j]];
+    }
+    if (out) out[key] = masked;
   }
-  // Keep class instances (e.g. response DTOs) intact when nothing needed masking.
-  return (changed ? out : value) as T;
+  // Class instances (e.g. response DTOs) stay intact when nothing needed masking.
+  return (out ?? value) as T;
 }
