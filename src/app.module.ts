@@ -32,8 +32,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggingModule.forRoot(config, options.logDestination),
-        RateLimitModule.forRoot(config, options.throttlerStorage),
+        LoggingModule.forRoot(config.logging, options.logDestination),
+        RateLimitModule.forRoot(config.rateLimits, options.throttlerStorage),
         DatabaseModule,
         HealthModule,
         CryptoModule,

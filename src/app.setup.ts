@@ -11,6 +11,7 @@ import { installBodyParsing } from './common/http/request-body';
 import { computeSecurityHeaders } from './common/http/security-headers';
 import { AppLogger, logRequestCompleted, ROOT_LOGGER } from './common/logging/app-logger';
 import { REQUEST_ID_HEADER } from './common/logging/request-id';
+import type { HttpConfig } from './common/http/http.config';
 import type { AppConfig } from './config/app-config';
 import { finalizeOpenApiDocument } from './openapi/finalize-document';
 
@@ -32,7 +33,7 @@ function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): void {
  * once at start-up; per request it adds one hook (the common headers) and, on the routes that take a
  * body, the body parser (see common/http/request-body.ts).
  */
-export function configureApp(app: NestFastifyApplication, config?: Pick<AppConfig, 'corsOrigins'>): void {
+export function configureApp(app: NestFastifyApplication, config?: Pick<HttpConfig, 'corsOrigins'>): void {
   const adapter = app.getHttpAdapter() as ApiFastifyAdapter;
   // The first hook of every request, before CORS and the request logger: every response, even a
   // body-parser error, carries X-Request-Id and the security headers. (Fastify sends no X-Powered-By
@@ -44,7 +45,7 @@ export function configureApp(app: NestFastifyApplication, config?: Pick<AppConfi
   // CORS is off unless CORS_ORIGINS lists origins; then only those get Access-Control-* headers.
   if (config?.corsOrigins.length) {
     app.enableCors({
-      origin: config.corsOrigins,
+      origin: [...config.corsOrigins],
       // Lists joined here: @fastify/cors would join arrays with ', ', the `cors` middleware used ','.
       methods: 'GET,POST,PUT,DELETE',
       // If-Match / ETag: a browser UI must be able to send the one and read the other (optimistic concurrency).
@@ -144,9 +145,13 @@ export async function createApp(
   options: { logger?: NestApplicationOptions['logger']; preview?: boolean } & AppModuleOptions = {},
 ): Promise<NestFastifyApplication> {
   const usePino = options.logger === undefined && !options.preview;
+  const { trustProxy } = config.http;
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, { logDestination: options.logDestination, throttlerStorage: options.throttlerStorage }),
-    new ApiFastifyAdapter(setCommonHeaders, config.trustProxy),
+    new ApiFastifyAdapter(
+      setCommonHeaders,
+      trustProxy === false || typeof trustProxy === 'number' ? trustProxy : [...trustProxy],
+    ),
     {
       // Bodies are read by installBodyParsing (configureApp), the same way for every route.
       bodyParser: false,
@@ -170,7 +175,7 @@ export async function createApp(
         done();
       });
   }
-  configureApp(app, config);
+  configureApp(app, config.http);
   setupSwagger(app);
   return app;
 }

@@ -4,7 +4,7 @@ import { CredentialCipher, CredentialDecryptionError } from '../common/crypto/cr
 import { UnprocessableEntityError } from '../common/errors/unprocessable-entity.error';
 import { IfMatch, ifMatchVersions, PreconditionFailedError } from '../common/http/etag';
 import { maskCredential } from '../common/masking/mask';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { webhookUrlsConfig, type WebhookUrlsConfig } from './webhook-urls.config';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
 import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
 import { StripeApiClient, StripeCallError, throwIfStripeUnavailable } from './stripe-api.client';
@@ -61,7 +61,7 @@ export class StripeConfigService {
     private readonly repository: StripeConfigRepository,
     private readonly cipher: CredentialCipher,
     private readonly stripe: StripeApiClient,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(webhookUrlsConfig.KEY) private readonly urls: WebhookUrlsConfig,
     private readonly audit: AuditService,
   ) {}
 
@@ -197,7 +197,7 @@ export class StripeConfigService {
   }
 
   webhookUrls(projectId: string): StripeWebhookUrlsResponse {
-    const base = `${this.config.publicBaseUrl}/api/v1/payments/stripe/webhooks/${projectId}`;
+    const base = `${this.urls.publicBaseUrl}/api/v1/payments/stripe/webhooks/${projectId}`;
     return { test_webhook_url: `${base}/test`, live_webhook_url: `${base}/live` };
   }
 

@@ -6,7 +6,7 @@ import { buildLoggerOptions } from './logger-options';
 
 function capture() {
   const logs = new LogCapture();
-  return { logs, root: pino(buildLoggerOptions({ logLevel: 'debug' }), logs) };
+  return { logs, root: pino(buildLoggerOptions({ level: 'debug' }), logs) };
 }
 
 function request(url: string): FastifyRequest {

@@ -1,6 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { LoggerOptions } from 'pino';
-import type { AppConfig } from '../../config/app-config';
+import type { LoggingConfig } from './logging.config';
 import { CREDENTIAL_FIELDS } from '../../stripe-config/stripe-credential-fields';
 import { DeepMaskOptions, maskSecretsDeep, maskSecretsInText } from '../masking/mask';
 
@@ -86,9 +86,9 @@ export interface RequestLogFields {
  * pino configuration of the one root logger (see LoggingModule): one JSON line per log entry;
  * secret-named fields censored and any Stripe key shape masked, in messages and objects.
  */
-export function buildLoggerOptions(config: Pick<AppConfig, 'logLevel'>): LoggerOptions {
+export function buildLoggerOptions(config: LoggingConfig): LoggerOptions {
   return {
-    level: config.logLevel,
+    level: config.level,
     serializers: {
       // Only what helps to find a request again: no body, no credential from the query string.
       req: (req: RequestLogFields) => ({

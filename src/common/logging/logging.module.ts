@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import pino, { type DestinationStream } from 'pino';
-import type { AppConfig } from '../../config/app-config';
+import type { LoggingConfig } from './logging.config';
 import { AppLogger, ROOT_LOGGER } from './app-logger';
 import { buildLoggerOptions } from './logger-options';
 
@@ -12,7 +12,7 @@ import { buildLoggerOptions } from './logger-options';
 @Global()
 @Module({})
 export class LoggingModule {
-  static forRoot(config: AppConfig, destination?: DestinationStream): DynamicModule {
+  static forRoot(config: LoggingConfig, destination?: DestinationStream): DynamicModule {
     const root = pino(buildLoggerOptions(config), destination ?? process.stdout);
     return {
       module: LoggingModule,

@@ -5,7 +5,6 @@ import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import type { AuthenticatedUser } from '../../auth/authenticated-user';
 import { loginAccountOf } from '../../auth/login-credentials.decorator';
-import type { AppConfig, RateLimit } from '../../config/app-config';
 import {
   LOGIN_PER_EMAIL,
   LOGIN_PER_IP,
@@ -14,6 +13,7 @@ import {
   type RateLimitGroup,
 } from './rate-limit.constants';
 import { PostgresThrottlerStorage } from './postgres-throttler.storage';
+import type { RateLimit, RateLimitConfig } from './rate-limit.config';
 import { RateLimitGuard } from './rate-limit.guard';
 import { SignUpRateLimiter } from './sign-up-rate-limiter';
 
@@ -55,8 +55,7 @@ function throttler(
  */
 @Module({})
 export class RateLimitModule {
-  static forRoot(config: AppConfig, storage?: ThrottlerStorage): DynamicModule {
-    const limits = config.rateLimits;
+  static forRoot(limits: RateLimitConfig, storage?: ThrottlerStorage): DynamicModule {
     const throttlers = [
       throttler(LOGIN_PER_EMAIL, limits.loginPerEmail, 'login', (req) => `${clientIp(req)}|${loginAccountOf(req)}`),
       throttler(LOGIN_PER_IP, limits.loginPerIp, 'login', clientIp),
@@ -66,7 +65,7 @@ export class RateLimitModule {
       }),
     ];
     const throttlerModule =
-      storage || config.rateLimitStore === 'memory'
+      storage || limits.store === 'memory'
         ? ThrottlerModule.forRoot({ storage, throttlers })
         : ThrottlerModule.forRootAsync({
             // The DataSource of DatabaseModule (TypeORM's module is global).
