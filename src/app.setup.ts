@@ -7,11 +7,11 @@ import type { ServerResponse } from 'node:http';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { ApiFastifyAdapter } from './common/http/api-fastify.adapter';
+import type { HttpConfig } from './common/http/http.config';
 import { installBodyParsing } from './common/http/request-body';
 import { computeSecurityHeaders } from './common/http/security-headers';
 import { AppLogger, logRequestCompleted, ROOT_LOGGER } from './common/logging/app-logger';
 import { REQUEST_ID_HEADER } from './common/logging/request-id';
-import type { HttpConfig } from './common/http/http.config';
 import type { AppConfig } from './config/app-config';
 import { finalizeOpenApiDocument } from './openapi/finalize-document';
 
@@ -148,10 +148,8 @@ export async function createApp(
   const { trustProxy } = config.http;
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, { logDestination: options.logDestination, throttlerStorage: options.throttlerStorage }),
-    new ApiFastifyAdapter(
-      setCommonHeaders,
-      trustProxy === false || typeof trustProxy === 'number' ? trustProxy : [...trustProxy],
-    ),
+    // Fastify takes a mutable list of proxies: a copy of the frozen one.
+    new ApiFastifyAdapter(setCommonHeaders, typeof trustProxy === 'object' ? [...trustProxy] : trustProxy),
     {
       // Bodies are read by installBodyParsing (configureApp), the same way for every route.
       bodyParser: false,

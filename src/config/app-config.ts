@@ -5,8 +5,8 @@ import { rateLimitConfig } from '../common/rate-limit/rate-limit.config';
 import { credentialsConfig } from '../credentials/credentials.config';
 import { databaseConfig } from '../database/database.config';
 import { stripeApiConfig } from '../stripe-config/stripe-api.config';
-import { healthCheckConfig } from '../stripe-health/health-check.config';
 import { webhookUrlsConfig } from '../stripe-config/webhook-urls.config';
+import { healthCheckConfig } from '../stripe-health/health-check.config';
 import { type ConfigOf, ConfigError, deepFreeze, type Env } from './config-area';
 import { withDevelopmentSecrets } from './dev-secrets';
 

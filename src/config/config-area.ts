@@ -76,7 +76,7 @@ export function isHttpUrl(value: string): boolean {
 
 /** Freezes plain objects and arrays at every depth (Buffers cannot be frozen and are left as they are). */
 export function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || Object.isFrozen(value)) return value;
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
   for (const child of Object.values(value)) deepFreeze(child);
   return Object.freeze(value);
 }
