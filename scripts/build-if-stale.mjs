@@ -21,7 +21,7 @@ const hash = createHash('sha256');
 for (const file of INPUTS.flatMap(files)) hash.update(`${file}\0`).update(readFileSync(file)).update('\0');
 const digest = hash.digest('hex');
 
-const built = existsSync(join('dist', 'main.js')) && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === digest;
+const built = existsSync(join('dist', 'main.dev.js')) && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === digest;
 if (!built) {
   console.log('Building dist/ (first start, or the sources changed since the last build)...');
   const nest = join('node_modules', '@nestjs', 'cli', 'bin', 'nest.js');

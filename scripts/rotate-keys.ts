@@ -11,7 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { CredentialCipher } from '../src/common/crypto/credential-cipher';
 import { loadConfig } from '../src/config/app-config';
-import { buildDataSourceOptions, EMBEDDED_DEV_DATABASE_URL } from '../src/database/data-source-options';
+import { isProduction } from '../src/config/config-area';
+import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { developmentDatabase } from '../src/database/embedded-postgres';
 import { KeyRotationService } from '../src/key-rotation/key-rotation.service';
 
 function intOption(name: string, fallback: number): number {
@@ -23,21 +25,30 @@ function intOption(name: string, fallback: number): number {
 }
 
 async function main(): Promise<number> {
-  // The script needs no JWT secret; only the key ring and the database.
+  // The script needs no JWT secret; only the key ring and the database (outside production, by
+  // default the embedded development database that `npm start` runs).
+  const env = process.env;
+  const problems: string[] = [];
   const config = loadConfig(
-    { ...process.env, JWT_SECRET: process.env.JWT_SECRET || randomBytes(32).toString('base64url') },
+    {
+      ...env,
+      JWT_SECRET: env.JWT_SECRET || randomBytes(32).toString('base64url'),
+      DATABASE_URL: env.DATABASE_URL || (isProduction(env) ? undefined : developmentDatabase(env, problems).url),
+    },
     (m) => console.error(m),
+    problems,
   );
+  const { encryptionKeys } = config.credentials;
   const batchSize = intOption('batch-size', 100);
   const maxPasses = intOption('max-passes', 3);
   const dataSource = new DataSource({
-    ...buildDataSourceOptions(config.databaseUrl ?? EMBEDDED_DEV_DATABASE_URL),
+    ...buildDataSourceOptions(config.database.url),
     extra: { max: 2, connectionTimeoutMillis: 5000 },
   });
   await dataSource.initialize();
   try {
-    const service = new KeyRotationService(dataSource, new CredentialCipher(config.encryptionKeys));
-    console.error(`Rotating every *_encrypted column of stripe_configs to key "${config.encryptionKeys[0].id}"...`);
+    const service = new KeyRotationService(dataSource, new CredentialCipher(encryptionKeys));
+    console.error(`Rotating every *_encrypted column of stripe_configs to key "${encryptionKeys[0].id}"...`);
     const report = await service.rotate({
       batchSize,
       maxPasses,

@@ -32,8 +32,8 @@ export class AppModule {
         ConfigModule.forRoot(config),
         HttpWireModule,
         // The Stripe credential fields are secrets wherever they appear in a logged object.
-        LoggingModule.forRoot(config, { destination: options.logDestination, secretFields: CREDENTIAL_FIELDS }),
-        RateLimitModule.forRoot(config, options.throttlerStorage),
+        LoggingModule.forRoot(config.logging, { destination: options.logDestination, secretFields: CREDENTIAL_FIELDS }),
+        RateLimitModule.forRoot(config.rateLimits, options.throttlerStorage),
         DatabaseModule,
         HealthModule,
         CryptoModule,

@@ -94,7 +94,7 @@ export async function createApp(
   const usePino = options.logger === undefined && !options.preview;
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, { logDestination: options.logDestination, throttlerStorage: options.throttlerStorage }),
-    HttpWireModule.createAdapter(config),
+    HttpWireModule.createAdapter(config.http),
     {
       // Bodies are read by the adapter (src/http/request-body.ts), the same way for every route.
       bodyParser: false,
@@ -106,7 +106,7 @@ export async function createApp(
   );
   if (usePino) LoggingModule.install(app);
   // Before the spec is built: the API prefix is part of every path in it.
-  HttpWireModule.configure(app, config);
+  HttpWireModule.configure(app, config.http);
   setupSwagger(app);
   return app;
 }

@@ -148,7 +148,10 @@ describe('Developer auth (e2e)', () => {
     it('401 for an expired token', async () => {
       const dev = await registerDeveloper(t);
       const now = Math.floor(Date.now() / 1000);
-      const token = signJwt({ sub: dev.id, role: 'developer', iat: now - 7200, exp: now - 3600 }, t.config.jwtSecret);
+      const token = signJwt(
+        { sub: dev.id, role: 'developer', iat: now - 7200, exp: now - 3600 },
+        t.config.auth.jwtSecret,
+      );
       const res = await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${token}`).expect(401);
       expect(res.body).toEqual({ detail: 'Token has expired' });
     });
@@ -158,7 +161,7 @@ describe('Developer auth (e2e)', () => {
       let dev: Awaited<ReturnType<typeof registerDeveloper>>;
       const now = () => Math.floor(Date.now() / 1000);
       const token = (claims: Record<string, unknown>) =>
-        signJwt({ sub: dev.id, role: 'developer', ...claims }, t.config.jwtSecret);
+        signJwt({ sub: dev.id, role: 'developer', ...claims }, t.config.auth.jwtSecret);
       beforeAll(async () => {
         dev = await registerDeveloper(t);
       });

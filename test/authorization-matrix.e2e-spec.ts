@@ -189,7 +189,7 @@ describe('Authorization matrix: every bearer-protected endpoint × every kind of
     );
     headers.set(
       'expired token',
-      bearer(signJwt({ sub: owner.id, role: 'developer', iat: now - 7200, exp: now - 3600 }, t.config.jwtSecret)),
+      bearer(signJwt({ sub: owner.id, role: 'developer', iat: now - 7200, exp: now - 3600 }, t.config.auth.jwtSecret)),
     );
     headers.set('user deleted', deleted.auth);
     headers.set('user inactive', inactive.auth);

@@ -60,7 +60,7 @@ async function hundredPartialPuts(t: TestApp, baseUrls: string[]): Promise<void>
   const rows = await storedConfigRows(t.db, projectId);
   expect(rows).toHaveLength(1);
   const [row] = rows;
-  const stored = decryptRow(row, t.config.encryptionKeys);
+  const stored = decryptRow(row, t.config.credentials.encryptionKeys);
   for (const field of CREDENTIAL_FIELDS) {
     const writers = bodies.map((b) => b[field]).filter((v): v is string => v !== undefined);
     expect(writers).toHaveLength(50);
@@ -108,7 +108,7 @@ async function twentyFirstPuts(t: TestApp, baseUrls: string[]): Promise<void> {
   const rows = await storedConfigRows(t.db, projectId);
   expect(rows).toHaveLength(1);
   expect(new Set(responses.map((r) => r.body?.id))).toEqual(new Set([rows[0].id]));
-  const stored = decryptRow(rows[0], t.config.encryptionKeys);
+  const stored = decryptRow(rows[0], t.config.credentials.encryptionKeys);
   expect(bodies.map((b) => b.test_secret_key)).toContain(stored.test_secret_key);
   const audit = await t.db.query('SELECT action FROM audit_log WHERE project_id = $1', [projectId]);
   expect(audit.rows.map((r) => r.action).sort()).toEqual(['create', ...Array(19).fill('update')]);
@@ -143,7 +143,7 @@ async function twentyPutsOneIfMatch(t: TestApp, baseUrls: string[]): Promise<voi
   const [row] = await storedConfigRows(t.db, projectId);
   expect(row.version).toBe(version + 1);
   const winner = bodies[responses.findIndex((r) => r.status === 200)];
-  expect(decryptRow(row, t.config.encryptionKeys).test_secret_key).toBe(winner.test_secret_key);
+  expect(decryptRow(row, t.config.credentials.encryptionKeys).test_secret_key).toBe(winner.test_secret_key);
   const audit = await t.db.query('SELECT action FROM audit_log WHERE project_id = $1', [projectId]);
   expect(audit.rows.map((r) => r.action).sort()).toEqual(['create', 'update']);
 }

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { DEFAULT_DATABASE_DEADLINES } from '../src/config/app-config';
+import { DEFAULT_DATABASE_DEADLINES } from '../src/database/database.config';
 import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
 import { RestartablePostgres } from './helpers/restartable-postgres';
 import { createTestApp, TestApp } from './helpers/test-app';
@@ -174,11 +174,13 @@ describe('Database deadlines (e2e)', () => {
     it('when too many requests wait for a connection: 503 "busy" + Retry-After, never "cannot be reached"', async () => {
       const small = await createTestApp({
         listen: true,
-        databaseUrl: t.config.databaseUrl,
+        databaseUrl: t.config.database.url,
         env: {
           // Same secrets as the first instance: its developer's token and stored keys stay valid.
-          JWT_SECRET: t.config.jwtSecret,
-          ENCRYPTION_KEYS: t.config.encryptionKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+          JWT_SECRET: t.config.auth.jwtSecret,
+          ENCRYPTION_KEYS: t.config.credentials.encryptionKeys
+            .map((k) => `${k.id}:${k.key.toString('base64')}`)
+            .join(','),
           DATABASE_POOL_SIZE: '2',
           DATABASE_POOL_MAX_WAITING: '2',
         },

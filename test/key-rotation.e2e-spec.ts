@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { CredentialCipher } from '../src/common/crypto/credential-cipher';
-import { parseEncryptionKeys } from '../src/config/app-config';
+import { parseEncryptionKeys } from '../src/credentials/credentials.config';
 import { KeyRotationService, RotationReport } from '../src/key-rotation/key-rotation.service';
 import { StripeConfigRepository } from '../src/stripe-config/stripe-config.repository';
 import { credentialContext, StripeConfigService } from '../src/stripe-config/stripe-config.service';

@@ -10,10 +10,10 @@ interface Run {
   lines: string[];
 }
 
-/** Starts src/main.ts in a child process and waits (at most 60 s) for it to exit. */
-function start(env: Record<string, string>): Promise<Run> {
+/** Starts an entry point (src/main.ts by default) in a child process and waits (at most 60 s) for it to exit. */
+function start(env: Record<string, string>, entry = 'src/main.ts'): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', entry], {
       cwd: process.cwd(),
       env: { PATH: process.env.PATH, TS_NODE_PROJECT: 'tsconfig.json', HOST: '127.0.0.1', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,6 +72,29 @@ describe('Start-up refusals (e2e, src/main.ts in a child process)', () => {
       expect.stringMatching(/DATABASE_URL is required when NODE_ENV=production/),
     ]);
     expect(run.lines.join('\n')).not.toMatch(/embedded PostgreSQL/i);
+    expect(readdirSync(env.DATA_DIR)).toEqual([]);
+  }, 90_000);
+
+  it('the production entry point requires DATABASE_URL whatever NODE_ENV says, and never starts PostgreSQL', async () => {
+    const env = { ...good(), NODE_ENV: 'test' };
+    const run = await start(env);
+    expect(run.code).toBe(1);
+    expect(
+      jsonLines(run)
+        .filter((line) => line.level >= 50)
+        .map((line) => line.msg),
+    ).toEqual([expect.stringMatching(/DATABASE_URL is required \(`npm start` runs an embedded PostgreSQL/)]);
+    expect(readdirSync(env.DATA_DIR)).toEqual([]);
+  }, 90_000);
+
+  it('the development entry point (npm start) validates before starting the embedded PostgreSQL', async () => {
+    const env = { ...good(), NODE_ENV: 'test', JWT_SECRET: 'a'.repeat(16), EMBEDDED_POSTGRES_PORT: 'abc' };
+    const run = await start(env, 'src/main.dev.ts');
+    expect(run.code).toBe(1);
+    const fatal = jsonLines(run).filter((line) => line.level >= 50);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0].msg).toMatch(/EMBEDDED_POSTGRES_PORT must be an integer[\s\S]*JWT_SECRET is too predictable/);
+    expect(run.lines.join('\n')).not.toMatch(/starting the embedded PostgreSQL/i);
     expect(readdirSync(env.DATA_DIR)).toEqual([]);
   }, 90_000);
 });

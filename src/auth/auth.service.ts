@@ -1,8 +1,8 @@
 import { ConflictException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import { authConfig, type AuthConfig } from './auth.config';
 import type { AccessTokenClaims } from './authenticated-user';
 import { RegistrationResponse, TokenResponse, UserResponse } from './dto/auth-response.dto';
 import { UserCreateRequest, UserLoginRequest } from './dto/register.dto';
@@ -17,7 +17,7 @@ export class AuthService {
   constructor(
     private readonly users: UsersService,
     private readonly jwt: JwtService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(authConfig.KEY) private readonly config: AuthConfig,
     private readonly signUpLimit: SignUpRateLimiter,
   ) {}
 

@@ -3,7 +3,7 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { isUuid } from '../common/uuid';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { authConfig, type AuthConfig } from './auth.config';
 import type { AccessTokenClaims } from './authenticated-user';
 
 /** The token's subject, not yet checked against the users table (JwtAuthGuard or a route guard does that). */
@@ -22,7 +22,7 @@ const isNumericDate = (value: unknown): value is number => typeof value === 'num
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(authConfig.KEY) config: AuthConfig) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       // A KeyObject made once: given a string, jsonwebtoken tries to parse it as a PEM public key and

@@ -2,17 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ConfigError,
-  createExclusively,
-  DEFAULT_DATABASE_DEADLINES,
-  jwtSecretProblem,
-  loadConfig,
-  parseDurationSeconds,
-} from './app-config';
+import { jwtSecretProblem } from '../auth/auth.config';
+import { DEFAULT_DATABASE_DEADLINES } from '../database/database.config';
+import { developmentDatabase } from '../database/embedded-postgres';
+import { loadConfig } from './app-config';
+import { ConfigError, parseDurationSeconds } from './config-area';
+import { createExclusively } from './dev-secrets';
 
 const key = () => `k1:${randomBytes(32).toString('base64')}`;
 const SECRET = randomBytes(32).toString('base64url');
+const DATABASE_URL = 'postgres://db/x';
 
 describe('loadConfig', () => {
   it('refuses to start in production without JWT_SECRET and ENCRYPTION_KEYS, naming both', () => {
@@ -28,13 +27,13 @@ describe('loadConfig', () => {
   it('generates development secrets once and reuses them', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const notices: string[] = [];
-    const first = loadConfig({ DATA_DIR: dataDir }, (n) => notices.push(n));
-    const second = loadConfig({ DATA_DIR: dataDir }, (n) => notices.push(n));
-    expect(first.jwtSecret).toBe(second.jwtSecret);
-    expect(first.encryptionKeys[0].key.equals(second.encryptionKeys[0].key)).toBe(true);
+    const first = loadConfig({ DATA_DIR: dataDir, DATABASE_URL }, (n) => notices.push(n));
+    const second = loadConfig({ DATA_DIR: dataDir, DATABASE_URL }, (n) => notices.push(n));
+    expect(first.auth.jwtSecret).toBe(second.auth.jwtSecret);
+    expect(first.credentials.encryptionKeys[0].key.equals(second.credentials.encryptionKeys[0].key)).toBe(true);
     expect(notices).toHaveLength(1);
-    expect(notices[0]).not.toContain(first.jwtSecret);
-    expect(JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')).JWT_SECRET).toBe(first.jwtSecret);
+    expect(notices[0]).not.toContain(first.auth.jwtSecret);
+    expect(JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')).JWT_SECRET).toBe(first.auth.jwtSecret);
   });
 
   it('creates the dev secrets file exclusively: a second creator keeps the first one’s content', () => {
@@ -49,33 +48,45 @@ describe('loadConfig', () => {
   });
 
   it('reads defaults', () => {
-    const config = loadConfig({ JWT_SECRET: SECRET, ENCRYPTION_KEYS: key() });
+    const config = loadConfig({ JWT_SECRET: SECRET, ENCRYPTION_KEYS: key(), DATABASE_URL });
     expect(config).toMatchObject({
-      port: 3000,
-      publicBaseUrl: 'http://localhost:3000',
-      stripeApiBase: 'https://api.stripe.com',
-      jwtExpiresInSeconds: 3600,
-      stripeTimeoutMs: 8000,
+      http: { port: 3000, host: '0.0.0.0' },
+      webhookUrls: { publicBaseUrl: 'http://localhost:3000' },
+      stripeApi: { apiBase: 'https://api.stripe.com', timeoutMs: 8000 },
+      auth: { jwtExpiresInSeconds: 3600 },
     });
-    expect(config.databaseUrl).toBeUndefined();
-    expect(config.embeddedPostgresPort).toBe(54329);
-    expect(config.host).toBe('0.0.0.0');
+    expect(developmentDatabase({}).port).toBe(54329);
   });
 
-  it('reads EMBEDDED_POSTGRES_PORT and HOST', () => {
-    const config = loadConfig({
-      JWT_SECRET: SECRET,
-      ENCRYPTION_KEYS: key(),
-      EMBEDDED_POSTGRES_PORT: '55432',
-      HOST: '127.0.0.1',
+  it('reads EMBEDDED_POSTGRES_PORT (the development entry point) and HOST', () => {
+    const config = loadConfig({ JWT_SECRET: SECRET, ENCRYPTION_KEYS: key(), DATABASE_URL, HOST: '127.0.0.1' });
+    expect(config.http.host).toBe('127.0.0.1');
+    expect(developmentDatabase({ EMBEDDED_POSTGRES_PORT: '55432' })).toMatchObject({
+      port: 55432,
+      url: 'postgres://postgres:postgres@127.0.0.1:55432/stripe_config',
     });
-    expect(config).toMatchObject({ embeddedPostgresPort: 55432, host: '127.0.0.1' });
   });
 
   it('parses a key ring, first key first', () => {
     const k2 = `k2:${randomBytes(32).toString('base64')}`;
-    const config = loadConfig({ JWT_SECRET: SECRET, ENCRYPTION_KEYS: `${k2},${key()}` });
-    expect(config.encryptionKeys.map((k) => k.id)).toEqual(['k2', 'k1']);
+    const config = loadConfig({ JWT_SECRET: SECRET, ENCRYPTION_KEYS: `${k2},${key()}`, DATABASE_URL });
+    expect(config.credentials.encryptionKeys.map((k) => k.id)).toEqual(['k2', 'k1']);
+  });
+
+  it('is frozen: the validated configuration is never changed', () => {
+    const config = loadConfig({
+      JWT_SECRET: SECRET,
+      ENCRYPTION_KEYS: key(),
+      DATABASE_URL,
+      CORS_ORIGINS: 'https://a.b',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.database.deadlines)).toBe(true);
+    expect(Object.isFrozen(config.http.corsOrigins)).toBe(true);
+    expect(Object.isFrozen(config.credentials.encryptionKeys[0])).toBe(true);
+    expect(() => {
+      (config.database as { url: string }).url = 'postgres://elsewhere/x';
+    }).toThrow(TypeError);
   });
 
   it.each([
@@ -89,12 +100,19 @@ describe('loadConfig', () => {
     [{ PORT: '' }, 'PORT'],
     [{ PORT: '80.5' }, 'PORT'],
     [{ STRIPE_TIMEOUT_MS: 'soon' }, 'STRIPE_TIMEOUT_MS'],
-    [{ EMBEDDED_POSTGRES_PORT: 'abc' }, 'EMBEDDED_POSTGRES_PORT'],
-    [{ EMBEDDED_POSTGRES_PORT: '70000' }, 'EMBEDDED_POSTGRES_PORT'],
     [{ HOST: '' }, 'HOST'],
     [{ NODE_ENV: 'production', JWT_SECRET: '' }, 'JWT_SECRET'],
   ])('rejects %j naming %s', (env, name) => {
-    expect(() => loadConfig({ JWT_SECRET: SECRET, ENCRYPTION_KEYS: key(), ...env })).toThrow(name);
+    expect(() => loadConfig({ JWT_SECRET: SECRET, ENCRYPTION_KEYS: key(), DATABASE_URL, ...env })).toThrow(name);
+  });
+
+  it.each(['abc', '70000', '0'])('the development entry point rejects EMBEDDED_POSTGRES_PORT=%s', (port) => {
+    const problems: string[] = [];
+    developmentDatabase({ EMBEDDED_POSTGRES_PORT: port }, problems);
+    expect(problems).toEqual(['EMBEDDED_POSTGRES_PORT must be an integer between 1 and 65535']);
+    expect(() => loadConfig({ JWT_SECRET: SECRET, ENCRYPTION_KEYS: key(), DATABASE_URL }, undefined, problems)).toThrow(
+      /EMBEDDED_POSTGRES_PORT/,
+    );
   });
 
   it('parses durations', () => {
@@ -110,12 +128,13 @@ describe('loadConfig: operations settings', () => {
     NODE_ENV: 'test',
     JWT_SECRET: SECRET,
     ENCRYPTION_KEYS: `k1:${Buffer.alloc(32).toString('base64')}`,
+    DATABASE_URL,
   };
 
   it('has safe defaults: info logs, CORS off, login 10/min per IP+email', () => {
     const config = loadConfig(base);
-    expect(config.logLevel).toBe('info');
-    expect(config.corsOrigins).toEqual([]);
+    expect(config.logging.level).toBe('info');
+    expect(config.http.corsOrigins).toEqual([]);
     expect(config.rateLimits.loginPerEmail).toEqual({ limit: 10, ttlSeconds: 60 });
   });
 
@@ -126,7 +145,7 @@ describe('loadConfig: operations settings', () => {
       RATE_LIMIT_LOGIN: '5/1m',
       RATE_LIMIT_STRIPE: '0',
     });
-    expect(config.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
+    expect(config.http.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
     expect(config.rateLimits.loginPerEmail).toEqual({ limit: 5, ttlSeconds: 60 });
     expect(config.rateLimits.stripeCalls.limit).toBe(0);
   });
@@ -138,19 +157,19 @@ describe('loadConfig: operations settings', () => {
   });
 
   it('keeps rate-limit counters in PostgreSQL by default, in memory on request', () => {
-    expect(loadConfig(base).rateLimitStore).toBe('postgres');
-    expect(loadConfig({ ...base, RATE_LIMIT_STORE: 'memory' }).rateLimitStore).toBe('memory');
-    expect(loadConfig({ ...base, RATE_LIMIT_STORE: ' Postgres ' }).rateLimitStore).toBe('postgres');
+    expect(loadConfig(base).rateLimits.store).toBe('postgres');
+    expect(loadConfig({ ...base, RATE_LIMIT_STORE: 'memory' }).rateLimits.store).toBe('memory');
+    expect(loadConfig({ ...base, RATE_LIMIT_STORE: ' Postgres ' }).rateLimits.store).toBe('postgres');
     expect(() => loadConfig({ ...base, RATE_LIMIT_STORE: 'redis' })).toThrow(
       /RATE_LIMIT_STORE must be one of postgres, memory/,
     );
   });
 
   it('trusts no proxy by default; TRUST_PROXY takes a hop count or proxy addresses, never "true"', () => {
-    expect(loadConfig(base).trustProxy).toBe(false);
-    expect(loadConfig({ ...base, TRUST_PROXY: 'false' }).trustProxy).toBe(false);
-    expect(loadConfig({ ...base, TRUST_PROXY: '1' }).trustProxy).toBe(1);
-    expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8, 192.168.1.10,::1' }).trustProxy).toEqual([
+    expect(loadConfig(base).http.trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'false' }).http.trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
+    expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8, 192.168.1.10,::1' }).http.trustProxy).toEqual([
       '10.0.0.0/8',
       '192.168.1.10',
       '::1',
@@ -160,8 +179,8 @@ describe('loadConfig: operations settings', () => {
   });
 
   it('reads DATABASE_POOL_SIZE (default 10) and refuses nonsense', () => {
-    expect(loadConfig(base).databasePoolSize).toBe(10);
-    expect(loadConfig({ ...base, DATABASE_POOL_SIZE: '25' }).databasePoolSize).toBe(25);
+    expect(loadConfig(base).database.poolSize).toBe(10);
+    expect(loadConfig({ ...base, DATABASE_POOL_SIZE: '25' }).database.poolSize).toBe(25);
     for (const bad of ['0', '1', 'ten', '2.5', '-3', ''])
       expect(() => loadConfig({ ...base, DATABASE_POOL_SIZE: bad })).toThrow(/DATABASE_POOL_SIZE must be an integer/);
   });
@@ -179,7 +198,7 @@ describe('loadConfig: operations settings', () => {
 });
 
 describe('loadConfig: start-up refusals (issue 11)', () => {
-  const base = { NODE_ENV: 'test', ENCRYPTION_KEYS: key() };
+  const base = { NODE_ENV: 'test', ENCRYPTION_KEYS: key(), DATABASE_URL };
 
   it.each([
     ['16 identical characters', 'a'.repeat(16)],
@@ -202,20 +221,24 @@ describe('loadConfig: start-up refusals (issue 11)', () => {
   it('accepts random secrets of 16+ characters', () => {
     for (let i = 0; i < 200; i += 1) expect(jwtSecretProblem(randomBytes(12).toString('base64url'))).toBeUndefined();
     expect(jwtSecretProblem(randomBytes(16).toString('hex'))).toBeUndefined();
-    expect(loadConfig({ ...base, JWT_SECRET: SECRET }).jwtSecret).toBe(SECRET);
+    expect(loadConfig({ ...base, JWT_SECRET: SECRET }).auth.jwtSecret).toBe(SECRET);
   });
 
-  it('refuses to start in production without DATABASE_URL; development and test keep the embedded default', () => {
+  it('refuses to start in production without DATABASE_URL; `npm start` (development) passes the embedded one', () => {
     const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, ENCRYPTION_KEYS: key() };
     expect(() => loadConfig(production)).toThrow(/DATABASE_URL is required when NODE_ENV=production/);
-    expect(loadConfig({ ...production, DATABASE_URL: 'postgres://db/x' }).databaseUrl).toBe('postgres://db/x');
-    expect(loadConfig({ ...production, NODE_ENV: 'development' }).databaseUrl).toBeUndefined();
-    expect(loadConfig({ ...production, NODE_ENV: 'test' }).databaseUrl).toBeUndefined();
+    expect(loadConfig({ ...production, DATABASE_URL: 'postgres://db/x' }).database.url).toBe('postgres://db/x');
+    // The production entry point requires it whatever NODE_ENV says; main.dev.ts passes the embedded one.
+    expect(() => loadConfig({ ...production, NODE_ENV: 'development' })).toThrow(/DATABASE_URL is required/);
+    expect(developmentDatabase({ DATA_DIR: '/tmp/x' })).toMatchObject({
+      url: 'postgres://postgres:postgres@127.0.0.1:54329/stripe_config',
+      dataDir: join('/tmp/x', 'postgres'),
+    });
   });
 
   it('has database deadlines by default, each configurable, and checks them', () => {
     const env = { ...base, JWT_SECRET: SECRET };
-    expect(loadConfig(env).databaseDeadlines).toEqual(DEFAULT_DATABASE_DEADLINES);
+    expect(loadConfig(env).database.deadlines).toEqual(DEFAULT_DATABASE_DEADLINES);
     expect(
       loadConfig({
         ...env,
@@ -224,7 +247,7 @@ describe('loadConfig: start-up refusals (issue 11)', () => {
         DATABASE_QUERY_TIMEOUT_MS: '1500',
         DATABASE_POOL_ACQUIRE_TIMEOUT_MS: '3000',
         DATABASE_POOL_MAX_WAITING: '7',
-      }).databaseDeadlines,
+      }).database.deadlines,
     ).toMatchObject({
       statementTimeoutMs: 1000,
       lockTimeoutMs: 500,

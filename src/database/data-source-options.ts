@@ -1,11 +1,8 @@
 import type { DataSourceOptions } from 'typeorm';
-import { DEFAULT_DATABASE_DEADLINES, DEFAULT_DATABASE_POOL_SIZE, type DatabaseDeadlines } from '../config/app-config';
+import { DEFAULT_DATABASE_DEADLINES, DEFAULT_DATABASE_POOL_SIZE, type DatabaseDeadlines } from './database.config';
 import { deadlineDriver } from './deadline-pool';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
-
-/** Connection URL of the embedded PostgreSQL that `npm start` runs when DATABASE_URL is unset. */
-export const EMBEDDED_DEV_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:54329/stripe_config';
 
 /**
  * The single description of our database, shared by the app (src/database) and the TypeORM CLI (ormconfig.ts).

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { databaseConfig, type DatabaseConfig } from './database.config';
 import { buildDataSourceOptions } from './data-source-options';
 import { runMigrationsExclusively } from './run-migrations';
 import { SqlClient } from './sql-client';
@@ -11,14 +11,10 @@ import { SqlClient } from './sql-client';
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => {
-        if (!config.databaseUrl) throw new Error('DATABASE_URL was not resolved before the app started');
+      inject: [databaseConfig.KEY],
+      useFactory: (config: DatabaseConfig) => {
         return {
-          ...buildDataSourceOptions(config.databaseUrl, {
-            poolSize: config.databasePoolSize,
-            deadlines: config.databaseDeadlines,
-          }),
+          ...buildDataSourceOptions(config.url, { poolSize: config.poolSize, deadlines: config.deadlines }),
           // Migrations are applied by the factory below, not by TypeORM's own `migrationsRun`.
           migrationsRun: false,
           retryAttempts: 3,

@@ -1,5 +1,5 @@
 import * as pg from 'pg';
-import type { DatabaseDeadlines } from '../config/app-config';
+import type { DatabaseDeadlines } from './database.config';
 import { DatabaseBusyError } from './database-unavailable';
 
 type Callback = (error: Error | undefined, ...rest: unknown[]) => void;

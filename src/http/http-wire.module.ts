@@ -3,7 +3,7 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import type { AppConfig } from '../config/app-config';
+import type { HttpConfig } from './http.config';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { ApiFastifyAdapter } from './api-fastify.adapter';
 import { API_PREFIX } from './api-prefix';
@@ -44,8 +44,10 @@ function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): void {
 })
 export class HttpWireModule {
   /** The Fastify adapter the app is created with (before the module graph exists). */
-  static createAdapter(config: Pick<AppConfig, 'trustProxy'>): ApiFastifyAdapter {
-    return new ApiFastifyAdapter(setCommonHeaders, config.trustProxy);
+  static createAdapter(config: Pick<HttpConfig, 'trustProxy'>): ApiFastifyAdapter {
+    const { trustProxy } = config;
+    // Fastify takes a mutable list of proxies: a copy of the frozen one.
+    return new ApiFastifyAdapter(setCommonHeaders, typeof trustProxy === 'object' ? [...trustProxy] : trustProxy);
   }
 
   /**
@@ -53,7 +55,7 @@ export class HttpWireModule {
    * per request it adds one hook (the common headers) and, on the routes that take a body, the body
    * parser (see request-body.ts).
    */
-  static configure(app: NestFastifyApplication, config?: Pick<AppConfig, 'corsOrigins'>): void {
+  static configure(app: NestFastifyApplication, config?: Pick<HttpConfig, 'corsOrigins'>): void {
     // Every controller's path is below /api/v1; nothing is excluded (Swagger UI and the served spec
     // are not Nest routes: /docs, /openapi.json and /openapi.yaml stay where they are).
     app.setGlobalPrefix(API_PREFIX);
@@ -68,7 +70,7 @@ export class HttpWireModule {
     // CORS is off unless CORS_ORIGINS lists origins; then only those get Access-Control-* headers.
     if (config?.corsOrigins.length) {
       app.enableCors({
-        origin: config.corsOrigins,
+        origin: [...config.corsOrigins],
         // Lists joined here: @fastify/cors would join arrays with ', ', the `cors` middleware used ','.
         methods: 'GET,POST,PUT,DELETE',
         // If-Match / ETag: a browser UI must be able to send the one and read the other (optimistic concurrency).

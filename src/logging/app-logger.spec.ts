@@ -6,12 +6,12 @@ import { buildLoggerOptions, buildRequestLoggerOptions } from './logger-options'
 
 function capture() {
   const logs = new LogCapture();
-  return { logs, root: pino(buildLoggerOptions({ logLevel: 'debug' }), logs) };
+  return { logs, root: pino(buildLoggerOptions({ level: 'debug' }), logs) };
 }
 
 function captureRequestLines() {
   const logs = new LogCapture();
-  return { logs, root: pino(buildRequestLoggerOptions({ logLevel: 'debug' }), logs) };
+  return { logs, root: pino(buildRequestLoggerOptions({ level: 'debug' }), logs) };
 }
 
 function request(url: string, id = 'req-1'): FastifyRequest {

@@ -1,7 +1,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { LoggerOptions } from 'pino';
-import type { AppConfig } from '../config/app-config';
 import { DeepMaskOptions, maskSecretsDeep, maskSecretsInText } from '../common/masking/mask';
+import type { LoggingConfig } from './logging.config';
 
 /**
  * Body fields that carry a secret, wherever they appear in a logged object. Features add their own
@@ -101,21 +101,18 @@ export interface RequestLogFields {
  * sanitized (URL, request id) or that cannot carry text (status, time, method, address): the walk
  * of every line by the root logger cost ~10 µs of a GET config (issue 13).
  */
-export function buildRequestLoggerOptions(config: Pick<AppConfig, 'logLevel'>): LoggerOptions {
-  return { level: config.logLevel };
+export function buildRequestLoggerOptions(config: LoggingConfig): LoggerOptions {
+  return { level: config.level };
 }
 
 /**
  * pino configuration of the one root logger (see LoggingModule): one JSON line per log entry;
  * secret-named fields censored and any Stripe key shape masked, in messages and objects.
  */
-export function buildLoggerOptions(
-  config: Pick<AppConfig, 'logLevel'>,
-  secretFields: readonly string[] = [],
-): LoggerOptions {
+export function buildLoggerOptions(config: LoggingConfig, secretFields: readonly string[] = []): LoggerOptions {
   const sanitize = logSanitizer(secretFields);
   return {
-    level: config.logLevel,
+    level: config.level,
     serializers: {
       // Only what helps to find a request again: no body, no credential from the query string.
       req: (req: RequestLogFields) => ({

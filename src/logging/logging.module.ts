@@ -1,7 +1,7 @@
 import { DynamicModule, Global, type INestApplication, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
-import type { AppConfig } from '../config/app-config';
+import type { LoggingConfig } from './logging.config';
 import { AppLogger, logRequestCompleted, REQUEST_LOGGER, ROOT_LOGGER } from './app-logger';
 import { buildLoggerOptions, buildRequestLoggerOptions } from './logger-options';
 
@@ -33,7 +33,7 @@ export class LoggingModule {
    * features declare secret, censored in any logged object besides the generic SECRET_FIELDS.
    */
   static forRoot(
-    config: AppConfig,
+    config: LoggingConfig,
     options: { destination?: DestinationStream; secretFields?: readonly string[] } = {},
   ): DynamicModule {
     const stream = options.destination ?? bufferedStdout();

@@ -3,7 +3,6 @@ import { ThrottlerModule, type ThrottlerOptions, type ThrottlerStorage } from '@
 import type { ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
-import type { AppConfig, RateLimit } from '../config/app-config';
 import {
   LOGIN_ACCOUNT_OF,
   LOGIN_PER_EMAIL,
@@ -13,6 +12,7 @@ import {
   type RateLimitGroup,
 } from './rate-limit.constants';
 import { PostgresThrottlerStorage } from './postgres-throttler.storage';
+import type { RateLimit, RateLimitConfig } from './rate-limit.config';
 import { RateLimitGuard } from './rate-limit.guard';
 import { SignUpRateLimiter } from './sign-up-rate-limiter';
 
@@ -61,8 +61,7 @@ function throttler(
  */
 @Module({})
 export class RateLimitModule {
-  static forRoot(config: AppConfig, storage?: ThrottlerStorage): DynamicModule {
-    const limits = config.rateLimits;
+  static forRoot(limits: RateLimitConfig, storage?: ThrottlerStorage): DynamicModule {
     const throttlers = [
       throttler(
         LOGIN_PER_EMAIL,
@@ -77,7 +76,7 @@ export class RateLimitModule {
       }),
     ];
     const throttlerModule =
-      storage || config.rateLimitStore === 'memory'
+      storage || limits.store === 'memory'
         ? ThrottlerModule.forRoot({ storage, throttlers })
         : ThrottlerModule.forRootAsync({
             // The DataSource of DatabaseModule (TypeORM's module is global).

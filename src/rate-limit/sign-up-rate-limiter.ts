@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RetryLaterException } from '../http/retry-later.exception';
+import { rateLimitConfig, type RateLimitConfig } from './rate-limit.config';
 import { REGISTER_PER_IP } from './rate-limit.constants';
 
 /**
@@ -13,12 +13,12 @@ import { REGISTER_PER_IP } from './rate-limit.constants';
 export class SignUpRateLimiter {
   constructor(
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(rateLimitConfig.KEY) private readonly limits: RateLimitConfig,
   ) {}
 
   /** Counts one sign-up of `clientIp`; 429 with Retry-After when its limit is used up. */
   async consume(clientIp: string): Promise<void> {
-    const { limit, ttlSeconds } = this.config.rateLimits.registerPerIp;
+    const { limit, ttlSeconds } = this.limits.registerPerIp;
     if (limit === 0) return;
     const ttlMs = ttlSeconds * 1000;
     // As the guard does without a configured block: over the limit blocks the key for one window.

@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import Stripe from 'stripe';
 import { maskSecretsInText } from '../common/masking/mask';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { stripeApiConfig, type StripeApiConfig } from './stripe-api.config';
 
 /** What went wrong in a call to Stripe, in the terms a developer can act on. */
 export type StripeFailureKind =
@@ -110,15 +110,15 @@ const HTTP_CLIENTS = {
 export class StripeApiClient {
   private readonly logger = new Logger(StripeApiClient.name);
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(stripeApiConfig.KEY) private readonly config: StripeApiConfig) {}
 
   clientFor(secretKey: string, options: { retries?: number } = {}): Stripe {
-    const base = new URL(this.config.stripeApiBase);
+    const base = new URL(this.config.apiBase);
     return new Stripe(secretKey, {
       host: base.hostname,
       port: base.port || (base.protocol === 'https:' ? 443 : 80),
       protocol: base.protocol === 'https:' ? 'https' : 'http',
-      timeout: this.config.stripeTimeoutMs,
+      timeout: this.config.timeoutMs,
       maxNetworkRetries: options.retries ?? 0,
       httpClient: HTTP_CLIENTS[base.protocol === 'https:' ? 'https' : 'http'],
       telemetry: false,
@@ -196,7 +196,7 @@ export class StripeApiClient {
 
   /** Runs one SDK call under the hard deadline and turns any failure into a StripeCallError. */
   private async call<T>(action: string, work: () => Promise<T>): Promise<T> {
-    const timeoutMs = this.config.stripeTimeoutMs;
+    const timeoutMs = this.config.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const pending = work();
     pending.catch(() => undefined); // settled after the deadline: nothing left to report to
@@ -229,7 +229,7 @@ export class StripeApiClient {
     if (!(error instanceof Stripe.errors.StripeError)) {
       return new StripeCallError('unreachable', 'Could not reach Stripe');
     }
-    const timeoutMs = this.config.stripeTimeoutMs;
+    const timeoutMs = this.config.timeoutMs;
     if (error instanceof Stripe.errors.StripeConnectionError) {
       const detail = (error as { detail?: { code?: string } }).detail;
       return detail?.code === 'ETIMEDOUT' || /timeout/i.test(error.message)

@@ -4,7 +4,7 @@ import { CredentialCipher, CredentialDecryptionError } from '../common/crypto/cr
 import { UnprocessableEntityError } from '../http/unprocessable-entity.error';
 import { IfMatch, ifMatchVersions, PreconditionFailedError } from '../http/etag';
 import { maskCredential } from '../common/masking/mask';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { webhookUrlsConfig, type WebhookUrlsConfig } from './webhook-urls.config';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
 import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
 import { StripeApiClient, StripeCallError, throwIfStripeUnavailable } from './stripe-api.client';
@@ -62,7 +62,7 @@ export class StripeConfigService {
     private readonly repository: StripeConfigRepository,
     private readonly cipher: CredentialCipher,
     private readonly stripe: StripeApiClient,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(webhookUrlsConfig.KEY) private readonly urls: WebhookUrlsConfig,
     private readonly audit: AuditService,
   ) {}
 
@@ -198,7 +198,7 @@ export class StripeConfigService {
   }
 
   webhookUrls(projectId: string): StripeWebhookUrlsResponse {
-    const base = this.config.publicBaseUrl;
+    const base = this.urls.publicBaseUrl;
     return {
       test_webhook_url: webhookReceiverUrl(base, projectId, 'test'),
       live_webhook_url: webhookReceiverUrl(base, projectId, 'live'),

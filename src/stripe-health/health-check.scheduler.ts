@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { healthCheckConfig, type HealthCheckConfig } from './health-check.config';
 import { StripeHealthRepository } from './stripe-health.repository';
 import { StripeHealthService } from './stripe-health.service';
 
@@ -26,20 +26,20 @@ export class HealthCheckScheduler implements OnApplicationBootstrap, OnModuleDes
   constructor(
     private readonly repository: StripeHealthRepository,
     private readonly health: StripeHealthService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(healthCheckConfig.KEY) private readonly config: HealthCheckConfig,
   ) {}
 
   private get pollMs(): number {
-    const interval = this.config.healthCheck.intervalMs ?? 0;
+    const interval = this.config.intervalMs ?? 0;
     return Math.min(30_000, Math.max(250, Math.round(interval / 10)));
   }
 
   private get checksPerSecond(): number {
-    return Math.max(1, Math.floor(this.config.healthCheck.maxCallsPerSecond / CALLS_PER_CHECK));
+    return Math.max(1, Math.floor(this.config.maxCallsPerSecond / CALLS_PER_CHECK));
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.healthCheck.intervalMs === null) return;
+    if (this.config.intervalMs === null) return;
     this.schedule(this.pollMs * Math.random());
   }
 

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { stripeApiConfig, type StripeApiConfig } from '../stripe-config/stripe-api.config';
 import type { StripeConfig } from '../stripe-config/stripe-config.entity';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { StripeConfigService } from '../stripe-config/stripe-config.service';
 import type { StripeMode } from '../stripe-config/stripe-credential-fields';
 import { WebhookFailureCounter } from '../stripe-webhooks/webhook-failure-counter';
 import { StripeHealthResponse } from './dto/stripe-health.dto';
+import { healthCheckConfig, type HealthCheckConfig } from './health-check.config';
 import { buildModeChecks, publishableAccountsDiffer, worstStatus } from './health-report';
 import { ciphertextFingerprint, StripeHealthChecker } from './stripe-health.checker';
 import { StripeHealthRepository, type StoredHealthCheck } from './stripe-health.repository';
@@ -24,16 +25,17 @@ export class StripeHealthService {
     private readonly stripeConfig: StripeConfigService,
     private readonly checker: StripeHealthChecker,
     private readonly failures: WebhookFailureCounter,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(stripeApiConfig.KEY) private readonly stripeApi: StripeApiConfig,
+    @Inject(healthCheckConfig.KEY) private readonly healthCheck: HealthCheckConfig,
   ) {}
 
   /** A claim outlives every Stripe call of one check (a key check and a few list pages), then lapses. */
   get leaseMs(): number {
-    return this.config.stripeTimeoutMs * 8 + 5_000;
+    return this.stripeApi.timeoutMs * 8 + 5_000;
   }
 
   get intervalMs(): number {
-    return this.config.healthCheck.intervalMs ?? DAY_MS;
+    return this.healthCheck.intervalMs ?? DAY_MS;
   }
 
   /** The project's health, from stored outcomes and counters: no call to Stripe. */

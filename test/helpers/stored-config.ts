@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import { CredentialCipher } from '../../src/common/crypto/credential-cipher';
-import type { EncryptionKey } from '../../src/config/app-config';
+import type { EncryptionKey } from '../../src/credentials/credentials.config';
 import { credentialContext } from '../../src/stripe-config/stripe-config.service';
 import { CREDENTIAL_FIELDS, CredentialField } from '../../src/stripe-config/stripe-credential-fields';
 
@@ -30,7 +30,10 @@ export async function configSnapshot(db: Client, projectId: string): Promise<str
 }
 
 /** Decrypts every stored credential of a row with the given key ring (null where none is stored). */
-export function decryptRow(row: StoredConfigRow, keys: EncryptionKey[]): Record<CredentialField, string | null> {
+export function decryptRow(
+  row: StoredConfigRow,
+  keys: readonly EncryptionKey[],
+): Record<CredentialField, string | null> {
   const cipher = new CredentialCipher(keys);
   return Object.fromEntries(
     CREDENTIAL_FIELDS.map((field) => {

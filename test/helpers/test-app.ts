@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app.setup';
-import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { type AppConfig, loadConfig } from '../../src/config/app-config';
 import { OpenApiResponseValidator, VALIDATED_METHODS } from './openapi-validator';
 
 export interface TestApp {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { EncryptionKey } from '../../config/app-config';
+import type { EncryptionKey } from '../../credentials/credentials.config';
 
 const FORMAT_VERSION = 'v1';
 const IV_BYTES = 12;
@@ -43,7 +43,7 @@ export class CredentialDecryptionError extends Error {
  * decrypt after a new key is put first in ENCRYPTION_KEYS.
  */
 export class CredentialCipher {
-  constructor(private readonly keys: EncryptionKey[]) {
+  constructor(private readonly keys: readonly EncryptionKey[]) {
     if (keys.length === 0) throw new Error('CredentialCipher needs at least one key');
   }
 

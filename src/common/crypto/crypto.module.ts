@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { credentialsConfig, type CredentialsConfig } from '../../credentials/credentials.config';
 import { CredentialCipher } from './credential-cipher';
 
 @Global()
@@ -7,8 +7,8 @@ import { CredentialCipher } from './credential-cipher';
   providers: [
     {
       provide: CredentialCipher,
-      inject: [APP_CONFIG],
-      useFactory: (c: AppConfig) => new CredentialCipher(c.encryptionKeys),
+      inject: [credentialsConfig.KEY],
+      useFactory: (c: CredentialsConfig) => new CredentialCipher(c.encryptionKeys),
     },
   ],
   exports: [CredentialCipher],

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Rate-limit counters shared by every instance (src/common/rate-limit/postgres-throttler.storage.ts).
+ * Rate-limit counters shared by every instance (src/rate-limit/postgres-throttler.storage.ts).
  * UNLOGGED: not written to the WAL, so cheaper to update on every limited request, but emptied after
  * a crash of PostgreSQL and not copied to replicas. Losing counters is fine: at worst a client gets a
  * fresh window. No entity maps this table; only that storage's SQL touches it.

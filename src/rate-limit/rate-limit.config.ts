@@ -1,0 +1,43 @@
+import { type ConfigOf, defineConfig, parseDurationSeconds } from '../config/config-area';
+
+/** `limit` requests per `ttlSeconds` window; a limit of 0 switches that limit off. */
+export interface RateLimit {
+  limit: number;
+  ttlSeconds: number;
+}
+
+export const RATE_LIMIT_STORES = ['postgres', 'memory'] as const;
+export type RateLimitStore = (typeof RATE_LIMIT_STORES)[number];
+
+/** The RATE_LIMIT_* limits, and RATE_LIMIT_STORE: where their counters live. */
+export const rateLimitConfig = defineConfig('rate limits', (env, problems) => {
+  const store = (env.RATE_LIMIT_STORE ?? 'postgres').trim().toLowerCase() as RateLimitStore;
+  const limits = {
+    /** Login attempts per client IP and email. */
+    loginPerEmail: parseRateLimit('RATE_LIMIT_LOGIN', env.RATE_LIMIT_LOGIN ?? '10/60', problems),
+    /** Login attempts per client IP, whatever the email. */
+    loginPerIp: parseRateLimit('RATE_LIMIT_LOGIN_IP', env.RATE_LIMIT_LOGIN_IP ?? '100/60', problems),
+    /** Sign-ups (valid registration requests) per client IP. */
+    registerPerIp: parseRateLimit('RATE_LIMIT_REGISTER', env.RATE_LIMIT_REGISTER ?? '30/10m', problems),
+    /** Operations that call Stripe (validate-credentials, webhook endpoint creation), per developer. */
+    stripeCalls: parseRateLimit('RATE_LIMIT_STRIPE', env.RATE_LIMIT_STRIPE ?? '30/60', problems),
+  };
+  if (!RATE_LIMIT_STORES.includes(store))
+    problems.push(`RATE_LIMIT_STORE must be one of ${RATE_LIMIT_STORES.join(', ')}`);
+  /** `store`: PostgreSQL (shared by every instance) or this process' memory. */
+  return { ...limits, store };
+});
+export type RateLimitConfig = ConfigOf<typeof rateLimitConfig>;
+
+/** Parses `limit/window`, e.g. `10/60`, `10/1m` or `0` (off). */
+export function parseRateLimit(name: string, raw: string, problems: string[]): RateLimit {
+  const trimmed = raw.trim();
+  if (trimmed === '0') return { limit: 0, ttlSeconds: 60 };
+  const match = /^(\d+)\s*\/\s*(\S+)$/.exec(trimmed);
+  const ttlSeconds = match ? parseDurationSeconds(match[2]) : undefined;
+  if (!match || ttlSeconds === undefined) {
+    problems.push(`${name} must look like "limit/window" (e.g. 10/60 or 10/1m), or 0 to switch it off`);
+    return { limit: 0, ttlSeconds: 60 };
+  }
+  return { limit: Number(match[1]), ttlSeconds };
+}
