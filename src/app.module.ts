@@ -2,8 +2,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { DestinationStream } from 'pino';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
-import { CryptoModule } from './common/crypto/crypto.module';
+import { CredentialsModule } from './credentials/credentials.module';
 import { ApiExceptionFilter } from './common/filters/api-exception.filter';
 import { MaskingInterceptor } from './common/interceptors/masking.interceptor';
 import { LoggingModule } from './common/logging/logging.module';
@@ -36,10 +37,11 @@ export class AppModule {
         RateLimitModule.forRoot(config, options.throttlerStorage),
         DatabaseModule,
         HealthModule,
-        CryptoModule,
+        CredentialsModule,
         AuthModule,
         ProjectsModule,
         StripeConfigModule,
+        AuditModule,
         StripeWebhooksModule,
         StripeHealthModule,
       ],

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createApp } from './app.setup';
 import { installGracefulShutdown } from './common/lifecycle/graceful-shutdown';
-import { maskSecretsInText } from './common/masking/mask';
+import { maskSecretsInText } from './credentials/mask';
 import { AppConfig, ConfigError, LOG_LEVELS, loadConfig, type LogLevel } from './config/app-config';
 
 /**

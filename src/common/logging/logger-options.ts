@@ -1,8 +1,8 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { LoggerOptions } from 'pino';
 import type { AppConfig } from '../../config/app-config';
-import { CREDENTIAL_FIELDS } from '../../stripe-config/stripe-credential-fields';
-import { DeepMaskOptions, maskSecretsDeep, maskSecretsInText } from '../masking/mask';
+import { CREDENTIAL_FIELDS } from '../../credentials/credential-fields';
+import { DeepMaskOptions, maskSecretsDeep, maskSecretsInText } from '../../credentials/mask';
 
 /** Body fields that carry a secret, wherever they appear in a logged object. */
 export const SECRET_FIELDS = [
