@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { PreparedStatement, SqlClient } from '../database/sql-client';
 import type { ProjectPreload } from './project-preload';
 import { Project } from './project.entity';
@@ -38,10 +38,14 @@ function accessStatement(preload?: ProjectPreload<unknown>): PreparedStatement {
 export class ProjectsRepository {
   private readonly statements = new Map<ProjectPreload<unknown> | undefined, PreparedStatement>();
 
+  private readonly projects: Repository<Project>;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly sql: SqlClient,
-  ) {}
+  ) {
+    this.projects = dataSource.getRepository(Project);
+  }
 
   /**
    * Inserts a project unless its owner already has `limit`; null when the limit is reached. Creations
@@ -62,11 +66,11 @@ export class ProjectsRepository {
 
   /** The owner's projects, oldest first. */
   listOwnedBy(ownerId: string): Promise<Project[]> {
-    return this.dataSource.getRepository(Project).find({ where: { ownerId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return this.projects.find({ where: { ownerId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
   findById(id: string): Promise<Project | null> {
-    return this.dataSource.getRepository(Project).findOneBy({ id });
+    return this.projects.findOneBy({ id });
   }
 
   /** No row: the user is gone or inactive. `project_id` null: no such project. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { AuditEntry, auditEntryValues, auditInsertSql } from '../audit/audit-log.repository';
 import { CREDENTIAL_FIELDS, CredentialField, StripeMode } from '../credentials/credential-fields';
 import { PreparedStatement, SqlClient } from '../database/sql-client';
@@ -195,10 +195,14 @@ const NOT_UNDER_KEY = `(${ENCRYPTED_COLUMNS.map((c) => `(${c} IS NOT NULL AND le
  */
 @Injectable()
 export class StripeConfigRepository {
+  private readonly configs: Repository<StripeConfig>;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly sql: SqlClient,
-  ) {}
+  ) {
+    this.configs = dataSource.getRepository(StripeConfig);
+  }
 
   /**
    * See UPDATE_CREDENTIALS and WRITE_CREDENTIALS. `ifMatch`: undefined = no condition, null = `*`, else
@@ -238,7 +242,7 @@ export class StripeConfigRepository {
   }
 
   findByProjectId(projectId: string): Promise<StripeConfig | null> {
-    return this.dataSource.getRepository(StripeConfig).findOneBy({ projectId });
+    return this.configs.findOneBy({ projectId });
   }
 
   /** See storeWebhookSecretSql. False when there is no row (nothing written, no audit entry). */

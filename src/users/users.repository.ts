@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
+import { DataSource, In, Repository } from 'typeorm';
 import { PreparedStatement, SqlClient } from '../database/sql-client';
 import { User } from './user.entity';
 
@@ -17,18 +17,22 @@ const ACTIVE_USER_ROLE: PreparedStatement = {
 /** Every statement on users. */
 @Injectable()
 export class UsersRepository {
+  private readonly users: Repository<User>;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly sql: SqlClient,
-  ) {}
+  ) {
+    this.users = dataSource.getRepository(User);
+  }
 
   findById(id: string): Promise<User | null> {
-    return this.dataSource.getRepository(User).findOneBy({ id });
+    return this.users.findOneBy({ id });
   }
 
   /** The users whose stored address is one of `emails` (exact match). */
   findByEmails(emails: readonly string[]): Promise<User[]> {
-    return this.dataSource.getRepository(User).findBy({ email: In([...emails]) });
+    return this.users.findBy({ email: In([...emails]) });
   }
 
   /** The role of an active user; null when the user is gone or inactive. */
