@@ -2,19 +2,21 @@
  * `npm run rotate-keys [-- --batch-size=100 --max-passes=3]`
  *
  * Re-encrypts every stored credential under the first key of ENCRYPTION_KEYS (e.g. "k2:...,k1:...")
- * in batches, safe while the service runs and resumable (see src/key-rotation/key-rotation.service.ts).
+ * in batches, safe while the service runs and resumable (see src/credentials/key-rotation.service.ts).
  * Uses the service's own configuration (DATABASE_URL, ENCRYPTION_KEYS) and DataSource options.
  * Prints one JSON report on stdout; exits 1 when a credential failed to decrypt or rows remain.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { CredentialCipher } from '../src/common/crypto/credential-cipher';
+import { CredentialCipher } from '../src/credentials/credential-cipher';
 import { loadConfig } from '../src/config/app-config';
 import { isProduction } from '../src/config/config-area';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { developmentDatabase } from '../src/database/embedded-postgres';
-import { KeyRotationService } from '../src/key-rotation/key-rotation.service';
+import { CredentialsService } from '../src/credentials/credentials.service';
+import { SqlClient } from '../src/database/sql-client';
+import { StripeConfigRepository } from '../src/stripe-config/stripe-config.repository';
 
 function intOption(name: string, fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -47,8 +49,9 @@ async function main(): Promise<number> {
   });
   await dataSource.initialize();
   try {
-    const service = new KeyRotationService(dataSource, new CredentialCipher(encryptionKeys));
-    console.error(`Rotating every *_encrypted column of stripe_configs to key "${encryptionKeys[0].id}"...`);
+    const repository = new StripeConfigRepository(dataSource, new SqlClient(dataSource));
+    const service = new CredentialsService(new CredentialCipher(encryptionKeys), repository);
+    console.error(`Rotating every credential column of stripe_configs to key "${encryptionKeys[0].id}"...`);
     const report = await service.rotate({
       batchSize,
       maxPasses,

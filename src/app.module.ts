@@ -1,8 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { DestinationStream } from 'pino';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
-import { CryptoModule } from './common/crypto/crypto.module';
+import { CredentialsModule } from './credentials/credentials.module';
 import { LoggingModule } from './logging/logging.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { AppConfig } from './config/app-config';
@@ -12,7 +13,7 @@ import { HealthModule } from './health/health.module';
 import { HttpWireModule } from './http/http-wire.module';
 import { ProjectsModule } from './projects/projects.module';
 import { StripeConfigModule } from './stripe-config/stripe-config.module';
-import { CREDENTIAL_FIELDS } from './stripe-config/stripe-credential-fields';
+import { CREDENTIAL_FIELDS } from './credentials/credential-fields';
 import { StripeHealthModule } from './stripe-health/stripe-health.module';
 import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
 
@@ -36,10 +37,11 @@ export class AppModule {
         RateLimitModule.forRoot(config.rateLimits, options.throttlerStorage),
         DatabaseModule,
         HealthModule,
-        CryptoModule,
+        CredentialsModule,
         AuthModule,
         ProjectsModule,
         StripeConfigModule,
+        AuditModule,
         StripeWebhooksModule,
         StripeHealthModule,
       ],

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { maskCredential } from '../src/common/masking/mask';
-import { CREDENTIAL_FIELDS, CredentialField } from '../src/stripe-config/stripe-credential-fields';
+import { maskCredential } from '../src/credentials/mask';
+import { CREDENTIAL_FIELDS, CredentialField } from '../src/credentials/credential-fields';
 import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
 import { decryptRow, storedConfigRows } from './helpers/stored-config';
 import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from './helpers/test-app';

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { CredentialCipher } from '../src/common/crypto/credential-cipher';
+import { CredentialCipher, credentialContext } from '../src/credentials/credential-cipher';
 import { parseEncryptionKeys } from '../src/credentials/credentials.config';
-import { KeyRotationService, RotationReport } from '../src/key-rotation/key-rotation.service';
+import { KeyRotationService, RotationReport } from '../src/credentials/key-rotation.service';
 import { StripeConfigRepository } from '../src/stripe-config/stripe-config.repository';
-import { credentialContext, StripeConfigService } from '../src/stripe-config/stripe-config.service';
-import { CREDENTIAL_FIELDS, CredentialField } from '../src/stripe-config/stripe-credential-fields';
+import { CredentialsService } from '../src/credentials/credentials.service';
+import { CREDENTIAL_FIELDS, CredentialField } from '../src/credentials/credential-fields';
 import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
 import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from './helpers/test-app';
 
@@ -46,12 +46,12 @@ async function keyIdsInUse(db: Client): Promise<string[]> {
 /** Every project's credentials as the service decrypts them. */
 async function expectAllDecrypt(t: TestApp, expected: Map<string, Plain>): Promise<void> {
   const repository = t.app.get(StripeConfigRepository);
-  const service = t.app.get(StripeConfigService);
+  const service = t.app.get(CredentialsService);
   for (const [projectId, plain] of expected) {
     const config = await repository.findByProjectId(projectId);
     expect(config).not.toBeNull();
     for (const field of CREDENTIAL_FIELDS) {
-      expect(service.decryptCredential(config!, field)).toBe(plain[field] ?? null);
+      expect(service.reveal(config!, field)).toBe(plain[field] ?? null);
     }
   }
 }
@@ -122,7 +122,7 @@ describe('Key rotation (npm run rotate-keys)', () => {
 
     // 3. An interrupted run: one batch of 2 rows commits, then it stops.
     const ring = parseEncryptionKeys(`${k2},${k1}`, []);
-    const service = new KeyRotationService(b.app.get(DataSource), new CredentialCipher(ring));
+    const service = new KeyRotationService(b.app.get(StripeConfigRepository), new CredentialCipher(ring));
     const partial = await service.runPass({ batchSize: 2, maxBatches: 1 });
     expect(partial).toEqual({ rotated: 2, credentials: expect.any(Number), skipped: 0, failed: 0 });
     const afterPartial = await rows(b.db);
@@ -168,7 +168,7 @@ describe('Key rotation (npm run rotate-keys)', () => {
 
     const ring = parseEncryptionKeys(`${k2},${k1}`, []);
     const cipher = new CredentialCipher(ring);
-    const service = new KeyRotationService(a.app.get(DataSource), cipher);
+    const service = new KeyRotationService(a.app.get(StripeConfigRepository), cipher);
 
     // A writer (like a PUT) holds the row lock and changes one credential while the rotation runs.
     const newSecret = fakeKey('sk_test_');
@@ -237,7 +237,7 @@ describe('Key rotation (npm run rotate-keys)', () => {
     }
     const b = await start(`${k2},${k1}`);
     const service = new KeyRotationService(
-      b.app.get(DataSource),
+      b.app.get(StripeConfigRepository),
       new CredentialCipher(parseEncryptionKeys(`${k2},${k1}`, [])),
     );
     const latest = new Map<string, string>();

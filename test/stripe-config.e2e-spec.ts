@@ -314,19 +314,17 @@ describe('Stripe configuration (e2e)', () => {
         `UPDATE stripe_configs SET test_secret_key_encrypted = (SELECT test_secret_key_encrypted FROM stripe_configs WHERE project_id = $1) WHERE project_id = $2`,
         [a, b],
       );
-      const { StripeConfigService } = await import('../src/stripe-config/stripe-config.service');
+      const { CredentialsService } = await import('../src/credentials/credentials.service');
       const { StripeConfigRepository } = await import('../src/stripe-config/stripe-config.repository');
-      const service = t.app.get(StripeConfigService);
+      const service = t.app.get(CredentialsService);
       const repository = t.app.get(StripeConfigRepository);
       const ownRow = (await repository.findByProjectId(a))!;
-      expect(service.decryptCredential(ownRow, 'test_secret_key')).toMatch(/^sk_test_/);
+      expect(service.reveal(ownRow, 'test_secret_key')).toMatch(/^sk_test_/);
       const movedRow = (await repository.findByProjectId(b))!;
-      expect(() => service.decryptCredential(movedRow, 'test_secret_key')).toThrow(/could not be decrypted/);
+      expect(() => service.reveal(movedRow, 'test_secret_key')).toThrow(/could not be decrypted/);
       // Moving it to another field of the same project fails too.
       const sameProjectOtherField = { ...ownRow, liveSecretKeyEncrypted: ownRow.testSecretKeyEncrypted };
-      expect(() => service.decryptCredential(sameProjectOtherField, 'live_secret_key')).toThrow(
-        /could not be decrypted/,
-      );
+      expect(() => service.reveal(sameProjectOtherField, 'live_secret_key')).toThrow(/could not be decrypted/);
     });
   });
 

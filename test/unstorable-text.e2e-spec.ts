@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
-import { CREDENTIAL_FIELDS } from '../src/stripe-config/stripe-credential-fields';
+import { CREDENTIAL_FIELDS } from '../src/credentials/credential-fields';
 import { configPath, createProject, Developer, fakeKey, registerDeveloper, uniqueEmail } from './helpers/fixtures';
 import { createTestApp, TestApp } from './helpers/test-app';
 

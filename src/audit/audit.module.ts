@@ -1,15 +1,13 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProjectsModule } from '../projects/projects.module';
-import { AuditLogEntry } from './audit-log-entry.entity';
 import { AuditLogRepository } from './audit-log.repository';
 import { AuditController } from './audit.controller';
 import { AuditService } from './audit.service';
 
+/** The audit-log API. The entries are written by the statements that make the changes (audit-log.repository.ts). */
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditLogEntry]), ProjectsModule],
+  imports: [ProjectsModule],
   controllers: [AuditController],
   providers: [AuditService, AuditLogRepository],
-  exports: [AuditService],
 })
 export class AuditModule {}

@@ -39,7 +39,7 @@ function closeOnReadTimeout(client: pg.Client): void {
   };
 }
 
-/** The errors of pool.connect, in the terms the API answers with (see common/errors/database-unavailable.ts). */
+/** The errors of pool.connect, in the terms the API answers with (see database/database-unavailable.ts). */
 function translateConnectError(error: Error): Error {
   if (error.message === POOL_WAIT_TIMEOUT) return new DatabaseBusyError('waited too long for a pool connection');
   if (error.message === CONNECT_TIMEOUT)

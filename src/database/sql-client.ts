@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool, QueryResultRow } from 'pg';
+import type { PoolClient, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
+import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 /** A statement sent as a named prepared statement: parsed and planned once per connection. */
 export interface PreparedStatement {
@@ -13,19 +14,30 @@ export interface PreparedStatement {
 /**
  * Raw SQL on TypeORM's own pg pool, for the requests that run most often (auth + ownership + config
  * read, config write). TypeORM's query runner and entity hydration cost more CPU per request than the
- * query itself (docs/benchmarks.md); everything else keeps using repositories. Same pool, same
- * connection limits, and errors are pg's own, so DB-outage handling (503) is unchanged.
+ * query itself (docs/benchmarks.md), and its `query()` cannot send a named prepared statement. Only
+ * repositories use it. The connection comes from the driver's public `obtainMasterConnection()` (the
+ * same pool, connection limits and deadlines as everything else; pg's own `pool.query` does the same
+ * connect, query, release), and errors are pg's own, so DB-outage handling (503) is unchanged.
  */
 @Injectable()
 export class SqlClient {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly driver: PostgresDriver;
 
-  private get pool(): Pool {
-    return (this.dataSource.driver as unknown as { master: Pool }).master;
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    if (!(dataSource.driver instanceof PostgresDriver)) throw new Error('SqlClient needs the PostgreSQL driver');
+    this.driver = dataSource.driver;
   }
 
   async query<T extends QueryResultRow>(statement: PreparedStatement, values: unknown[]): Promise<T[]> {
-    const result = await this.pool.query<T>({ name: statement.name, text: statement.text, values });
-    return result.rows;
+    const [client, release] = (await this.driver.obtainMasterConnection()) as [PoolClient, (error?: Error) => void];
+    try {
+      const result = await client.query<T>({ name: statement.name, text: statement.text, values });
+      release();
+      return result.rows;
+    } catch (error) {
+      // As pg's pool.query does: a connection whose statement failed is not handed out again if broken.
+      release(error as Error);
+      throw error;
+    }
   }
 }

@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Level, Logger as PinoLogger } from 'pino';
-import { maskSecretsInText } from '../common/masking/mask';
+import { maskSecretsInText } from '../credentials/mask';
 import { sanitizeUrlForLog, type RequestLogFields } from './logger-options';
 
 /** The injection token of the root pino logger. */

@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { UsersModule } from '../users/users.module';
 import { ProjectOwnershipGuard } from './guards/project-ownership.guard';
-import { ProjectAccessRepository } from './project-access.repository';
-import { Project } from './project.entity';
 import { ProjectsController } from './projects.controller';
+import { ProjectsRepository } from './projects.repository';
 import { ProjectsService } from './projects.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Project])],
+  imports: [UsersModule],
   controllers: [ProjectsController],
-  providers: [ProjectsService, ProjectAccessRepository, ProjectOwnershipGuard],
-  exports: [ProjectsService, ProjectAccessRepository, ProjectOwnershipGuard],
+  providers: [ProjectsService, ProjectsRepository, ProjectOwnershipGuard],
+  // The guard is built in the modules of the controllers it guards: they need what it injects.
+  exports: [ProjectsService, ProjectsRepository, UsersModule, ProjectOwnershipGuard],
 })
 export class ProjectsModule {}

@@ -2,7 +2,7 @@ import { BadGatewayException, GatewayTimeoutException, Inject, Injectable, Logge
 import http from 'node:http';
 import https from 'node:https';
 import Stripe from 'stripe';
-import { maskSecretsInText } from '../common/masking/mask';
+import { maskSecretsInText } from '../credentials/mask';
 import { stripeApiConfig, type StripeApiConfig } from './stripe-api.config';
 
 /** What went wrong in a call to Stripe, in the terms a developer can act on. */

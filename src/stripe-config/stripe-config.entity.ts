@@ -9,7 +9,65 @@ import {
   UpdateDateColumn,
   VersionColumn,
 } from 'typeorm';
+import { CREDENTIAL_FIELDS, type CredentialField, type StripeMode } from '../credentials/credential-fields';
 import { Project } from '../projects/project.entity';
+
+type Camel<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
+/** Entity property of a credential's ciphertext, e.g. `testSecretKeyEncrypted`. */
+export type EncryptedProperty = `${Camel<CredentialField>}Encrypted`;
+/** Entity property of a credential's masked form, e.g. `testSecretKeyMasked`. */
+export type MaskedProperty = `${Camel<CredentialField>}Masked`;
+
+/** A column as the entity names it (`property`) and as SQL does (`column`). */
+export interface ColumnName<P extends string> {
+  property: P;
+  column: string;
+}
+
+function camel(name: string): string {
+  return name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+function columnName<P extends string>(column: string): ColumnName<P> {
+  return { property: camel(column) as P, column };
+}
+
+/**
+ * THE map of the credential columns (wire field → ciphertext and masked columns): the entity below,
+ * every raw statement on stripe_configs and key rotation take their names from here.
+ */
+export const CREDENTIAL_COLUMNS = Object.fromEntries(
+  CREDENTIAL_FIELDS.map((field) => [
+    field,
+    {
+      encrypted: columnName<EncryptedProperty>(`${field}_encrypted`),
+      masked: columnName<MaskedProperty>(`${field}_masked`),
+    },
+  ]),
+) as Record<CredentialField, { encrypted: ColumnName<EncryptedProperty>; masked: ColumnName<MaskedProperty> }>;
+
+/** The other per-mode columns, e.g. `test_webhook_endpoint_id`. */
+export const MODE_COLUMNS = Object.fromEntries(
+  (['test', 'live'] as const).map((mode) => [
+    mode,
+    {
+      webhookEndpointId: columnName<`${StripeMode}WebhookEndpointId`>(`${mode}_webhook_endpoint_id`),
+      webhookSetupPending: columnName<`${StripeMode}WebhookSetupPending`>(`${mode}_webhook_setup_pending`),
+      configuredAt: columnName<`${StripeMode}ConfiguredAt`>(`${mode}_configured_at`),
+    },
+  ]),
+) as Record<
+  StripeMode,
+  {
+    webhookEndpointId: ColumnName<`${StripeMode}WebhookEndpointId`>;
+    webhookSetupPending: ColumnName<`${StripeMode}WebhookSetupPending`>;
+    configuredAt: ColumnName<`${StripeMode}ConfiguredAt`>;
+  }
+>;
+
+const ciphertext = (field: CredentialField) =>
+  Column({ name: CREDENTIAL_COLUMNS[field].encrypted.column, type: 'text', nullable: true });
+const masked = (field: CredentialField) =>
+  Column({ name: CREDENTIAL_COLUMNS[field].masked.column, type: 'varchar', length: 64, nullable: true });
 
 /**
  * One row per project (unique project_id). Each credential is kept twice: AES-GCM ciphertext
@@ -18,7 +76,7 @@ import { Project } from '../projects/project.entity';
  */
 @Entity({ name: 'stripe_configs' })
 @Unique('UQ_stripe_configs_project_id', ['projectId'])
-export class StripeConfig {
+export class StripeConfig implements Record<EncryptedProperty | MaskedProperty, string | null> {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -32,57 +90,57 @@ export class StripeConfig {
   @Column({ name: 'is_active', type: 'boolean', default: true })
   isActive: boolean;
 
-  @Column({ name: 'test_secret_key_encrypted', type: 'text', nullable: true })
+  @ciphertext('test_secret_key')
   testSecretKeyEncrypted: string | null;
-  @Column({ name: 'test_secret_key_masked', type: 'varchar', length: 64, nullable: true })
+  @masked('test_secret_key')
   testSecretKeyMasked: string | null;
 
-  @Column({ name: 'test_publishable_key_encrypted', type: 'text', nullable: true })
+  @ciphertext('test_publishable_key')
   testPublishableKeyEncrypted: string | null;
-  @Column({ name: 'test_publishable_key_masked', type: 'varchar', length: 64, nullable: true })
+  @masked('test_publishable_key')
   testPublishableKeyMasked: string | null;
 
-  @Column({ name: 'test_webhook_secret_encrypted', type: 'text', nullable: true })
+  @ciphertext('test_webhook_secret')
   testWebhookSecretEncrypted: string | null;
-  @Column({ name: 'test_webhook_secret_masked', type: 'varchar', length: 64, nullable: true })
+  @masked('test_webhook_secret')
   testWebhookSecretMasked: string | null;
 
-  @Column({ name: 'live_secret_key_encrypted', type: 'text', nullable: true })
+  @ciphertext('live_secret_key')
   liveSecretKeyEncrypted: string | null;
-  @Column({ name: 'live_secret_key_masked', type: 'varchar', length: 64, nullable: true })
+  @masked('live_secret_key')
   liveSecretKeyMasked: string | null;
 
-  @Column({ name: 'live_publishable_key_encrypted', type: 'text', nullable: true })
+  @ciphertext('live_publishable_key')
   livePublishableKeyEncrypted: string | null;
-  @Column({ name: 'live_publishable_key_masked', type: 'varchar', length: 64, nullable: true })
+  @masked('live_publishable_key')
   livePublishableKeyMasked: string | null;
 
-  @Column({ name: 'live_webhook_secret_encrypted', type: 'text', nullable: true })
+  @ciphertext('live_webhook_secret')
   liveWebhookSecretEncrypted: string | null;
-  @Column({ name: 'live_webhook_secret_masked', type: 'varchar', length: 64, nullable: true })
+  @masked('live_webhook_secret')
   liveWebhookSecretMasked: string | null;
 
   /** The webhook endpoint this service created in the project's Stripe account (POST webhook-endpoints). */
-  @Column({ name: 'test_webhook_endpoint_id', type: 'varchar', length: 255, nullable: true })
+  @Column({ name: MODE_COLUMNS.test.webhookEndpointId.column, type: 'varchar', length: 255, nullable: true })
   testWebhookEndpointId: string | null;
 
-  @Column({ name: 'live_webhook_endpoint_id', type: 'varchar', length: 255, nullable: true })
+  @Column({ name: MODE_COLUMNS.live.webhookEndpointId.column, type: 'varchar', length: 255, nullable: true })
   liveWebhookEndpointId: string | null;
 
   /**
    * A creation of the mode's webhook endpoint did not complete (time-out, server error): Stripe may hold
    * an endpoint that was never stored. Cleared once such endpoints were looked for and removed.
    */
-  @Column({ name: 'test_webhook_setup_pending', type: 'boolean', default: false })
+  @Column({ name: MODE_COLUMNS.test.webhookSetupPending.column, type: 'boolean', default: false })
   testWebhookSetupPending: boolean;
 
-  @Column({ name: 'live_webhook_setup_pending', type: 'boolean', default: false })
+  @Column({ name: MODE_COLUMNS.live.webhookSetupPending.column, type: 'boolean', default: false })
   liveWebhookSetupPending: boolean;
 
-  @Column({ name: 'test_configured_at', type: 'timestamptz', nullable: true })
+  @Column({ name: MODE_COLUMNS.test.configuredAt.column, type: 'timestamptz', nullable: true })
   testConfiguredAt: Date | null;
 
-  @Column({ name: 'live_configured_at', type: 'timestamptz', nullable: true })
+  @Column({ name: MODE_COLUMNS.live.configuredAt.column, type: 'timestamptz', nullable: true })
   liveConfiguredAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -1,22 +1,10 @@
-import { CREDENTIAL_FIELDS, CredentialField } from './stripe-credential-fields';
+import { CREDENTIAL_FIELDS } from '../credentials/credential-fields';
 import { StripeConfigResponse } from './dto/stripe-config.dto';
-import { StripeConfig } from './stripe-config.entity';
+import { CREDENTIAL_COLUMNS, MODE_COLUMNS } from './stripe-config.entity';
 
-type CredentialColumns = { encrypted: keyof StripeConfig; masked: keyof StripeConfig };
-
-function camel(field: string): string {
-  return field.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+function camel(name: string): string {
+  return name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
-
-/** Wire field → entity columns, e.g. test_secret_key → testSecretKeyEncrypted / testSecretKeyMasked. */
-export const CREDENTIAL_COLUMNS = Object.fromEntries(
-  CREDENTIAL_FIELDS.map((field) => [field, { encrypted: `${camel(field)}Encrypted`, masked: `${camel(field)}Masked` }]),
-) as Record<CredentialField, CredentialColumns>;
-
-/** Wire field → SQL columns, e.g. test_secret_key → test_secret_key_encrypted / test_secret_key_masked. */
-export const CREDENTIAL_SQL_COLUMNS = Object.fromEntries(
-  CREDENTIAL_FIELDS.map((field) => [field, { encrypted: `${field}_encrypted`, masked: `${field}_masked` }]),
-) as Record<CredentialField, { encrypted: string; masked: string }>;
 
 /** What a response is built from: masked columns and flags only, never ciphertext or plaintext. */
 export interface StripeConfigView {
@@ -40,8 +28,8 @@ export interface StripeConfigView {
 
 /** The two flags test the ciphertexts for null: no ciphertext is ever selected. */
 const COMPUTED_COLUMNS: Record<string, (alias: string) => string> = {
-  has_test_credentials: (alias) => `(${alias}.test_secret_key_encrypted IS NOT NULL)`,
-  has_live_credentials: (alias) => `(${alias}.live_secret_key_encrypted IS NOT NULL)`,
+  has_test_credentials: (alias) => `(${alias}.${CREDENTIAL_COLUMNS.test_secret_key.encrypted.column} IS NOT NULL)`,
+  has_live_credentials: (alias) => `(${alias}.${CREDENTIAL_COLUMNS.live_secret_key.encrypted.column} IS NOT NULL)`,
 };
 
 /** The view's columns in raw SQL: `name` in SQL, `key` (its camelCase) in StripeConfigView. */
@@ -51,9 +39,9 @@ const VIEW_COLUMNS = [
   'is_active',
   'has_test_credentials',
   'has_live_credentials',
-  ...CREDENTIAL_FIELDS.map((field) => `${field}_masked`),
-  'test_configured_at',
-  'live_configured_at',
+  ...CREDENTIAL_FIELDS.map((field) => CREDENTIAL_COLUMNS[field].masked.column),
+  MODE_COLUMNS.test.configuredAt.column,
+  MODE_COLUMNS.live.configuredAt.column,
   'created_at',
   'updated_at',
   'version',

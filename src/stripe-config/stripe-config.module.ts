@@ -1,17 +1,14 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditModule } from '../audit/audit.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { StripeApiClient } from './stripe-api.client';
+import { StripeConfigDataModule } from './stripe-config-data.module';
 import { StripeConfigController } from './stripe-config.controller';
-import { StripeConfig } from './stripe-config.entity';
-import { StripeConfigRepository } from './stripe-config.repository';
 import { StripeConfigService } from './stripe-config.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([StripeConfig]), ProjectsModule, AuditModule],
+  imports: [StripeConfigDataModule, ProjectsModule],
   controllers: [StripeConfigController],
-  providers: [StripeConfigService, StripeConfigRepository, StripeApiClient],
-  exports: [StripeConfigService, StripeConfigRepository, StripeApiClient],
+  providers: [StripeConfigService, StripeApiClient],
+  exports: [StripeConfigService, StripeConfigDataModule, StripeApiClient],
 })
 export class StripeConfigModule {}

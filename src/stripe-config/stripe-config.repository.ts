@@ -1,25 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { AuditEntry, auditEntryValues, auditInsertSql } from '../audit/audit-log.repository';
+import { CREDENTIAL_FIELDS, CredentialField, StripeMode } from '../credentials/credential-fields';
 import { PreparedStatement, SqlClient } from '../database/sql-client';
-import { StripeConfig } from './stripe-config.entity';
-import { CREDENTIAL_SQL_COLUMNS, StripeConfigView, viewOfRow, viewSqlColumns } from './stripe-config.mapper';
-import { CREDENTIAL_FIELDS, CredentialField } from './stripe-credential-fields';
+import { CREDENTIAL_COLUMNS, MODE_COLUMNS, StripeConfig } from './stripe-config.entity';
+import { StripeConfigView, viewOfRow, viewSqlColumns } from './stripe-config.mapper';
 
-/** One credential to store: its ciphertext and the masked form kept for responses. */
+/** One credential to store: its ciphertext and the masked form kept for responses (see CredentialsService.seal). */
 export interface CredentialWrite {
   field: CredentialField;
   ciphertext: string;
   masked: string;
-}
-
-/** Who wrote, for the audit entry written by the same statement. */
-export interface WriteAudit {
-  userId: string;
-  requestId: string;
-  clientIp: string | null;
-  /** Field names only (checked by the caller). */
-  changedFields: readonly string[];
 }
 
 export type CredentialsWriteResult =
@@ -33,28 +25,57 @@ export type DeactivateResult =
   /** If-Match did not match: nothing changed. `currentVersion` null when there is no config. */
   | { outcome: 'precondition-failed'; currentVersion: number | null };
 
+/** A row's ciphertexts as key rotation reads them (null: none stored). */
+export interface StoredCiphertexts {
+  id: string;
+  projectId: string;
+  version: number;
+  ciphertexts: Record<CredentialField, string | null>;
+}
+
+/** One re-encrypted credential of a row: written only if the row still holds `old`. */
+export interface CiphertextSwap {
+  field: CredentialField;
+  old: string;
+  fresh: string;
+}
+
+/** The reads and writes key rotation needs (see CredentialsService and KeyRotationService). */
+export interface CiphertextBatch {
+  rows: StoredCiphertexts[];
+  /** Compare-and-swap of a row's ciphertexts, in the batch's transaction; false when the row changed since it was read. */
+  swap(row: StoredCiphertexts, swaps: readonly CiphertextSwap[]): Promise<boolean>;
+}
+
 const CREDENTIAL_PARAMS = CREDENTIAL_FIELDS.map((field, i) => ({
-  ...CREDENTIAL_SQL_COLUMNS[field],
+  encrypted: CREDENTIAL_COLUMNS[field].encrypted.column,
+  masked: CREDENTIAL_COLUMNS[field].masked.column,
   encryptedParam: `$${2 + 2 * i}`,
   maskedParam: `$${3 + 2 * i}`,
 }));
 const P = 2 + 2 * CREDENTIAL_FIELDS.length; // first parameter after the credentials
+const TEST_CONFIGURED_AT = MODE_COLUMNS.test.configuredAt.column;
+const LIVE_CONFIGURED_AT = MODE_COLUMNS.live.configuredAt.column;
 
 /** The partial update of the credentials: a null parameter keeps the stored column (of the newest row version). */
 const SET_CREDENTIALS = `
     ${CREDENTIAL_PARAMS.map((c) => `${c.encrypted} = COALESCE(${c.encryptedParam}::text, c.${c.encrypted}), ${c.masked} = COALESCE(${c.maskedParam}::varchar, c.${c.masked})`).join(',\n    ')},
-    test_configured_at = CASE WHEN $${P}::boolean THEN now() ELSE c.test_configured_at END,
-    live_configured_at = CASE WHEN $${P + 1}::boolean THEN now() ELSE c.live_configured_at END,
+    ${TEST_CONFIGURED_AT} = CASE WHEN $${P}::boolean THEN now() ELSE c.${TEST_CONFIGURED_AT} END,
+    ${LIVE_CONFIGURED_AT} = CASE WHEN $${P + 1}::boolean THEN now() ELSE c.${LIVE_CONFIGURED_AT} END,
     is_active = true, updated_at = now(), version = c.version + 1`;
 /** If-Match: not given, `*`, or one of the listed versions of the row read as `old`. */
 const IF_MATCH_HOLDS = `(NOT $${P + 2}::boolean OR $${P + 3}::int[] IS NULL OR old.version = ANY($${P + 3}::int[]))`;
 /** The audit entry of the row in `written` (none when nothing was written), in the same statement. */
 const AUDIT_WRITTEN = `audited AS (
-  INSERT INTO audit_log (project_id, user_id, action, changed_fields, request_id, client_ip)
-  SELECT project_id, $${P + 4}::uuid, CASE WHEN was_active IS NULL THEN 'create' ELSE 'update' END,
-    CASE WHEN was_active = false THEN $${P + 7}::text[] || '{is_active}'::text[] ELSE $${P + 7}::text[] END,
-    $${P + 5}::varchar, $${P + 6}::varchar
-  FROM written
+  ${auditInsertSql({
+    projectId: 'project_id',
+    action: `CASE WHEN was_active IS NULL THEN 'create' ELSE 'update' END`,
+    entry: P + 4,
+    // A write on an inactive config reactivates it: recorded as a change of is_active too.
+    changedFields: (fields) =>
+      `CASE WHEN was_active = false THEN ${fields} || '{is_active}'::text[] ELSE ${fields} END`,
+    from: 'written',
+  })}
 )
 SELECT 'written' AS outcome, (w.was_active IS NULL) AS is_new, NULL::int AS current_version, ${viewSqlColumns('w', 'c_')}
 FROM written w`;
@@ -96,7 +117,7 @@ WHERE NOT EXISTS (SELECT 1 FROM written)`,
  * locked row, so a reactivation is audited exactly even when a DELETE committed just before.
  *
  * $1 project · credential pairs · $P test touched · $P+1 live touched · $P+2 If-Match given ·
- * $P+3 If-Match versions (null = `*`) · $P+4 user · $P+5 request id · $P+6 client ip · $P+7 fields
+ * $P+3 If-Match versions (null = `*`) · $P+4 … $P+7 the audit entry (auditEntryValues)
  */
 const WRITE_CREDENTIALS: PreparedStatement = {
   name: 'stripe_config_write_credentials',
@@ -104,7 +125,7 @@ const WRITE_CREDENTIALS: PreparedStatement = {
 WITH old AS (
   SELECT id, is_active, version FROM stripe_configs WHERE project_id = $1 FOR UPDATE
 ), inserted AS (
-  INSERT INTO stripe_configs (project_id, ${CREDENTIAL_PARAMS.map((c) => `${c.encrypted}, ${c.masked}`).join(', ')}, test_configured_at, live_configured_at)
+  INSERT INTO stripe_configs (project_id, ${CREDENTIAL_PARAMS.map((c) => `${c.encrypted}, ${c.masked}`).join(', ')}, ${TEST_CONFIGURED_AT}, ${LIVE_CONFIGURED_AT})
   SELECT $1, ${CREDENTIAL_PARAMS.map((c) => `${c.encryptedParam}::text, ${c.maskedParam}::varchar`).join(', ')},
     CASE WHEN $${P}::boolean THEN now() END, CASE WHEN $${P + 1}::boolean THEN now() END
   WHERE NOT EXISTS (SELECT 1 FROM old) AND NOT $${P + 2}::boolean
@@ -124,37 +145,83 @@ FROM old LEFT JOIN stripe_configs x ON false
 WHERE NOT EXISTS (SELECT 1 FROM written)`,
 };
 
-/** All SQL on stripe_configs. Every method is keyed by the project id, checked for ownership upstream. */
+/**
+ * POST webhook-endpoints: stores the new endpoint's signing secret (ciphertext and masked form) and id
+ * as a change of the configuration (version and updated_at move, the mode counts as configured), with
+ * its audit entry, in one statement. $1 project · $2 ciphertext · $3 masked · $4 endpoint id · $5 … $8 audit.
+ */
+function storeWebhookSecretSql(mode: StripeMode): string {
+  const secret = CREDENTIAL_COLUMNS[`${mode}_webhook_secret`];
+  const columns = MODE_COLUMNS[mode];
+  return `
+WITH written AS (
+  UPDATE stripe_configs SET ${secret.encrypted.column} = $2, ${secret.masked.column} = $3,
+    ${columns.webhookEndpointId.column} = $4, ${columns.configuredAt.column} = now(),
+    updated_at = now(), version = version + 1
+  WHERE project_id = $1
+  RETURNING project_id
+), audited AS (
+  ${auditInsertSql({ projectId: 'project_id', action: `'update'`, entry: 5, from: 'written' })}
+)
+SELECT count(*)::int AS written FROM written`;
+}
+const STORE_WEBHOOK_SECRET: Record<StripeMode, string> = {
+  test: storeWebhookSecretSql('test'),
+  live: storeWebhookSecretSql('live'),
+};
+
+/**
+ * DELETE config: marks it inactive and bumps its version if If-Match holds ($2 null: no condition),
+ * with its audit entry, in one statement. $1 project · $2 versions · $3 … $6 audit.
+ */
+const DEACTIVATE = `
+WITH written AS (
+  UPDATE stripe_configs SET is_active = false, version = version + 1, updated_at = now()
+  WHERE project_id = $1 AND ($2::int[] IS NULL OR version = ANY($2::int[]))
+  RETURNING project_id
+), audited AS (
+  ${auditInsertSql({ projectId: 'project_id', action: `'deactivate'`, entry: 3, from: 'written' })}
+)
+SELECT count(*)::int AS written FROM written`;
+
+const ENCRYPTED_COLUMNS = CREDENTIAL_FIELDS.map((field) => CREDENTIAL_COLUMNS[field].encrypted.column);
+/** Some credential of the row is stored under another key than the one whose prefix is $1. */
+const NOT_UNDER_KEY = `(${ENCRYPTED_COLUMNS.map((c) => `(${c} IS NOT NULL AND left(${c}, length($1)) <> $1)`).join(' OR ')})`;
+
+/**
+ * Every statement on stripe_configs. Every method is keyed by the project id, checked for ownership
+ * upstream. Ciphertexts are opaque strings here: they are made and read by CredentialsService only.
+ * Column names come from the entity's column maps (CREDENTIAL_COLUMNS, MODE_COLUMNS).
+ */
 @Injectable()
 export class StripeConfigRepository {
+  private readonly configs: Repository<StripeConfig>;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly sql: SqlClient,
-  ) {}
+  ) {
+    this.configs = dataSource.getRepository(StripeConfig);
+  }
 
-  /** See UPDATE_CREDENTIALS and WRITE_CREDENTIALS. `ifMatch`: undefined = no condition, null = `*`, else the accepted versions. */
+  /**
+   * See UPDATE_CREDENTIALS and WRITE_CREDENTIALS. `ifMatch`: undefined = no condition, null = `*`, else
+   * the accepted versions. Raw SQL as named prepared statements through SqlClient: this is the PUT hot
+   * path (one statement, no transaction round trips; docs/benchmarks.md).
+   */
   async writeCredentials(
     projectId: string,
     credentials: readonly CredentialWrite[],
     touched: { test: boolean; live: boolean },
     ifMatch: number[] | null | undefined,
-    audit: WriteAudit,
+    audit: AuditEntry,
   ): Promise<CredentialsWriteResult> {
     const values: unknown[] = [projectId];
     for (const field of CREDENTIAL_FIELDS) {
       const credential = credentials.find((c) => c.field === field);
       values.push(credential?.ciphertext ?? null, credential?.masked ?? null);
     }
-    values.push(
-      touched.test,
-      touched.live,
-      ifMatch !== undefined,
-      ifMatch ?? null,
-      audit.userId,
-      audit.requestId,
-      audit.clientIp,
-      audit.changedFields,
-    );
+    values.push(touched.test, touched.live, ifMatch !== undefined, ifMatch ?? null, ...auditEntryValues(audit));
     // The usual case first: the row exists and nobody else writes it at the same moment.
     const [fast] = await this.sql.query<Record<string, unknown>>(UPDATE_CREDENTIALS, values);
     if (fast?.outcome === 'written')
@@ -175,48 +242,30 @@ export class StripeConfigRepository {
   }
 
   findByProjectId(projectId: string): Promise<StripeConfig | null> {
-    return this.dataSource.getRepository(StripeConfig).findOneBy({ projectId });
+    return this.configs.findOneBy({ projectId });
   }
 
-  /**
-   * Runs `change` on the project's config row, locked (SELECT ... FOR UPDATE) inside a transaction,
-   * creating the row first if there is none. Concurrent writers to one project queue up on the lock,
-   * so partial updates merge instead of overwriting each other, and concurrent first writes end up
-   * with exactly one row (INSERT ... ON CONFLICT DO NOTHING on the unique project_id).
-   * `change` may throw to roll everything back (e.g. a failed If-Match); `afterSave` runs in the same
-   * transaction (the audit entry commits with the change or not at all).
-   */
-  async upsertLocked(
+  /** See storeWebhookSecretSql. False when there is no row (nothing written, no audit entry). */
+  async storeWebhookSecret(
     projectId: string,
-    change: (config: StripeConfig, isNew: boolean) => void,
-    afterSave?: (manager: EntityManager, saved: StripeConfig, isNew: boolean) => Promise<void>,
-  ): Promise<StripeConfig> {
-    return this.dataSource.transaction(async (manager: EntityManager) => {
-      const inserted = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(StripeConfig)
-        .values({ projectId })
-        .orIgnore()
-        .returning('id')
-        .execute();
-      const isNew = (inserted.raw as unknown[]).length > 0;
-      const config = await manager
-        .getRepository(StripeConfig)
-        .createQueryBuilder('config')
-        .setLock('pessimistic_write')
-        .where('config.project_id = :projectId', { projectId })
-        .getOneOrFail();
-      change(config, isNew);
-      const saved = await manager.getRepository(StripeConfig).save(config);
-      if (afterSave) await afterSave(manager, saved, isNew);
-      return saved;
-    });
+    mode: StripeMode,
+    endpointId: string,
+    secret: Pick<CredentialWrite, 'ciphertext' | 'masked'>,
+    audit: AuditEntry,
+  ): Promise<boolean> {
+    const rows = (await this.dataSource.query(STORE_WEBHOOK_SECRET[mode], [
+      projectId,
+      secret.ciphertext,
+      secret.masked,
+      endpointId,
+      ...auditEntryValues(audit),
+    ])) as { written: number }[];
+    return rows[0].written > 0;
   }
 
   /** Forgets the webhook endpoint created in Stripe for a mode, if it is still the one stored. */
-  async clearWebhookEndpoint(projectId: string, mode: 'test' | 'live', endpointId: string): Promise<void> {
-    const column = mode === 'test' ? 'test_webhook_endpoint_id' : 'live_webhook_endpoint_id';
+  async clearWebhookEndpoint(projectId: string, mode: StripeMode, endpointId: string): Promise<void> {
+    const column = MODE_COLUMNS[mode].webhookEndpointId.column;
     await this.dataSource.query(`UPDATE stripe_configs SET ${column} = NULL WHERE project_id = $1 AND ${column} = $2`, [
       projectId,
       endpointId,
@@ -227,40 +276,93 @@ export class StripeConfigRepository {
    * Notes (or clears) that a webhook endpoint creation for the mode may have left an endpoint in Stripe.
    * Not a change of the configuration: the version (and so the ETag) stays.
    */
-  async setWebhookSetupPending(projectId: string, mode: 'test' | 'live', pending: boolean): Promise<void> {
-    const column = mode === 'test' ? 'test_webhook_setup_pending' : 'live_webhook_setup_pending';
+  async setWebhookSetupPending(projectId: string, mode: StripeMode, pending: boolean): Promise<void> {
+    const column = MODE_COLUMNS[mode].webhookSetupPending.column;
     await this.dataSource.query(`UPDATE stripe_configs SET ${column} = $2 WHERE project_id = $1`, [projectId, pending]);
   }
 
   /**
-   * Marks the config inactive and bumps its version. `ifMatch`: undefined = no condition, null = `*`,
-   * else the accepted versions (checked in the UPDATE itself, so nothing changes when stale).
-   * `afterUpdate` runs in the same transaction.
+   * See DEACTIVATE. `ifMatch`: undefined = no condition, null = `*`, else the accepted versions (checked
+   * in the UPDATE itself, so nothing changes when stale).
    */
   async deactivate(
     projectId: string,
     ifMatch: number[] | null | undefined,
-    afterUpdate?: (manager: EntityManager) => Promise<void>,
+    audit: AuditEntry,
   ): Promise<DeactivateResult> {
+    const [written] = (await this.dataSource.query(DEACTIVATE, [
+      projectId,
+      ifMatch ?? null,
+      ...auditEntryValues(audit),
+    ])) as {
+      written: number;
+    }[];
+    if (written.written > 0) return { outcome: 'deactivated' };
+    const [row] = (await this.dataSource.query('SELECT version FROM stripe_configs WHERE project_id = $1', [
+      projectId,
+    ])) as {
+      version: number;
+    }[];
+    if (row) return { outcome: 'precondition-failed', currentVersion: row.version };
+    return ifMatch === undefined ? { outcome: 'not-found' } : { outcome: 'precondition-failed', currentVersion: null };
+  }
+
+  /** Key rotation: rows holding a ciphertext not under the key whose values start with `keyPrefix`. */
+  async countNotUnderKey(keyPrefix: string): Promise<number> {
+    const rows = (await this.dataSource.query(`SELECT count(*)::int AS n FROM stripe_configs WHERE ${NOT_UNDER_KEY}`, [
+      keyPrefix,
+    ])) as { n: number }[];
+    return rows[0].n;
+  }
+
+  /**
+   * Key rotation: one transaction reading up to `limit` rows (id order, after `after`) holding a
+   * ciphertext not under `keyPrefix`, in which `work` may swap their ciphertexts. Returns the last id
+   * read (null: none left) and what `work` returned.
+   */
+  async withCiphertextBatch<T>(
+    keyPrefix: string,
+    after: string | null,
+    limit: number,
+    work: (batch: CiphertextBatch) => Promise<T>,
+  ): Promise<{ last: string | null; result: T }> {
     return this.dataSource.transaction(async (manager: EntityManager) => {
-      const update = manager
-        .createQueryBuilder()
-        .update(StripeConfig)
-        .set({ isActive: false, version: () => 'version + 1' })
-        .where('project_id = :projectId', { projectId });
-      if (ifMatch) update.andWhere('version = ANY(:versions::int[])', { versions: ifMatch });
-      const result = await update.execute();
-      if ((result.affected ?? 0) > 0) {
-        if (afterUpdate) await afterUpdate(manager);
-        return { outcome: 'deactivated' };
-      }
-      const [row] = (await manager.query('SELECT version FROM stripe_configs WHERE project_id = $1', [projectId])) as {
-        version: number;
-      }[];
-      if (row) return { outcome: 'precondition-failed', currentVersion: row.version };
-      return ifMatch === undefined
-        ? { outcome: 'not-found' }
-        : { outcome: 'precondition-failed', currentVersion: null };
+      const raw = (await manager.query(
+        `SELECT id, project_id, version, ${ENCRYPTED_COLUMNS.join(', ')} FROM stripe_configs
+          WHERE ${NOT_UNDER_KEY} AND ($2::uuid IS NULL OR id > $2::uuid)
+          ORDER BY id LIMIT $3`,
+        [keyPrefix, after, limit],
+      )) as Record<string, string | number | null>[];
+      const rows = raw.map((r) => ({
+        id: r.id as string,
+        projectId: r.project_id as string,
+        version: r.version as number,
+        ciphertexts: Object.fromEntries(
+          CREDENTIAL_FIELDS.map((field) => [field, r[CREDENTIAL_COLUMNS[field].encrypted.column] as string | null]),
+        ) as Record<CredentialField, string | null>,
+      }));
+      const result = await work({ rows, swap: (row, swaps) => this.swapCiphertexts(manager, row, swaps) });
+      return { last: rows.length > 0 ? rows[rows.length - 1].id : null, result };
     });
+  }
+
+  /**
+   * Compare-and-swap (`WHERE id AND version AND <each column> = <value read>`): a row a PUT or DELETE
+   * changed in between matches nothing. The version is left as it is: the plaintexts did not change.
+   */
+  private async swapCiphertexts(
+    manager: EntityManager,
+    row: StoredCiphertexts,
+    swaps: readonly CiphertextSwap[],
+  ): Promise<boolean> {
+    const params: unknown[] = [row.id, row.version];
+    const column = (swap: CiphertextSwap) => CREDENTIAL_COLUMNS[swap.field].encrypted.column;
+    const set = swaps.map((swap) => `${column(swap)} = $${params.push(swap.fresh)}`);
+    const unchanged = swaps.map((swap) => `${column(swap)} = $${params.push(swap.old)}`);
+    const [, affected] = (await manager.query(
+      `UPDATE stripe_configs SET ${set.join(', ')} WHERE id = $1 AND version = $2 AND ${unchanged.join(' AND ')}`,
+      params,
+    )) as [unknown, number];
+    return affected === 1;
   }
 }

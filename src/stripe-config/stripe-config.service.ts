@@ -1,24 +1,18 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { assertAuditFieldNames, AuditActor, AuditService } from '../audit/audit.service';
-import { CredentialCipher, CredentialDecryptionError } from '../common/crypto/credential-cipher';
+import { auditEntry, AuditActor } from '../audit/audit-log.repository';
+import { CredentialDecryptionError } from '../credentials/credential-cipher';
+import { CREDENTIAL_FIELDS, CREDENTIAL_RULES, modeOfKey, StripeMode } from '../credentials/credential-fields';
+import { CredentialsService } from '../credentials/credentials.service';
 import { UnprocessableEntityError } from '../http/unprocessable-entity.error';
 import { IfMatch, ifMatchVersions, PreconditionFailedError } from '../http/etag';
-import { maskCredential } from '../common/masking/mask';
 import { webhookUrlsConfig, type WebhookUrlsConfig } from './webhook-urls.config';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
 import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
 import { StripeApiClient, StripeCallError, throwIfStripeUnavailable } from './stripe-api.client';
-import { CREDENTIAL_COLUMNS, toStripeConfigResponse } from './stripe-config.mapper';
+import { toStripeConfigResponse } from './stripe-config.mapper';
 import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from './example-credentials';
 import { StripeConfigRepository } from './stripe-config.repository';
 import { StripeConfig } from './stripe-config.entity';
-import {
-  CREDENTIAL_FIELDS,
-  CREDENTIAL_RULES,
-  CredentialField,
-  modeOfKey,
-  StripeMode,
-} from './stripe-credential-fields';
 import { webhookReceiverUrl } from './webhook-urls';
 
 const MODES: readonly StripeMode[] = ['test', 'live'];
@@ -49,21 +43,15 @@ export interface Versioned<T> {
   version: number;
 }
 
-/** AAD of a stored credential: binds the ciphertext to its project and field. */
-export function credentialContext(projectId: string, field: CredentialField): string {
-  return `stripe_configs:${projectId}:${field}`;
-}
-
 @Injectable()
 export class StripeConfigService {
   private readonly logger = new Logger(StripeConfigService.name);
 
   constructor(
     private readonly repository: StripeConfigRepository,
-    private readonly cipher: CredentialCipher,
+    private readonly credentials: CredentialsService,
     private readonly stripe: StripeApiClient,
     @Inject(webhookUrlsConfig.KEY) private readonly urls: WebhookUrlsConfig,
-    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -82,40 +70,30 @@ export class StripeConfigService {
       throw UnprocessableEntityError.single(['body'], 'At least one Stripe credential must be provided', 'value_error');
     }
     // Encrypt before the statement: keeps the row lock short.
-    const encrypted = provided.map((field) => {
-      const value = input[field] as string;
-      return {
-        field,
-        ciphertext: this.cipher.encrypt(value, credentialContext(projectId, field)),
-        masked: maskCredential(value),
-      };
-    });
+    const encrypted = provided.map((field) => this.credentials.seal(projectId, field, input[field] as string));
     const modes = new Set(provided.map((field) => CREDENTIAL_RULES[field].mode));
     const result = await this.repository.writeCredentials(
       projectId,
       encrypted,
       { test: modes.has('test'), live: modes.has('live') },
       ifMatchVersions(ifMatch),
-      {
-        userId: actor.userId,
-        requestId: actor.requestId.slice(0, 128),
-        clientIp: actor.clientIp ? actor.clientIp.slice(0, 64) : null,
-        changedFields: assertAuditFieldNames(provided),
-      },
+      auditEntry(actor, provided),
     );
     if (result.outcome === 'precondition-failed') throw new PreconditionFailedError(result.currentVersion);
     return { body: toStripeConfigResponse(result.view), version: result.view.version };
   }
 
   /**
-   * Deactivates the config (audited in the same transaction), then removes from Stripe the webhook
+   * Deactivates the config (audited in the same statement), then removes from Stripe the webhook
    * endpoints this service created (POST webhook-endpoints). A Stripe failure there does not undo the
    * deactivation: it is reported, and the endpoint id stays stored.
    */
   async deactivate(projectId: string, actor: AuditActor, ifMatch?: IfMatch): Promise<WebhookEndpointCleanup[]> {
     const config = await this.repository.findByProjectId(projectId);
-    const result = await this.repository.deactivate(projectId, ifMatchVersions(ifMatch), (manager) =>
-      this.audit.record(projectId, actor, 'deactivate', ['is_active'], manager),
+    const result = await this.repository.deactivate(
+      projectId,
+      ifMatchVersions(ifMatch),
+      auditEntry(actor, ['is_active']),
     );
     if (result.outcome === 'precondition-failed') throw new PreconditionFailedError(result.currentVersion);
     if (result.outcome === 'not-found') throw new NotFoundException('Stripe configuration not found');
@@ -135,7 +113,7 @@ export class StripeConfigService {
     if (!stored && !pending) return [];
     let secretKey: string | null;
     try {
-      secretKey = this.decryptCredential(config, `${mode}_secret_key`);
+      secretKey = this.credentials.reveal(config, `${mode}_secret_key`);
     } catch (error) {
       if (!(error instanceof CredentialDecryptionError)) throw error;
       this.logger.warn(
@@ -253,11 +231,5 @@ export class StripeConfigService {
       default:
         return { valid: false, message: `Stripe rejected the request: ${error.message}` };
     }
-  }
-
-  /** Decrypts one stored credential; only for calls to Stripe. */
-  decryptCredential(config: StripeConfig, field: CredentialField): string | null {
-    const stored = config[CREDENTIAL_COLUMNS[field].encrypted] as string | null;
-    return stored === null ? null : this.cipher.decrypt(stored, credentialContext(config.projectId, field));
   }
 }

@@ -1,5 +1,5 @@
 import { API_PREFIX } from '../http/api-prefix';
-import type { StripeMode } from './stripe-credential-fields';
+import type { StripeMode } from '../credentials/credential-fields';
 
 /**
  * The route of Stripe's deliveries to a project (StripeWebhookReceiverController:

@@ -1,4 +1,4 @@
-import type { StripeMode } from '../stripe-config/stripe-credential-fields';
+import type { StripeMode } from '../credentials/credential-fields';
 import type { WebhookFailureCause } from '../stripe-webhooks/webhook-failure-counter';
 
 export const CHECK_STATUSES = ['ok', 'warning', 'failing', 'unknown'] as const;

@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from '../stripe-config/example-credentials';
 import { ListedWebhookEndpoint, StripeApiClient, StripeCallError } from '../stripe-config/stripe-api.client';
 import type { StripeConfig } from '../stripe-config/stripe-config.entity';
 import { StripeConfigService } from '../stripe-config/stripe-config.service';
-import type { StripeMode } from '../stripe-config/stripe-credential-fields';
+import type { StripeMode } from '../credentials/credential-fields';
+import { CredentialsService } from '../credentials/credentials.service';
 import { WEBHOOK_EVENTS } from '../stripe-webhooks/webhook-endpoints.service';
 import type { CheckStatus, KeyOutcome } from './health-report';
 import type { CheckResult } from './stripe-health.repository';
@@ -110,11 +110,6 @@ export function evaluateEndpoints(
   );
 }
 
-/** md5 of a stored ciphertext (PostgreSQL's md5() of the same text gives the same hex). */
-export function ciphertextFingerprint(ciphertext: string): string {
-  return createHash('md5').update(ciphertext, 'utf8').digest('hex');
-}
-
 /**
  * Checks one mode of a project against Stripe with its stored secret key: the key itself (one balance
  * read, as validate-credentials does), then its account's webhook endpoints (one list). The key is
@@ -127,14 +122,15 @@ export class StripeHealthChecker {
   constructor(
     private readonly stripe: StripeApiClient,
     private readonly stripeConfig: StripeConfigService,
+    private readonly credentials: CredentialsService,
   ) {}
 
   /** null when the mode has no stored secret key (nothing to check). */
   async check(config: StripeConfig, mode: StripeMode): Promise<CheckResult | null> {
-    const ciphertext = mode === 'test' ? config.testSecretKeyEncrypted : config.liveSecretKeyEncrypted;
     const masked = (mode === 'test' ? config.testSecretKeyMasked : config.liveSecretKeyMasked) ?? '';
-    const secretKey = this.stripeConfig.decryptCredential(config, `${mode}_secret_key`);
-    if (!secretKey || !ciphertext) return null;
+    const secretKey = this.credentials.reveal(config, `${mode}_secret_key`);
+    const fingerprint = this.credentials.fingerprint(config, `${mode}_secret_key`);
+    if (!secretKey || !fingerprint) return null;
 
     let outcome: KeyOutcome = 'valid';
     let failure: StripeCallError | undefined;
@@ -155,7 +151,7 @@ export class StripeHealthChecker {
       `Checked project ${config.projectId} (${mode}): secret key ${masked} ${outcome}, webhook endpoint ${endpoint.code}`,
     );
     return {
-      keyFingerprint: ciphertextFingerprint(ciphertext),
+      keyFingerprint: fingerprint,
       keyOutcome: outcome,
       keyMessage: example
         ? `The ${mode} secret key ${masked} (${mode}_secret_key) ${EXAMPLE_CREDENTIAL_MESSAGE}`

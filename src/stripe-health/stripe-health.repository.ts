@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { StripeMode } from '../stripe-config/stripe-credential-fields';
+import type { StripeMode } from '../credentials/credential-fields';
+import { CREDENTIAL_COLUMNS } from '../stripe-config/stripe-config.entity';
 import type { CheckStatus, KeyOutcome } from './health-report';
 
 /** One row of stripe_health_checks, as the report reads it. */
@@ -33,7 +34,7 @@ export interface ClaimedCheck {
 
 /** The ciphertext of the secret key of the mode `mode` in the stripe_configs row aliased `c`. */
 const secretCiphertext = (mode: string) =>
-  `CASE ${mode} WHEN 'test' THEN c.test_secret_key_encrypted ELSE c.live_secret_key_encrypted END`;
+  `CASE ${mode} WHEN 'test' THEN c.${CREDENTIAL_COLUMNS.test_secret_key.encrypted.column} ELSE c.${CREDENTIAL_COLUMNS.live_secret_key.encrypted.column} END`;
 
 /** A row for every active configuration's stored secret key that has none yet: due at once. */
 const SEED = `
@@ -94,7 +95,10 @@ UPDATE stripe_health_checks SET
   claimed_until = NULL
 WHERE project_id = $1 AND mode = $2`;
 
-/** All SQL on stripe_health_checks (and the last verified webhook events the report shows). */
+/**
+ * Every statement on stripe_health_checks. The scheduling statements read stripe_configs too (which
+ * keys exist, and the md5 of their ciphertexts to notice a changed key), without decrypting anything.
+ */
 @Injectable()
 export class StripeHealthRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -163,18 +167,5 @@ export class StripeHealthRepository {
          FROM stripe_health_checks WHERE project_id = $1`,
       [projectId],
     )) as StoredHealthCheck[];
-  }
-
-  /** When the last event of each mode was verified and stored (index on project_id, received_at). */
-  async lastVerifiedEvents(projectId: string): Promise<Record<StripeMode, Date | null>> {
-    const rows = (await this.dataSource.query(
-      `SELECT m.mode, (SELECT max(e.received_at) FROM stripe_webhook_events e
-                         WHERE e.project_id = $1 AND e.mode = m.mode) AS last_at
-         FROM (VALUES ('test'), ('live')) AS m (mode)`,
-      [projectId],
-    )) as { mode: StripeMode; last_at: Date | null }[];
-    const result: Record<StripeMode, Date | null> = { test: null, live: null };
-    for (const row of rows) result[row.mode] = row.last_at;
-    return result;
   }
 }

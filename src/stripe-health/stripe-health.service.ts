@@ -3,12 +3,14 @@ import { stripeApiConfig, type StripeApiConfig } from '../stripe-config/stripe-a
 import type { StripeConfig } from '../stripe-config/stripe-config.entity';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { StripeConfigService } from '../stripe-config/stripe-config.service';
-import type { StripeMode } from '../stripe-config/stripe-credential-fields';
+import type { StripeMode } from '../credentials/credential-fields';
+import { CredentialsService } from '../credentials/credentials.service';
 import { WebhookFailureCounter } from '../stripe-webhooks/webhook-failure-counter';
 import { StripeHealthResponse } from './dto/stripe-health.dto';
 import { healthCheckConfig, type HealthCheckConfig } from './health-check.config';
 import { buildModeChecks, publishableAccountsDiffer, worstStatus } from './health-report';
-import { ciphertextFingerprint, StripeHealthChecker } from './stripe-health.checker';
+import { StripeWebhookEventsRepository } from '../stripe-webhooks/stripe-webhook-events.repository';
+import { StripeHealthChecker } from './stripe-health.checker';
 import { StripeHealthRepository, type StoredHealthCheck } from './stripe-health.repository';
 
 const MODES: StripeMode[] = ['test', 'live'];
@@ -23,8 +25,10 @@ export class StripeHealthService {
     private readonly repository: StripeHealthRepository,
     private readonly configs: StripeConfigRepository,
     private readonly stripeConfig: StripeConfigService,
+    private readonly credentials: CredentialsService,
     private readonly checker: StripeHealthChecker,
     private readonly failures: WebhookFailureCounter,
+    private readonly events: StripeWebhookEventsRepository,
     @Inject(stripeApiConfig.KEY) private readonly stripeApi: StripeApiConfig,
     @Inject(healthCheckConfig.KEY) private readonly healthCheck: HealthCheckConfig,
   ) {}
@@ -43,7 +47,7 @@ export class StripeHealthService {
     const [config, stored, lastEvents, testFailures, liveFailures] = await Promise.all([
       this.configs.findByProjectId(projectId),
       this.repository.findForProject(projectId),
-      this.repository.lastVerifiedEvents(projectId),
+      this.events.lastVerifiedEvents(projectId),
       this.failures.countsSince24h(projectId, 'test'),
       this.failures.countsSince24h(projectId, 'live'),
     ]);
@@ -57,7 +61,7 @@ export class StripeHealthService {
         now,
         configActive: config ? config.isActive : null,
         secretKeyMasked: masked(config, mode, 'SecretKey'),
-        secretKeyFingerprint: fingerprint(config, mode),
+        secretKeyFingerprint: this.credentials.fingerprint(config, `${mode}_secret_key`),
         publishableKeyMasked: masked(config, mode, 'PublishableKey'),
         publishableOtherAccount: config ? this.publishableOtherAccount(config, mode) : false,
         webhookSecretMasked: masked(config, mode, 'WebhookSecret'),
@@ -86,9 +90,11 @@ export class StripeHealthService {
     const config = await this.configs.findByProjectId(projectId);
     if (config?.isActive) {
       await Promise.all(
-        MODES.filter((mode) => fingerprint(config, mode) !== null).map(async (mode) => {
-          if (await this.repository.claimOne(projectId, mode, this.leaseMs)) await this.runClaimed(config, mode);
-        }),
+        MODES.filter((mode) => this.credentials.fingerprint(config, `${mode}_secret_key`) !== null).map(
+          async (mode) => {
+            if (await this.repository.claimOne(projectId, mode, this.leaseMs)) await this.runClaimed(config, mode);
+          },
+        ),
       );
     }
     return this.report(projectId);
@@ -117,8 +123,8 @@ export class StripeHealthService {
     // Decrypted for this comparison only: the account id both keys embed is not in their masked forms.
     try {
       return publishableAccountsDiffer(
-        this.stripeConfig.decryptCredential(config, `${mode}_secret_key`),
-        this.stripeConfig.decryptCredential(config, `${mode}_publishable_key`),
+        this.credentials.reveal(config, `${mode}_secret_key`),
+        this.credentials.reveal(config, `${mode}_publishable_key`),
       );
     } catch {
       this.logger.warn(`Could not decrypt the ${mode} keys of project ${config.projectId} to compare their accounts`);
@@ -132,11 +138,6 @@ type MaskedColumn = 'SecretKey' | 'PublishableKey' | 'WebhookSecret';
 function masked(config: StripeConfig | null, mode: StripeMode, column: MaskedColumn): string | null {
   if (!config) return null;
   return config[`${mode}${column}Masked`];
-}
-
-function fingerprint(config: StripeConfig | null, mode: StripeMode): string | null {
-  const ciphertext = config?.[`${mode}SecretKeyEncrypted`];
-  return ciphertext ? ciphertextFingerprint(ciphertext) : null;
 }
 
 function storedOf(row: StoredHealthCheck) {

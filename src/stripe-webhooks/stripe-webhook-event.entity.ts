@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { Project } from '../projects/project.entity';
-import type { StripeMode } from '../stripe-config/stripe-credential-fields';
+import type { StripeMode } from '../credentials/credential-fields';
 
 /**
  * A Stripe event received on a project's webhook URL, after its signature was verified. Stored once:

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { StripeMode } from '../stripe-config/stripe-credential-fields';
+import type { StripeMode } from '../credentials/credential-fields';
 
 export interface NewWebhookEvent {
   mode: StripeMode;
@@ -93,5 +93,18 @@ export class StripeWebhookEventsRepository {
       [projectId, id],
     );
     return rows[0] ?? null;
+  }
+
+  /** When the last event of each mode was verified and stored (index on project_id, received_at); for the health report. */
+  async lastVerifiedEvents(projectId: string): Promise<Record<StripeMode, Date | null>> {
+    const rows = (await this.dataSource.query(
+      `SELECT m.mode, (SELECT max(e.received_at) FROM stripe_webhook_events e
+                         WHERE e.project_id = $1 AND e.mode = m.mode) AS last_at
+         FROM (VALUES ('test'), ('live')) AS m (mode)`,
+      [projectId],
+    )) as { mode: StripeMode; last_at: Date | null }[];
+    const result: Record<StripeMode, Date | null> = { test: null, live: null };
+    for (const row of rows) result[row.mode] = row.last_at;
+    return result;
   }
 }

@@ -5,8 +5,8 @@ import { findUnstorableInput, withoutUnstorable } from '../common/storable-text'
 import { isUuid } from '../common/uuid';
 import { ProjectsService } from '../projects/projects.service';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
-import { StripeConfigService } from '../stripe-config/stripe-config.service';
-import type { StripeMode } from '../stripe-config/stripe-credential-fields';
+import type { StripeMode } from '../credentials/credential-fields';
+import { CredentialsService } from '../credentials/credentials.service';
 import {
   ListWebhookEventsQuery,
   WebhookEventListResponse,
@@ -61,7 +61,7 @@ export class StripeWebhooksService {
   constructor(
     private readonly projects: ProjectsService,
     private readonly configs: StripeConfigRepository,
-    private readonly stripeConfig: StripeConfigService,
+    private readonly credentials: CredentialsService,
     private readonly events: StripeWebhookEventsRepository,
     private readonly bodySlots: WebhookBodySlots,
     private readonly failures: WebhookFailureCounter,
@@ -117,7 +117,7 @@ export class StripeWebhooksService {
     if (config && !config.isActive) {
       throw new BadRequestException('The Stripe configuration of this project is inactive');
     }
-    const secret = config ? this.stripeConfig.decryptCredential(config, `${mode}_webhook_secret`) : null;
+    const secret = config ? this.credentials.reveal(config, `${mode}_webhook_secret`) : null;
     if (!secret) throw new BadRequestException(`No ${mode} webhook secret is stored for this project`);
     return secret;
   }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { BadGatewayException, ConflictException, HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
-import { AuditActor, AuditService } from '../audit/audit.service';
-import { CredentialCipher, CredentialDecryptionError } from '../common/crypto/credential-cipher';
-import { maskCredential } from '../common/masking/mask';
+import type { AuditActor } from '../audit/audit-log.repository';
+import { CredentialDecryptionError } from '../credentials/credential-cipher';
+import type { StripeMode } from '../credentials/credential-fields';
+import { CredentialsService } from '../credentials/credentials.service';
 import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from '../stripe-config/example-credentials';
 import {
   StripeApiClient,
@@ -12,10 +13,8 @@ import {
   WebhookEndpointParams,
 } from '../stripe-config/stripe-api.client';
 import { StripeConfig } from '../stripe-config/stripe-config.entity';
-import { CREDENTIAL_COLUMNS } from '../stripe-config/stripe-config.mapper';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
-import { credentialContext, StripeConfigService } from '../stripe-config/stripe-config.service';
-import type { StripeMode } from '../stripe-config/stripe-credential-fields';
+import { StripeConfigService } from '../stripe-config/stripe-config.service';
 import { WebhookEndpointResponse } from './dto/webhook-endpoint.dto';
 import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
 
@@ -56,9 +55,8 @@ export class WebhookEndpointsService {
     private readonly configs: StripeConfigRepository,
     private readonly stripeConfig: StripeConfigService,
     private readonly stripe: StripeApiClient,
-    private readonly cipher: CredentialCipher,
+    private readonly credentials: CredentialsService,
     private readonly lock: WebhookSetupLockRepository,
-    private readonly audit: AuditService,
   ) {}
 
   /** One setup per project and mode at a time: a concurrent call gets 409 instead of a second endpoint. */
@@ -107,25 +105,11 @@ export class WebhookEndpointsService {
       }
     });
 
-    const field = mode === 'test' ? 'test_webhook_secret' : 'live_webhook_secret';
-    const ciphertext = this.cipher.encrypt(endpoint.secret, credentialContext(projectId, field));
-    const masked = maskCredential(endpoint.secret);
-    // Storing the new signing secret is an update of the configuration: audited in the same transaction.
-    await this.configs.upsertLocked(
-      projectId,
-      (row) => {
-        const columns = CREDENTIAL_COLUMNS[field];
-        Object.assign(row, { [columns.encrypted]: ciphertext, [columns.masked]: masked });
-        if (mode === 'test') {
-          row.testWebhookEndpointId = endpoint.id;
-          row.testConfiguredAt = new Date();
-        } else {
-          row.liveWebhookEndpointId = endpoint.id;
-          row.liveConfiguredAt = new Date();
-        }
-      },
-      (manager) => this.audit.record(projectId, actor, 'update', [field], manager),
-    );
+    // Storing the new signing secret is an update of the configuration, audited in the same statement.
+    const masked = await this.credentials.storeWebhookSecret(projectId, mode, endpoint.id, endpoint.secret, actor);
+    if (masked === null) {
+      throw new ConflictException('The project has no active Stripe configuration: PUT its config first');
+    }
     if (hadPending) {
       // An earlier attempt did not complete: remove what it may have created (the retry with the same
       // idempotency key got that endpoint back, so `keep` spares it).
@@ -157,7 +141,7 @@ export class WebhookEndpointsService {
   /** The stored secret key of the mode; 409 when it cannot be decrypted (its key id dropped, a damaged cell). */
   private storedSecretKey(config: StripeConfig, mode: StripeMode): string | null {
     try {
-      return this.stripeConfig.decryptCredential(config, `${mode}_secret_key`);
+      return this.credentials.reveal(config, `${mode}_secret_key`);
     } catch (error) {
       if (!(error instanceof CredentialDecryptionError)) throw error;
       this.logger.warn(

@@ -1,7 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import type { StripeMode } from '../stripe-config/stripe-credential-fields';
+import type { StripeMode } from '../credentials/credential-fields';
+import { WebhookFailureCountsRepository } from './webhook-failure-counts.repository';
 
 /**
  * Why a delivery that reached the signature check was refused, in the terms of its most likely cause:
@@ -20,7 +19,7 @@ const MAX_PENDING_KEYS = 10_000;
 const RETENTION_HOURS = 48;
 const SWEEP_EVERY_MS = 10 * 60_000;
 
-interface Pending {
+export interface Pending {
   projectId: string;
   mode: StripeMode;
   cause: WebhookFailureCause;
@@ -34,16 +33,6 @@ export interface FailureCounts {
   byCause: Record<WebhookFailureCause, number>;
   lastFailureAt: Date | null;
 }
-
-/** One statement per flush, whatever the number of keys: unnest the arrays, add to the stored counts. */
-const FLUSH = `
-INSERT INTO stripe_webhook_failure_counts AS f (project_id, mode, cause, bucket_start, failures, last_failure_at)
-SELECT u.* FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::int[], $6::timestamptz[])
-  AS u (project_id, mode, cause, bucket_start, failures, last_failure_at)
- WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = u.project_id) -- a project deleted meanwhile is dropped
-ON CONFLICT (project_id, mode, cause, bucket_start) DO UPDATE SET
-  failures = f.failures + EXCLUDED.failures,
-  last_failure_at = GREATEST(f.last_failure_at, EXCLUDED.last_failure_at)`;
 
 /**
  * Counts refused webhook deliveries per project, mode, cause and hour, cheaply: the receiver only
@@ -63,7 +52,7 @@ export class WebhookFailureCounter implements OnApplicationBootstrap, OnModuleDe
   /** Upsert statements written so far (one per flush that had counts): shows the cost of a flood. */
   statementsWritten = 0;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly repository: WebhookFailureCountsRepository) {}
 
   /** O(1), no I/O: called on the receiver's refusal path. */
   record(projectId: string, mode: StripeMode, cause: WebhookFailureCause, at = new Date()): void {
@@ -101,13 +90,7 @@ export class WebhookFailureCounter implements OnApplicationBootstrap, OnModuleDe
    */
   async countsSince24h(projectId: string, mode: StripeMode): Promise<FailureCounts> {
     await this.flush();
-    const rows = (await this.dataSource.query(
-      `SELECT cause, sum(failures)::int AS failures, max(last_failure_at) AS last_failure_at
-         FROM stripe_webhook_failure_counts
-        WHERE project_id = $1 AND mode = $2 AND bucket_start >= date_trunc('hour', now() - interval '24 hours')
-        GROUP BY cause`,
-      [projectId, mode],
-    )) as { cause: WebhookFailureCause; failures: number; last_failure_at: Date }[];
+    const rows = await this.repository.last24Hours(projectId, mode);
     const byCause = { secret_mismatch: 0, clock_skew: 0, wrong_url_mode: 0 };
     let lastFailureAt: Date | null = null;
     for (const row of rows) {
@@ -134,14 +117,7 @@ export class WebhookFailureCounter implements OnApplicationBootstrap, OnModuleDe
       const batch = [...this.pending.values()];
       this.pending = new Map();
       try {
-        await this.dataSource.query(FLUSH, [
-          batch.map((p) => p.projectId),
-          batch.map((p) => p.mode),
-          batch.map((p) => p.cause),
-          batch.map((p) => p.bucketStart),
-          batch.map((p) => p.failures),
-          batch.map((p) => p.lastFailureAt),
-        ]);
+        await this.repository.add(batch);
         this.statementsWritten += 1;
       } catch (error) {
         // Put the counts back (merged with what arrived meanwhile) for the next flush.
@@ -151,10 +127,7 @@ export class WebhookFailureCounter implements OnApplicationBootstrap, OnModuleDe
     }
     if (Date.now() - this.lastSweep > SWEEP_EVERY_MS) {
       this.lastSweep = Date.now();
-      await this.dataSource.query(
-        `DELETE FROM stripe_webhook_failure_counts WHERE bucket_start < now() - make_interval(hours => $1)`,
-        [RETENTION_HOURS],
-      );
+      await this.repository.deleteOlderThan(RETENTION_HOURS);
     }
   }
 }

@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
 import { normalizeEmail } from './email-address';
-import { User } from './user.entity';
+import type { User } from './user.entity';
+import { UsersRepository } from './users.repository';
 
 @Injectable()
 export class UsersService {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(private readonly users: UsersRepository) {}
 
   findById(id: string): Promise<User | null> {
-    return this.users.findOneBy({ id });
+    return this.users.findById(id);
   }
 
   /**
@@ -19,20 +18,22 @@ export class UsersService {
   async findByEmail(email: string): Promise<User | null> {
     const legacy = email.trim().toLowerCase();
     const normalized = normalizeEmail(email);
-    const users = await this.users.findBy({ email: In([...new Set([legacy, normalized])]) });
+    const users = await this.users.findByEmails([...new Set([legacy, normalized])]);
     return users.find((u) => u.email === legacy) ?? users.find((u) => u.email === normalized) ?? null;
   }
 
   /** Inserts a user; returns null when the email is already taken (unique constraint). */
   async create(input: { email: string; passwordHash: string; fullName: string | null }): Promise<User | null> {
-    const result = await this.users
-      .createQueryBuilder()
-      .insert()
-      .values({ email: normalizeEmail(input.email), passwordHash: input.passwordHash, fullName: input.fullName })
-      .orIgnore()
-      .returning('id')
-      .execute();
-    const id = (result.raw as { id: string }[])[0]?.id;
+    const id = await this.users.insertUnlessTaken({
+      email: normalizeEmail(input.email),
+      passwordHash: input.passwordHash,
+      fullName: input.fullName,
+    });
     return id ? this.findById(id) : null;
+  }
+
+  /** The role of an active user; null when the user is gone or inactive. */
+  findActiveRole(userId: string): Promise<string | null> {
+    return this.users.findActiveRole(userId);
   }
 }

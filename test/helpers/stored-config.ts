@@ -1,8 +1,7 @@
 import type { Client } from 'pg';
-import { CredentialCipher } from '../../src/common/crypto/credential-cipher';
+import { CredentialCipher, credentialContext } from '../../src/credentials/credential-cipher';
 import type { EncryptionKey } from '../../src/credentials/credentials.config';
-import { credentialContext } from '../../src/stripe-config/stripe-config.service';
-import { CREDENTIAL_FIELDS, CredentialField } from '../../src/stripe-config/stripe-credential-fields';
+import { CREDENTIAL_FIELDS, CredentialField } from '../../src/credentials/credential-fields';
 
 export interface StoredConfigRow {
   id: string;

@@ -18,7 +18,8 @@ import type { TokenSubject } from '../../auth/jwt.strategy';
 import { UserCheckedByRouteGuard } from '../../auth/user-check';
 import { UnprocessableEntityError } from '../../http/unprocessable-entity.error';
 import { isUuid } from '../../common/uuid';
-import { ProjectAccessRepository, projectOf } from '../project-access.repository';
+import { UsersService } from '../../users/users.service';
+import { projectOf, ProjectsRepository } from '../projects.repository';
 import type { ProjectPreload } from '../project-preload';
 import type { Project } from '../project.entity';
 
@@ -51,7 +52,8 @@ interface RequestWithProject {
 export class ProjectOwnershipGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly access: ProjectAccessRepository,
+    private readonly access: ProjectsRepository,
+    private readonly users: UsersService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -62,7 +64,7 @@ export class ProjectOwnershipGuard implements CanActivate {
     const userId = request.user.id;
     const projectId = request.params[param];
     if (!isUuid(projectId)) {
-      request.user = assertActiveDeveloper(userId, await this.access.findActiveUserRole(userId));
+      request.user = assertActiveDeveloper(userId, await this.users.findActiveRole(userId));
       throw UnprocessableEntityError.invalidUuid(['path', param]);
     }
     const row = await this.access.find(userId, projectId.toLowerCase(), preload);

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, MaxLength, MinLength, ValidateBy } from 'class-validator';
-import { SECRET_KEY_PATTERN } from '../stripe-credential-fields';
+import { SECRET_KEY_PATTERN } from '../../credentials/credential-fields';
 
 export class ValidateStripeCredentialsRequest {
   @ApiProperty({

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { EncryptionKey } from '../../credentials/credentials.config';
+import type { EncryptionKey } from './credentials.config';
+import type { CredentialField } from './credential-fields';
 
 const FORMAT_VERSION = 'v1';
 const IV_BYTES = 12;
@@ -32,6 +33,14 @@ export class CredentialDecryptionError extends Error {
     super(`Stored credential could not be decrypted: ${reason}`);
     this.name = 'CredentialDecryptionError';
   }
+}
+
+/**
+ * The associated data of a stored credential (its AAD): binds the ciphertext to its project and field,
+ * so a value copied to another row or column does not decrypt.
+ */
+export function credentialContext(projectId: string, field: CredentialField): string {
+  return `stripe_configs:${projectId}:${field}`;
 }
 
 /**

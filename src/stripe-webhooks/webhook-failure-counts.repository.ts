@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { StripeMode } from '../credentials/credential-fields';
+import type { Pending, WebhookFailureCause } from './webhook-failure-counter';
+
+/** One statement per flush, whatever the number of keys: unnest the arrays, add to the stored counts. */
+const FLUSH = `
+INSERT INTO stripe_webhook_failure_counts AS f (project_id, mode, cause, bucket_start, failures, last_failure_at)
+SELECT u.* FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::int[], $6::timestamptz[])
+  AS u (project_id, mode, cause, bucket_start, failures, last_failure_at)
+ WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = u.project_id) -- a project deleted meanwhile is dropped
+ON CONFLICT (project_id, mode, cause, bucket_start) DO UPDATE SET
+  failures = f.failures + EXCLUDED.failures,
+  last_failure_at = GREATEST(f.last_failure_at, EXCLUDED.last_failure_at)`;
+
+/** Every statement on stripe_webhook_failure_counts (see WebhookFailureCounter). */
+@Injectable()
+export class WebhookFailureCountsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Adds counts gathered in memory to the stored ones: see FLUSH. */
+  async add(batch: readonly Pending[]): Promise<void> {
+    await this.dataSource.query(FLUSH, [
+      batch.map((p) => p.projectId),
+      batch.map((p) => p.mode),
+      batch.map((p) => p.cause),
+      batch.map((p) => p.bucketStart),
+      batch.map((p) => p.failures),
+      batch.map((p) => p.lastFailureAt),
+    ]);
+  }
+
+  /** Per cause, the refusals of the current hour and the 24 before it. Reads the primary key's prefix. */
+  async last24Hours(
+    projectId: string,
+    mode: StripeMode,
+  ): Promise<{ cause: WebhookFailureCause; failures: number; last_failure_at: Date }[]> {
+    return (await this.dataSource.query(
+      `SELECT cause, sum(failures)::int AS failures, max(last_failure_at) AS last_failure_at
+         FROM stripe_webhook_failure_counts
+        WHERE project_id = $1 AND mode = $2 AND bucket_start >= date_trunc('hour', now() - interval '24 hours')
+        GROUP BY cause`,
+      [projectId, mode],
+    )) as { cause: WebhookFailureCause; failures: number; last_failure_at: Date }[];
+  }
+
+  async deleteOlderThan(hours: number): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM stripe_webhook_failure_counts WHERE bucket_start < now() - make_interval(hours => $1)`,
+      [hours],
+    );
+  }
+}
