@@ -1,4 +1,12 @@
-import { configPath, createProject, fakeKey, registerDeveloper, uniqueEmail } from './helpers/fixtures';
+import {
+  configPath,
+  createProject,
+  fakeKey,
+  registerDeveloper,
+  setupWebhookEndpoint,
+  uniqueEmail,
+  validateCredentials,
+} from './helpers/fixtures';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const ALLOWED_ORIGIN = 'https://app.example.com';
@@ -65,8 +73,7 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
       const secondProject = await createProject(t, second);
       // A live key in test mode is rejected without calling Stripe, but still counts as an attempt.
       const body = { secret_key: fakeKey('sk_live_'), is_test_mode: true };
-      const validate = (dev: typeof first, projectId: string) =>
-        t.http().post(configPath(projectId, 'validate-credentials')).set(dev.auth).send(body);
+      const validate = (dev: typeof first, projectId: string) => validateCredentials(t, dev, projectId, body);
       await validate(first, firstProject).expect(200);
       await validate(first, firstProject).expect(200);
       const limited = await validate(first, firstProject);
@@ -88,8 +95,7 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
       const firstProject = await createProject(t, first);
       const secondProject = await createProject(t, second);
       // No config yet: 409 without calling Stripe, but still an attempt that counts.
-      const setup = (dev: typeof first, projectId: string) =>
-        t.http().post(configPath(projectId, 'webhook-endpoints')).set(dev.auth).send({ mode: 'test' });
+      const setup = (dev: typeof first, projectId: string) => setupWebhookEndpoint(t, dev, projectId);
       await setup(first, firstProject).expect(409);
       await setup(first, firstProject).expect(409);
       expectTooManyRequests(await setup(first, firstProject));
@@ -167,9 +173,7 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
 
 describe('CORS is off by default (e2e)', () => {
   let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
+  beforeAll(async () => (t = await createTestApp()));
   afterAll(() => t?.close());
 
   it('sends no Access-Control-* header to any origin when CORS_ORIGINS is unset', async () => {

@@ -1,5 +1,5 @@
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { configPath, createProject, Developer, fakeKey, putConfig, registerDeveloper } from './helpers/fixtures';
+import { createTestApp, startAppWithDeveloper, TestApp } from './helpers/test-app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -8,8 +8,7 @@ describe('Audit trail of the Stripe configuration', () => {
   let dev: Developer;
   let other: Developer;
   beforeAll(async () => {
-    t = await createTestApp();
-    dev = await registerDeveloper(t);
+    ({ t, dev } = await startAppWithDeveloper());
     other = await registerDeveloper(t);
   });
   afterAll(() => t?.close());
@@ -41,12 +40,7 @@ describe('Audit trail of the Stripe configuration', () => {
       .expect(200);
     await t.http().delete(configPath(projectId)).set(dev.auth).set('X-Request-Id', 'req-delete-3').expect(204);
     // No X-Request-Id: one is generated.
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
-      .send({ live_secret_key: secrets.live_secret_key })
-      .expect(200);
+    await putConfig(t, dev, projectId, { live_secret_key: secrets.live_secret_key }).expect(200);
 
     const res = await t.http().get(auditPath(projectId)).set(dev.auth).expect(200);
     expect(res.body).toMatchObject({ total: 4, page: 1, page_size: 20 });
@@ -112,7 +106,7 @@ describe('Audit trail of the Stripe configuration', () => {
 
   it('rejected requests (412, 422) record nothing', async () => {
     const projectId = await createProject(t, dev);
-    await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: 'nope' }).expect(422);
+    await putConfig(t, dev, projectId, { test_secret_key: 'nope' }).expect(422);
     await t
       .http()
       .put(configPath(projectId))
@@ -127,11 +121,7 @@ describe('Audit trail of the Stripe configuration', () => {
 
   it('is for the owner only: 403 for another developer, 401 without a token, 404/422 for bad ids', async () => {
     const projectId = await createProject(t, dev);
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
-      .send({ test_secret_key: fakeKey('sk_test_') });
+    await putConfig(t, dev, projectId, { test_secret_key: fakeKey('sk_test_') });
     const res = await t.http().get(auditPath(projectId)).set(other.auth).expect(403);
     expect(res.body).toEqual({ detail: 'Not authorized to access this project' });
     await t.http().get(auditPath(projectId)).expect(401);

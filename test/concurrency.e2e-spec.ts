@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { maskCredential } from '../src/common/masking/mask';
 import { CREDENTIAL_FIELDS, CredentialField } from '../src/stripe-config/stripe-credential-fields';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
+import { configPath, createProject, Developer, fakeKey, putConfig, registerDeveloper } from './helpers/fixtures';
 import { decryptRow, storedConfigRows } from './helpers/stored-config';
 import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from './helpers/test-app';
 
@@ -121,7 +121,7 @@ async function twentyFirstPuts(t: TestApp, baseUrls: string[]): Promise<void> {
 async function twentyPutsOneIfMatch(t: TestApp, baseUrls: string[]): Promise<void> {
   const dev = await registerDeveloper(t);
   const projectId = await createProject(t, dev);
-  const first = await t.http().put(configPath(projectId)).set(dev.auth).send(testBody()).expect(200);
+  const first = await putConfig(t, dev, projectId, testBody()).expect(200);
   const version = Number(JSON.parse(first.headers.etag as string));
   const bodies = Array.from({ length: 20 }, () => testBody());
   // Hold the row until PUTs that have read it are waiting for it, so that they really overlap.
@@ -150,9 +150,7 @@ async function twentyPutsOneIfMatch(t: TestApp, baseUrls: string[]): Promise<voi
 
 describe('No lost updates (one service instance)', () => {
   let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp({ listen: true });
-  });
+  beforeAll(async () => (t = await createTestApp({ listen: true })));
   afterAll(() => t?.close());
 
   it('100 concurrent partial PUTs (half test, half live): every field holds one of its writers, no 5xx', () =>

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { configPath, createProject, fakeKey, registerDeveloper } from './helpers/fixtures';
+import { createProject, fakeKey, registerDeveloper, validateCredentials } from './helpers/fixtures';
 import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from './helpers/test-app';
 
 /** Two instances of the service on ONE database, as behind a load balancer. */
@@ -62,8 +62,7 @@ describe('Rate limits shared by two instances on one database (e2e, RATE_LIMIT_S
     const projectId = await createProject(a, dev);
     // A live key in test mode is rejected without calling Stripe, but still counts as an attempt.
     const body = { secret_key: fakeKey('sk_live_'), is_test_mode: true };
-    const validate = (t: TestApp) =>
-      t.http().post(configPath(projectId, 'validate-credentials')).set(dev.auth).send(body);
+    const validate = (t: TestApp) => validateCredentials(t, dev, projectId, body);
     await validate(a).expect(200);
     await validate(b).expect(200);
     expect((await validate(a)).status).toBe(429);

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { FakeStripe, RecordedRequest } from './helpers/fake-stripe';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
+import {
+  configPath,
+  createProject,
+  Developer,
+  fakeKey,
+  projectWithConfig,
+  putConfig,
+  registerDeveloper,
+} from './helpers/fixtures';
 import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from './helpers/test-app';
 
 interface Check {
@@ -53,7 +61,7 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
       const key = fakeKey('sk_test_', 32);
       keys.push(key);
       stripe.validKeys.add(key);
-      await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
+      await putConfig(t, dev, projectId, { test_secret_key: key }).expect(200);
     }
     return keys;
   }
@@ -70,7 +78,7 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
       const projectId = await createProject(t, dev);
       const key = fakeKey('sk_test_', 32);
       stripe.validKeys.add(key);
-      await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
+      await putConfig(t, dev, projectId, { test_secret_key: key }).expect(200);
 
       // The scheduler finds the new key by itself.
       await until('the first scheduled check', async () => {
@@ -181,8 +189,7 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
     stripe.behaviors.set(key, { kind: 'delay', ms: 800 });
     try {
       const dev = await registerDeveloper(t);
-      const projectId = await createProject(t, dev);
-      await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
+      const projectId = await projectWithConfig(t, dev, { test_secret_key: key });
       await until('a check in flight', async () => (stripe.requests.some((r) => keyOf(r) === key) ? true : undefined));
       const { rows: during } = await t.db.query(
         'SELECT claimed_until FROM stripe_health_checks WHERE project_id = $1',
