@@ -24,19 +24,14 @@ describe('Audit trail of the Stripe configuration', () => {
       live_secret_key: fakeKey('rk_live_'),
     };
     const started = Date.now();
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
+    await putConfig(t, dev, projectId, {
+      test_secret_key: secrets.test_secret_key,
+      test_publishable_key: secrets.test_publishable_key,
+    })
       .set('X-Request-Id', 'req-create-1')
-      .send({ test_secret_key: secrets.test_secret_key, test_publishable_key: secrets.test_publishable_key })
       .expect(200);
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
+    await putConfig(t, dev, projectId, { live_webhook_secret: secrets.live_webhook_secret, test_secret_key: null })
       .set('X-Request-Id', 'req-update-2')
-      .send({ live_webhook_secret: secrets.live_webhook_secret, test_secret_key: null })
       .expect(200);
     await t.http().delete(configPath(projectId)).set(dev.auth).set('X-Request-Id', 'req-delete-3').expect(204);
     // No X-Request-Id: one is generated.
@@ -72,12 +67,8 @@ describe('Audit trail of the Stripe configuration', () => {
   it('paginates with page and page_size, newest first', async () => {
     const projectId = await createProject(t, dev);
     for (let i = 0; i < 5; i += 1) {
-      await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
+      await putConfig(t, dev, projectId, { test_secret_key: fakeKey('sk_test_') })
         .set('X-Request-Id', `req-${i}`)
-        .send({ test_secret_key: fakeKey('sk_test_') })
         .expect(200);
     }
     const page1 = await t
@@ -107,12 +98,8 @@ describe('Audit trail of the Stripe configuration', () => {
   it('rejected requests (412, 422) record nothing', async () => {
     const projectId = await createProject(t, dev);
     await putConfig(t, dev, projectId, { test_secret_key: 'nope' }).expect(422);
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
+    await putConfig(t, dev, projectId, { test_secret_key: fakeKey('sk_test_') })
       .set('If-Match', '"1"')
-      .send({ test_secret_key: fakeKey('sk_test_') })
       .expect(412);
     await t.http().delete(configPath(projectId)).set(dev.auth).expect(404);
     const res = await t.http().get(auditPath(projectId)).set(dev.auth).expect(200);
@@ -159,12 +146,8 @@ describe('Client IP behind a load balancer (TRUST_PROXY)', () => {
     try {
       const dev = await registerDeveloper(t);
       const projectId = await createProject(t, dev);
-      await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
+      await putConfig(t, dev, projectId, { test_secret_key: fakeKey('sk_test_') })
         .set('X-Forwarded-For', '203.0.113.7')
-        .send({ test_secret_key: fakeKey('sk_test_') })
         .expect(200);
       const res = await t.http().get(configPath(projectId, 'audit-log')).set(dev.auth).expect(200);
       return (res.body.items as { client_ip: string }[])[0].client_ip;

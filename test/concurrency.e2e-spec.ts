@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { maskCredential } from '../src/common/masking/mask';
 import { CREDENTIAL_FIELDS, CredentialField } from '../src/stripe-config/stripe-credential-fields';
 import { configPath, createProject, Developer, fakeKey, putConfig, registerDeveloper } from './helpers/fixtures';
 import { decryptRow, storedConfigRows } from './helpers/stored-config';
-import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from './helpers/test-app';
+import { createTestApp, startTwoInstances, TestApp } from './helpers/test-app';
 
 type Body = Partial<Record<CredentialField, string>>;
 
@@ -165,19 +164,10 @@ describe('No lost updates (one service instance)', () => {
 describe('No lost updates (two service instances on one database)', () => {
   let a: TestApp;
   let b: TestApp;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    const env = { JWT_SECRET: randomBytes(32).toString('base64url'), ENCRYPTION_KEYS: testEncryptionKey() };
-    // One after the other: both apply migrations at start-up.
-    a = await createTestApp({ listen: true, databaseUrl: database.url, env });
-    b = await createTestApp({ listen: true, databaseUrl: database.url, env });
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await database?.drop();
-  });
+  let close: (() => Promise<void>) | undefined;
+  // An empty database: both apply (or find applied) the migrations at start-up.
+  beforeAll(async () => ({ a, b, close } = await startTwoInstances({ listen: true })));
+  afterAll(() => close?.());
 
   it('100 concurrent partial PUTs spread over two instances: every field holds one of its writers, no 5xx', () =>
     hundredPartialPuts(a, [a.url, b.url]));

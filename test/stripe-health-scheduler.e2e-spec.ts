@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { FakeStripe, RecordedRequest } from './helpers/fake-stripe';
 import {
@@ -10,7 +9,7 @@ import {
   putConfig,
   registerDeveloper,
 } from './helpers/fixtures';
-import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from './helpers/test-app';
+import { createTestApp, createTestDatabase, startTwoInstances, TestApp } from './helpers/test-app';
 
 interface Check {
   check: string;
@@ -46,11 +45,8 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
   });
 
   /** What two instances of one deployment share besides the database. */
-  const shared = () => ({
-    STRIPE_API_BASE: stripe.url,
-    JWT_SECRET: randomBytes(32).toString('base64url'),
-    ENCRYPTION_KEYS: testEncryptionKey(),
-  });
+  /** What both instances of a two-instance scenario share besides the database and keys. */
+  const shared = () => ({ STRIPE_API_BASE: stripe.url, HEALTH_CHECK_INTERVAL: '1s' });
 
   /** `count` projects of one developer, each with a test secret key Stripe accepts; returns the keys. */
   async function storeValidKeys(t: TestApp, count: number): Promise<string[]> {
@@ -113,10 +109,7 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
   });
 
   it('two instances on one database never check the same key at once', async () => {
-    const database = await createTestDatabase();
-    const env = { ...shared(), HEALTH_CHECK_INTERVAL: '1s', HEALTH_CHECK_RATE: '100' };
-    const a = await createTestApp({ databaseUrl: database.url, env });
-    const b = await createTestApp({ databaseUrl: database.url, env });
+    const { a, close } = await startTwoInstances({ env: { ...shared(), HEALTH_CHECK_RATE: '100' } });
     const keys: string[] = [];
     const inFlight = new Map<string, number>();
     const overlaps: string[] = [];
@@ -147,19 +140,14 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
       // Never more often than once per interval (0.9 s at the earliest) per key, by both instances together.
       for (const key of keys) expect(checks.get(key)).toBeLessThanOrEqual(Math.ceil(elapsedSeconds / 0.9) + 1);
     } finally {
-      await a.close();
-      await b.close();
-      await database.drop();
+      await close();
       stripe.reset();
     }
   });
 
   it('HEALTH_CHECK_RATE caps the calls of all instances together', async () => {
-    const database = await createTestDatabase();
     // 2 calls a second = one check (key + endpoint list) a second, however many instances run.
-    const env = { ...shared(), HEALTH_CHECK_INTERVAL: '1s', HEALTH_CHECK_RATE: '2' };
-    const a = await createTestApp({ databaseUrl: database.url, env });
-    const b = await createTestApp({ databaseUrl: database.url, env });
+    const { a, close } = await startTwoInstances({ env: { ...shared(), HEALTH_CHECK_RATE: '2' } });
     const keys: string[] = [];
     try {
       keys.push(...(await storeValidKeys(a, 6)));
@@ -172,9 +160,7 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
       expect(balanceCalls.length).toBeGreaterThanOrEqual(2);
       expect(balanceCalls.length).toBeLessThanOrEqual(5);
     } finally {
-      await a.close();
-      await b.close();
-      await database.drop();
+      await close();
     }
   });
 

@@ -309,22 +309,14 @@ describe('Stripe webhook receiver and webhook events (e2e)', () => {
     });
 
     it('paginates with page and page_size; total counts all pages', async () => {
-      const page2 = await t
-        .http()
-        .get(configPath(id, 'webhook-events'))
-        .query({ page: 2, page_size: 2 })
-        .set(dev.auth)
-        .expect(200);
+      const page = (query: Record<string, number>) =>
+        t.http().get(configPath(id, 'webhook-events')).query(query).set(dev.auth).expect(200);
+      const page2 = await page({ page: 2, page_size: 2 });
       expect(page2.body).toMatchObject({ total: 5, page: 2, page_size: 2 });
       expect(page2.body.items.map((e: { event_id: string }) => e.event_id)).toEqual([sent[2].id, sent[1].id]);
-      const page3 = await t
-        .http()
-        .get(configPath(id, 'webhook-events'))
-        .query({ page: 3, page_size: 2 })
-        .set(dev.auth)
-        .expect(200);
+      const page3 = await page({ page: 3, page_size: 2 });
       expect(page3.body.items.map((e: { event_id: string }) => e.event_id)).toEqual([sent[0].id]);
-      const beyond = await t.http().get(configPath(id, 'webhook-events')).query({ page: 9 }).set(dev.auth).expect(200);
+      const beyond = await page({ page: 9 });
       expect(beyond.body).toMatchObject({ items: [], total: 5 });
     });
 

@@ -51,8 +51,14 @@ export function testEventPayload(type = 'invoice.paid'): string {
   });
 }
 
-/** PUT config of `projectId` as `dev`: a supertest request, the caller states the status it expects. */
-export function putConfig(t: TestApp, dev: Developer, projectId: string, body: object) {
+/** Who a request is sent as: a developer, or just the Authorization header of one. */
+type Caller = Pick<Developer, 'auth'>;
+
+/**
+ * PUT config of `projectId` as `dev`: a supertest request; the caller may set more headers (`.set()`
+ * before awaiting it) and states the status it expects.
+ */
+export function putConfig(t: TestApp, dev: Caller, projectId: string, body: object) {
   return t.http().put(configPath(projectId)).set(dev.auth).send(body);
 }
 
@@ -64,11 +70,11 @@ export async function projectWithConfig(t: TestApp, dev: Developer, body: object
 }
 
 /** POST validate-credentials of `projectId` as `dev` (the caller states the status it expects). */
-export function validateCredentials(t: TestApp, dev: Developer, projectId: string, body: object) {
+export function validateCredentials(t: TestApp, dev: Caller, projectId: string, body: object) {
   return t.http().post(configPath(projectId, 'validate-credentials')).set(dev.auth).send(body);
 }
 
 /** POST webhook-endpoints of `projectId` as `dev`: the service creates the mode's endpoint in Stripe. */
-export function setupWebhookEndpoint(t: TestApp, dev: Developer, projectId: string, mode = 'test') {
+export function setupWebhookEndpoint(t: TestApp, dev: Caller, projectId: string, mode = 'test') {
   return t.http().post(configPath(projectId, 'webhook-endpoints')).set(dev.auth).send({ mode });
 }

@@ -154,6 +154,37 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   };
 }
 
+/**
+ * Two instances of the service on ONE database of their own, as behind a load balancer, sharing
+ * JWT_SECRET and ENCRYPTION_KEYS (a token or a stored key of one is good on the other). The database
+ * is empty unless `migrated`: then the first instance applies the migrations at start-up, then the
+ * second finds none pending. `close()` stops both and drops the database.
+ */
+export async function startTwoInstances(
+  options: TestAppOptions & { migrated?: boolean } = {},
+): Promise<{ a: TestApp; b: TestApp; close(): Promise<void> }> {
+  const { migrated, ...appOptions } = options;
+  const database = await createTestDatabase({ migrated });
+  const env = {
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    ENCRYPTION_KEYS: testEncryptionKey(),
+    ...options.env,
+  };
+  const apps: TestApp[] = [];
+  const close = async () => {
+    for (const app of apps) await app.close();
+    await database.drop();
+  };
+  try {
+    // One after the other: each start-up runs (or finds done) the migrations on its own.
+    for (let i = 0; i < 2; i += 1) apps.push(await createTestApp({ ...appOptions, databaseUrl: database.url, env }));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { a: apps[0], b: apps[1], close };
+}
+
 /** An app of its own with one developer registered on it (the setup most test files start with). */
 export async function startAppWithDeveloper(options: TestAppOptions = {}): Promise<{ t: TestApp; dev: Developer }> {
   const t = await createTestApp(options);
