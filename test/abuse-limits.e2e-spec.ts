@@ -1,4 +1,12 @@
-import { configPath, createProject, fakeKey, registerDeveloper, uniqueEmail } from './helpers/fixtures';
+import {
+  configPath,
+  createProject,
+  fakeKey,
+  registerDeveloper,
+  setupWebhookEndpoint,
+  uniqueEmail,
+  validateCredentials,
+} from './helpers/fixtures';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const ALLOWED_ORIGIN = 'https://app.example.com';
@@ -57,16 +65,24 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
     });
   });
 
+  /** Limits on Stripe calls are per developer: two of them, with a project each. */
+  async function twoDevelopersWithAProject() {
+    const first = await registerDeveloper(t);
+    const second = await registerDeveloper(t);
+    return {
+      first,
+      second,
+      firstProject: await createProject(t, first),
+      secondProject: await createProject(t, second),
+    };
+  }
+
   describe('validate-credentials (per developer)', () => {
     it('answers 429 with Retry-After after the limit, per developer', async () => {
-      const first = await registerDeveloper(t);
-      const second = await registerDeveloper(t);
-      const firstProject = await createProject(t, first);
-      const secondProject = await createProject(t, second);
+      const { first, second, firstProject, secondProject } = await twoDevelopersWithAProject();
       // A live key in test mode is rejected without calling Stripe, but still counts as an attempt.
       const body = { secret_key: fakeKey('sk_live_'), is_test_mode: true };
-      const validate = (dev: typeof first, projectId: string) =>
-        t.http().post(configPath(projectId, 'validate-credentials')).set(dev.auth).send(body);
+      const validate = (dev: typeof first, projectId: string) => validateCredentials(t, dev, projectId, body);
       await validate(first, firstProject).expect(200);
       await validate(first, firstProject).expect(200);
       const limited = await validate(first, firstProject);
@@ -83,13 +99,9 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
 
   describe('webhook endpoint creation (per developer)', () => {
     it('answers 429 with Retry-After after the limit, per developer', async () => {
-      const first = await registerDeveloper(t);
-      const second = await registerDeveloper(t);
-      const firstProject = await createProject(t, first);
-      const secondProject = await createProject(t, second);
+      const { first, second, firstProject, secondProject } = await twoDevelopersWithAProject();
       // No config yet: 409 without calling Stripe, but still an attempt that counts.
-      const setup = (dev: typeof first, projectId: string) =>
-        t.http().post(configPath(projectId, 'webhook-endpoints')).set(dev.auth).send({ mode: 'test' });
+      const setup = (dev: typeof first, projectId: string) => setupWebhookEndpoint(t, dev, projectId);
       await setup(first, firstProject).expect(409);
       await setup(first, firstProject).expect(409);
       expectTooManyRequests(await setup(first, firstProject));
@@ -127,14 +139,17 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
     }
   });
 
-  it('CORS: an allowed origin gets Access-Control-* headers, another origin none', async () => {
-    const preflight = await t
-      // A CORS preflight is answered by the CORS middleware, not an API operation of the spec.
+  /** A browser's CORS preflight from the allowed origin (answered by the CORS middleware, not an API operation of the spec). */
+  const corsPreflight = (path: string, method: string, headers: string) =>
+    t
       .http({ validate: false })
-      .options('/api/v1/projects/')
+      .options(path)
       .set('Origin', ALLOWED_ORIGIN)
-      .set('Access-Control-Request-Method', 'POST')
-      .set('Access-Control-Request-Headers', 'authorization,content-type');
+      .set('Access-Control-Request-Method', method)
+      .set('Access-Control-Request-Headers', headers);
+
+  it('CORS: an allowed origin gets Access-Control-* headers, another origin none', async () => {
+    const preflight = await corsPreflight('/api/v1/projects/', 'POST', 'authorization,content-type');
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
     expect(preflight.headers['access-control-allow-headers']).toMatch(/Authorization/i);
@@ -146,12 +161,11 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
   });
 
   it('CORS lets a browser UI use optimistic concurrency: If-Match may be sent, ETag can be read', async () => {
-    const preflight = await t
-      .http({ validate: false })
-      .options('/api/v1/payments/stripe/projects/3fa85f64-5717-4562-b3fc-2c963f66afa6/config')
-      .set('Origin', ALLOWED_ORIGIN)
-      .set('Access-Control-Request-Method', 'PUT')
-      .set('Access-Control-Request-Headers', 'authorization,content-type,if-match');
+    const preflight = await corsPreflight(
+      '/api/v1/payments/stripe/projects/3fa85f64-5717-4562-b3fc-2c963f66afa6/config',
+      'PUT',
+      'authorization,content-type,if-match',
+    );
     expect(preflight.status).toBe(204);
     const allowed = String(preflight.headers['access-control-allow-headers'])
       .toLowerCase()
@@ -167,9 +181,7 @@ describe('Abuse limits (e2e): rate limits, security headers, CORS', () => {
 
 describe('CORS is off by default (e2e)', () => {
   let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
+  beforeAll(async () => (t = await createTestApp()));
   afterAll(() => t?.close());
 
   it('sends no Access-Control-* header to any origin when CORS_ORIGINS is unset', async () => {

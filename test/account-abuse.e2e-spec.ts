@@ -11,10 +11,10 @@ function expectTooManyRequests(res: { status: number; body: unknown; headers: Re
 describe('Account abuse (e2e)', () => {
   describe('the per-account login limit', () => {
     let t: TestApp;
-    beforeAll(async () => {
-      // Per-IP limit out of the way: only the per-account one is under test.
-      t = await createTestApp({ env: { RATE_LIMIT_LOGIN: '3/60', RATE_LIMIT_LOGIN_IP: '1000/60' } });
-    });
+    // Per-IP limit out of the way: only the per-account one is under test.
+    beforeAll(
+      async () => (t = await createTestApp({ env: { RATE_LIMIT_LOGIN: '3/60', RATE_LIMIT_LOGIN_IP: '1000/60' } })),
+    );
     afterAll(() => t?.close());
 
     it('counts the account whose password is checked: a decoy `email` in the OAuth2 form does not reset it', async () => {
@@ -60,9 +60,7 @@ describe('Account abuse (e2e)', () => {
 
   describe('sign-ups', () => {
     let t: TestApp;
-    beforeAll(async () => {
-      t = await createTestApp({ env: { RATE_LIMIT_REGISTER: '3/60' } });
-    });
+    beforeAll(async () => (t = await createTestApp({ env: { RATE_LIMIT_REGISTER: '3/60' } })));
     afterAll(() => t?.close());
 
     it('are limited per client: 429 + Retry-After once its sign-ups are used up; invalid bodies do not count', async () => {
@@ -81,10 +79,8 @@ describe('Account abuse (e2e)', () => {
 
   describe('password hashing under a sign-up flood', () => {
     let t: TestApp;
-    beforeAll(async () => {
-      // No per-client sign-up limit: the flood could come from many addresses.
-      t = await createTestApp({ env: { RATE_LIMIT_REGISTER: '0' } });
-    });
+    // No per-client sign-up limit: the flood could come from many addresses.
+    beforeAll(async () => (t = await createTestApp({ env: { RATE_LIMIT_REGISTER: '0' } })));
     afterAll(() => t?.close());
 
     it('a login answers fast while 80 sign-ups arrive at once; each sign-up is 201 or 503 "busy" + Retry-After', async () => {

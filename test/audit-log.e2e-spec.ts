@@ -1,5 +1,5 @@
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { configPath, createProject, Developer, fakeKey, putConfig, registerDeveloper } from './helpers/fixtures';
+import { createTestApp, startAppWithDeveloper, TestApp } from './helpers/test-app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -8,8 +8,7 @@ describe('Audit trail of the Stripe configuration', () => {
   let dev: Developer;
   let other: Developer;
   beforeAll(async () => {
-    t = await createTestApp();
-    dev = await registerDeveloper(t);
+    ({ t, dev } = await startAppWithDeveloper());
     other = await registerDeveloper(t);
   });
   afterAll(() => t?.close());
@@ -25,28 +24,18 @@ describe('Audit trail of the Stripe configuration', () => {
       live_secret_key: fakeKey('rk_live_'),
     };
     const started = Date.now();
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
+    await putConfig(t, dev, projectId, {
+      test_secret_key: secrets.test_secret_key,
+      test_publishable_key: secrets.test_publishable_key,
+    })
       .set('X-Request-Id', 'req-create-1')
-      .send({ test_secret_key: secrets.test_secret_key, test_publishable_key: secrets.test_publishable_key })
       .expect(200);
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
+    await putConfig(t, dev, projectId, { live_webhook_secret: secrets.live_webhook_secret, test_secret_key: null })
       .set('X-Request-Id', 'req-update-2')
-      .send({ live_webhook_secret: secrets.live_webhook_secret, test_secret_key: null })
       .expect(200);
     await t.http().delete(configPath(projectId)).set(dev.auth).set('X-Request-Id', 'req-delete-3').expect(204);
     // No X-Request-Id: one is generated.
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
-      .send({ live_secret_key: secrets.live_secret_key })
-      .expect(200);
+    await putConfig(t, dev, projectId, { live_secret_key: secrets.live_secret_key }).expect(200);
 
     const res = await t.http().get(auditPath(projectId)).set(dev.auth).expect(200);
     expect(res.body).toMatchObject({ total: 4, page: 1, page_size: 20 });
@@ -78,12 +67,8 @@ describe('Audit trail of the Stripe configuration', () => {
   it('paginates with page and page_size, newest first', async () => {
     const projectId = await createProject(t, dev);
     for (let i = 0; i < 5; i += 1) {
-      await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
+      await putConfig(t, dev, projectId, { test_secret_key: fakeKey('sk_test_') })
         .set('X-Request-Id', `req-${i}`)
-        .send({ test_secret_key: fakeKey('sk_test_') })
         .expect(200);
     }
     const page1 = await t
@@ -112,13 +97,9 @@ describe('Audit trail of the Stripe configuration', () => {
 
   it('rejected requests (412, 422) record nothing', async () => {
     const projectId = await createProject(t, dev);
-    await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: 'nope' }).expect(422);
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
+    await putConfig(t, dev, projectId, { test_secret_key: 'nope' }).expect(422);
+    await putConfig(t, dev, projectId, { test_secret_key: fakeKey('sk_test_') })
       .set('If-Match', '"1"')
-      .send({ test_secret_key: fakeKey('sk_test_') })
       .expect(412);
     await t.http().delete(configPath(projectId)).set(dev.auth).expect(404);
     const res = await t.http().get(auditPath(projectId)).set(dev.auth).expect(200);
@@ -127,11 +108,7 @@ describe('Audit trail of the Stripe configuration', () => {
 
   it('is for the owner only: 403 for another developer, 401 without a token, 404/422 for bad ids', async () => {
     const projectId = await createProject(t, dev);
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
-      .send({ test_secret_key: fakeKey('sk_test_') });
+    await putConfig(t, dev, projectId, { test_secret_key: fakeKey('sk_test_') });
     const res = await t.http().get(auditPath(projectId)).set(other.auth).expect(403);
     expect(res.body).toEqual({ detail: 'Not authorized to access this project' });
     await t.http().get(auditPath(projectId)).expect(401);
@@ -169,12 +146,8 @@ describe('Client IP behind a load balancer (TRUST_PROXY)', () => {
     try {
       const dev = await registerDeveloper(t);
       const projectId = await createProject(t, dev);
-      await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
+      await putConfig(t, dev, projectId, { test_secret_key: fakeKey('sk_test_') })
         .set('X-Forwarded-For', '203.0.113.7')
-        .send({ test_secret_key: fakeKey('sk_test_') })
         .expect(200);
       const res = await t.http().get(configPath(projectId, 'audit-log')).set(dev.auth).expect(200);
       return (res.body.items as { client_ip: string }[])[0].client_ip;

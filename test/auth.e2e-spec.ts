@@ -10,12 +10,8 @@ function signJwt(payload: Record<string, unknown>, secret: string): string {
 
 describe('Developer auth (e2e)', () => {
   let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  beforeAll(async () => (t = await createTestApp()));
+  afterAll(() => t?.close());
 
   it('registers a developer and returns the user with a bearer token', async () => {
     const email = uniqueEmail();

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
+import { configPath, createProject, Developer, fakeKey, putConfig, registerDeveloper } from './helpers/fixtures';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 function signJwt(payload: Record<string, unknown>, secret: string): string {
@@ -58,11 +58,7 @@ const ENDPOINTS: Endpoint[] = [
     ok: 204,
     ownsProject: true,
     beforeOwner: async ({ t, owner, projectId }) => {
-      await t
-        .http()
-        .put(configPath(projectId))
-        .set(owner.auth)
-        .send({ test_secret_key: fakeKey('sk_test_') });
+      await putConfig(t, owner, projectId, { test_secret_key: fakeKey('sk_test_') });
     },
   },
   { name: 'GET webhook-urls', method: 'get', path: (p) => configPath(p, 'webhook-urls'), ok: 200, ownsProject: true },
@@ -162,12 +158,7 @@ describe('Authorization matrix: every bearer-protected endpoint × every kind of
     const t = await createTestApp({ env: { STRIPE_API_BASE: 'http://127.0.0.1:9' } });
     const owner = await registerDeveloper(t);
     const projectId = await createProject(t, owner, `Owner project ${randomBytes(4).toString('hex')}`);
-    const put = await t
-      .http()
-      .put(configPath(projectId))
-      .set(owner.auth)
-      .send({ test_secret_key: fakeKey('sk_test_') })
-      .expect(200);
+    const put = await putConfig(t, owner, projectId, { test_secret_key: fakeKey('sk_test_') }).expect(200);
     ctx = { t, owner, projectId };
     ownerSecrets = [owner.id, owner.email, projectId, put.body.id, put.body.test_secret_key_masked];
 

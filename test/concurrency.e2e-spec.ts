@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { maskCredential } from '../src/credentials/mask';
 import { CREDENTIAL_FIELDS, CredentialField } from '../src/credentials/credential-fields';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
+import { configPath, createProject, Developer, fakeKey, putConfig, registerDeveloper } from './helpers/fixtures';
 import { decryptRow, storedConfigRows } from './helpers/stored-config';
-import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from './helpers/test-app';
+import { createTestApp, startTwoInstances, TestApp } from './helpers/test-app';
 
 type Body = Partial<Record<CredentialField, string>>;
 
@@ -121,7 +120,7 @@ async function twentyFirstPuts(t: TestApp, baseUrls: string[]): Promise<void> {
 async function twentyPutsOneIfMatch(t: TestApp, baseUrls: string[]): Promise<void> {
   const dev = await registerDeveloper(t);
   const projectId = await createProject(t, dev);
-  const first = await t.http().put(configPath(projectId)).set(dev.auth).send(testBody()).expect(200);
+  const first = await putConfig(t, dev, projectId, testBody()).expect(200);
   const version = Number(JSON.parse(first.headers.etag as string));
   const bodies = Array.from({ length: 20 }, () => testBody());
   // Hold the row until PUTs that have read it are waiting for it, so that they really overlap.
@@ -150,9 +149,7 @@ async function twentyPutsOneIfMatch(t: TestApp, baseUrls: string[]): Promise<voi
 
 describe('No lost updates (one service instance)', () => {
   let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp({ listen: true });
-  });
+  beforeAll(async () => (t = await createTestApp({ listen: true })));
   afterAll(() => t?.close());
 
   it('100 concurrent partial PUTs (half test, half live): every field holds one of its writers, no 5xx', () =>
@@ -167,19 +164,10 @@ describe('No lost updates (one service instance)', () => {
 describe('No lost updates (two service instances on one database)', () => {
   let a: TestApp;
   let b: TestApp;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    const env = { JWT_SECRET: randomBytes(32).toString('base64url'), ENCRYPTION_KEYS: testEncryptionKey() };
-    // One after the other: both apply migrations at start-up.
-    a = await createTestApp({ listen: true, databaseUrl: database.url, env });
-    b = await createTestApp({ listen: true, databaseUrl: database.url, env });
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await database?.drop();
-  });
+  let close: (() => Promise<void>) | undefined;
+  // An empty database: both apply (or find applied) the migrations at start-up.
+  beforeAll(async () => ({ a, b, close } = await startTwoInstances({ listen: true })));
+  afterAll(() => close?.());
 
   it('100 concurrent partial PUTs spread over two instances: every field holds one of its writers, no 5xx', () =>
     hundredPartialPuts(a, [a.url, b.url]));

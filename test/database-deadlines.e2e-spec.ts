@@ -1,6 +1,14 @@
 import { Client } from 'pg';
 import { DEFAULT_DATABASE_DEADLINES } from '../src/database/database.config';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
+import {
+  configPath,
+  createProject,
+  Developer,
+  fakeKey,
+  projectWithConfig,
+  putConfig,
+  registerDeveloper,
+} from './helpers/fixtures';
 import { RestartablePostgres } from './helpers/restartable-postgres';
 import { createTestApp, TestApp } from './helpers/test-app';
 
@@ -85,8 +93,7 @@ describe('Database deadlines (e2e)', () => {
 
     it('GET config, GET /auth/me and PUT config answer 503 + Retry-After within the query deadline, then recover', async () => {
       const dev = await registerDeveloper(t);
-      const projectId = await createProject(t, dev);
-      await t.http().put(configPath(projectId)).set(dev.auth).send(testKeys()).expect(200);
+      const projectId = await projectWithConfig(t, dev, testKeys());
 
       pg!.pause();
       let outcomes: Outcome[];
@@ -94,7 +101,7 @@ describe('Database deadlines (e2e)', () => {
         outcomes = await Promise.all([
           timed('GET config', () => t.http().get(configPath(projectId)).set(dev.auth)),
           timed('GET /auth/me', () => t.http().get('/api/v1/auth/me').set(dev.auth)),
-          timed('PUT config', () => t.http().put(configPath(projectId)).set(dev.auth).send(testKeys())),
+          timed('PUT config', () => putConfig(t, dev, projectId, testKeys())),
         ]);
         // Once the stuck connections are gone, new ones cannot open either: still 503 within the bound.
         outcomes.push(await timed('GET /auth/me again', () => t.http().get('/api/v1/auth/me').set(dev.auth)));
@@ -117,7 +124,7 @@ describe('Database deadlines (e2e)', () => {
         if (status !== 200) await new Promise((r) => setTimeout(r, 250));
       }
       expect(status).toBe(200);
-      await t.http().put(configPath(projectId)).set(dev.auth).send(testKeys()).expect(200);
+      await putConfig(t, dev, projectId, testKeys()).expect(200);
     }, 90_000);
   });
 
@@ -135,12 +142,11 @@ describe('Database deadlines (e2e)', () => {
     });
 
     it('a PUT behind a row lock held by another session answers 503 + Retry-After within the lock deadline', async () => {
-      const projectId = await createProject(t, dev);
-      await t.http().put(configPath(projectId)).set(dev.auth).send(testKeys()).expect(200);
+      const projectId = await projectWithConfig(t, dev, testKeys());
       const release = await lockConfigRow(t.db, projectId);
       let outcome: Outcome;
       try {
-        outcome = await timed('PUT', () => t.http().put(configPath(projectId)).set(dev.auth).send(testKeys()));
+        outcome = await timed('PUT', () => putConfig(t, dev, projectId, testKeys()));
       } finally {
         await release();
       }
@@ -150,7 +156,7 @@ describe('Database deadlines (e2e)', () => {
       expect(Number(outcome.retryAfter)).toBeGreaterThan(0);
       expect(outcome.body).toEqual({ detail: expect.stringMatching(/did not answer in time/) });
       // Nothing was written by the refused PUT, and the next one goes through.
-      await t.http().put(configPath(projectId)).set(dev.auth).send(testKeys()).expect(200);
+      await putConfig(t, dev, projectId, testKeys()).expect(200);
     }, 30_000);
 
     it('100 concurrent PUTs with the default pool: all 200, no 503', async () => {
@@ -160,8 +166,7 @@ describe('Database deadlines (e2e)', () => {
     }, 60_000);
 
     it('100 concurrent PUTs while the pool is stuck behind a lock for 2.5 s: queued, all 200, none "cannot be reached"', async () => {
-      const projectId = await createProject(t, dev);
-      await t.http().put(configPath(projectId)).set(dev.auth).send(testKeys()).expect(200);
+      const projectId = await projectWithConfig(t, dev, testKeys());
       const release = await lockConfigRow(t.db, projectId);
       const pending = putsAtOnce(t.url, dev, projectId, 100);
       // Longer than the old 2 s pool wait for the requests queued behind the 10 stuck connections.
@@ -186,8 +191,7 @@ describe('Database deadlines (e2e)', () => {
         },
       });
       try {
-        const projectId = await createProject(t, dev);
-        await t.http().put(configPath(projectId)).set(dev.auth).send(testKeys()).expect(200);
+        const projectId = await projectWithConfig(t, dev, testKeys());
         const release = await lockConfigRow(t.db, projectId);
         const pending = putsAtOnce(small.url, dev, projectId, 12);
         await new Promise((r) => setTimeout(r, 1000));

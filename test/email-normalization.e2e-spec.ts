@@ -11,9 +11,7 @@ const fresh = (prefix = 'user') => `${prefix}${randomBytes(4).toString('hex')}`;
 
 describe('Email addresses: one account per address, whatever its spelling (e2e)', () => {
   let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
+  beforeAll(async () => (t = await createTestApp()));
   afterAll(() => t?.close());
 
   const register = (email: string) => t.http().post('/api/v1/auth/register').send({ email, password: PASSWORD });

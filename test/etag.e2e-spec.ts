@@ -1,14 +1,11 @@
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
+import { configPath, createProject, Developer, fakeKey } from './helpers/fixtures';
 import { configSnapshot } from './helpers/stored-config';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { startAppWithDeveloper, TestApp } from './helpers/test-app';
 
 describe('ETag / If-Match on the Stripe configuration', () => {
   let t: TestApp;
   let dev: Developer;
-  beforeAll(async () => {
-    t = await createTestApp();
-    dev = await registerDeveloper(t);
-  });
+  beforeAll(async () => ({ t, dev } = await startAppWithDeveloper()));
   afterAll(() => t?.close());
 
   const put = (projectId: string, body: object, ifMatch?: string) => {

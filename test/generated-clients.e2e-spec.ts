@@ -6,7 +6,7 @@ import type { JourneyInput, JourneyResult } from './client-journeys/journey';
 import { FakeStripe } from './helpers/fake-stripe';
 import { fakeKey, uniqueEmail } from './helpers/fixtures';
 import { COMMITTED_SPEC_PATH, OpenApiResponseValidator } from './helpers/openapi-validator';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { startAppWithFakeStripe, TestApp } from './helpers/test-app';
 
 jest.setTimeout(240_000);
 
@@ -59,18 +59,14 @@ async function compileJourney(name: string): Promise<string> {
 
 describe('clients generated from openapi/openapi.json by @hey-api/openapi-ts and orval', () => {
   let t: TestApp;
-  const stripe = new FakeStripe();
+  let stripe: FakeStripe;
   const validator = OpenApiResponseValidator.fromCommittedSpec();
 
   beforeAll(async () => {
-    await stripe.start();
-    t = await createTestApp({ listen: true, env: { STRIPE_API_BASE: stripe.url } });
+    ({ t, stripe } = await startAppWithFakeStripe({ listen: true }));
     mkdirSync(GENERATED, { recursive: true });
   });
-  afterAll(async () => {
-    await t?.close();
-    await stripe.stop();
-  });
+  afterAll(() => t?.close());
 
   describe.each(GENERATORS)('$name', (generator) => {
     it('generates without a warning, compiles under tsc --strict, and runs the whole journey', async () => {

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper, testEventPayload } from './helpers/fixtures';
+import { configPath, Developer, fakeKey, putConfig, testEventPayload } from './helpers/fixtures';
 import { configSnapshot } from './helpers/stored-config';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { startAppWithWebhookSecret, TestApp } from './helpers/test-app';
 
 /** `projects.is_active = false` means "this project is off": no writes but deactivation, no webhook deliveries. */
 describe('An inactive project (projects.is_active = false) is off (e2e)', () => {
@@ -11,21 +11,10 @@ describe('An inactive project (projects.is_active = false) is off (e2e)', () => 
   let secret: string;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    dev = await registerDeveloper(t);
-    projectId = await createProject(t, dev);
-    secret = fakeKey('whsec_', 32);
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
-      .send({ test_webhook_secret: secret, test_secret_key: fakeKey('sk_test_') })
-      .expect(200);
+    ({ t, dev, projectId, secret } = await startAppWithWebhookSecret({ test_secret_key: fakeKey('sk_test_') }));
     await t.db.query('UPDATE projects SET is_active = false WHERE id = $1', [projectId]);
   });
-  afterAll(async () => {
-    await t?.close();
-  });
+  afterAll(() => t?.close());
 
   it('is shown with is_active false and its configuration can still be read', async () => {
     const project = await t.http().get(`/api/v1/projects/${projectId}`).set(dev.auth).expect(200);
@@ -64,11 +53,6 @@ describe('An inactive project (projects.is_active = false) is off (e2e)', () => 
   it('its configuration can still be deactivated (DELETE → 204); active again, writes work again', async () => {
     await t.http().delete(configPath(projectId)).set(dev.auth).expect(204);
     await t.db.query('UPDATE projects SET is_active = true WHERE id = $1', [projectId]);
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
-      .send({ test_publishable_key: fakeKey('pk_test_') })
-      .expect(200);
+    await putConfig(t, dev, projectId, { test_publishable_key: fakeKey('pk_test_') }).expect(200);
   });
 });

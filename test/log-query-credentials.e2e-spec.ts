@@ -12,9 +12,7 @@ describe('Request log: credentials in the query string (e2e)', () => {
   const logs = new LogCapture();
   let t: TestApp;
 
-  beforeAll(async () => {
-    t = await createTestApp({ logDestination: logs });
-  });
+  beforeAll(async () => (t = await createTestApp({ logDestination: logs })));
   afterAll(() => t?.close());
 
   it('redacts token/key/secret/password/signature parameters, JWTs and Stripe keys; keeps the rest', async () => {

@@ -6,7 +6,7 @@ import { freePort } from '../src/common/free-port';
 import { LIST_PAYLOAD_MAX_BYTES } from '../src/stripe-webhooks/stripe-webhooks.service';
 import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
 import { spawnService } from './helpers/service-process';
-import { createTestApp, createTestDatabase, TestApp } from './helpers/test-app';
+import { createTestDatabase, startAppWithWebhookSecret, TestApp } from './helpers/test-app';
 
 /** A signed test-mode event whose JSON is about `bytes` long. */
 function bigEvent(bytes: number): { id: string; payload: string } {
@@ -31,15 +31,9 @@ describe('Webhook events list: payloads bounded by bytes, one event fetched whol
   let secret: string;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    dev = await registerDeveloper(t);
-    projectId = await createProject(t, dev);
-    secret = fakeKey('whsec_', 32);
-    await t.http().put(configPath(projectId)).set(dev.auth).send({ test_webhook_secret: secret }).expect(200);
+    ({ t, dev, projectId, secret } = await startAppWithWebhookSecret());
   });
-  afterAll(async () => {
-    await t?.close();
-  });
+  afterAll(() => t?.close());
 
   it('lists a large event as a summary with payload_truncated, and GET webhook-events/{id} returns it whole', async () => {
     const small = bigEvent(2_000);

@@ -78,10 +78,8 @@ describe('responses are checked against openapi/openapi.json', () => {
 
   describe('through t.http()', () => {
     let t: TestApp;
-    beforeAll(async () => {
-      t = await createTestApp();
-    });
-    afterAll(() => t.close());
+    beforeAll(async () => (t = await createTestApp()));
+    afterAll(() => t?.close());
 
     it('fails a request whose response the spec does not document, unless validation is turned off', async () => {
       const dev = await registerDeveloper(t);

@@ -197,10 +197,8 @@ describe('openapi/openapi.json', () => {
 
   describe('as served', () => {
     let t: TestApp;
-    beforeAll(async () => {
-      t = await createTestApp();
-    });
-    afterAll(() => t.close());
+    beforeAll(async () => (t = await createTestApp()));
+    afterAll(() => t?.close());
 
     it('is the committed spec at /openapi.json and /openapi.yaml, with the serving origin as its server', async () => {
       const served = { ...committed, servers: [{ url: 'http://docs.example.test:8080', description: 'This server' }] };

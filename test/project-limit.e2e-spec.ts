@@ -1,19 +1,14 @@
 import { MAX_PROJECTS_PER_DEVELOPER } from '../src/projects/projects.service';
-import { Developer, registerDeveloper } from './helpers/fixtures';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { Developer } from './helpers/fixtures';
+import { startAppWithDeveloper, TestApp } from './helpers/test-app';
 
 /** GET /projects/ has no pagination (as in the reference): its size is bounded by a limit per developer. */
 describe('Projects per developer are limited, so the project list is bounded in bytes (e2e)', () => {
   let t: TestApp;
   let dev: Developer;
 
-  beforeAll(async () => {
-    t = await createTestApp();
-    dev = await registerDeveloper(t);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  beforeAll(async () => ({ t, dev } = await startAppWithDeveloper()));
+  afterAll(() => t?.close());
 
   it(`concurrent creations stop at ${MAX_PROJECTS_PER_DEVELOPER} (409 after); the list of the largest projects stays under 2 MB`, async () => {
     // The worst case for the list: the longest names and descriptions, of characters JSON escapes as \u0001.

@@ -3,12 +3,8 @@ import { createProject, registerDeveloper } from './helpers/fixtures';
 
 describe('Projects (e2e)', () => {
   let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  beforeAll(async () => (t = await createTestApp()));
+  afterAll(() => t?.close());
 
   it('creates a project and answers 201 with its id (with and without trailing slash)', async () => {
     const dev = await registerDeveloper(t);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FakeStripe } from './helpers/fake-stripe';
 import { fakeKey, uniqueEmail } from './helpers/fixtures';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { startAppWithFakeStripe, TestApp } from './helpers/test-app';
 
 /**
  * The examples of the public DevKit4AI docs (cloud-api pages: register, login, me, projects, the
@@ -11,21 +11,15 @@ import { createTestApp, TestApp } from './helpers/test-app';
  */
 describe('the public docs examples, run as written', () => {
   let t: TestApp;
-  const stripe = new FakeStripe();
+  let stripe: FakeStripe;
   const password = 'SecurePass123';
   const email = uniqueEmail();
   let token = '';
   let projectId = '';
   const bearer = () => ({ Authorization: `Bearer ${token}` });
 
-  beforeAll(async () => {
-    await stripe.start();
-    t = await createTestApp({ env: { STRIPE_API_BASE: stripe.url } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await stripe.stop();
-  });
+  beforeAll(async () => ({ t, stripe } = await startAppWithFakeStripe()));
+  afterAll(() => t?.close());
 
   it('register: "Register End User" (X-Developer-Key + X-Project-ID) is refused [end-user registration]', async () => {
     const res = await t

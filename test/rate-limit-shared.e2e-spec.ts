@@ -1,29 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { configPath, createProject, fakeKey, registerDeveloper } from './helpers/fixtures';
-import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from './helpers/test-app';
+import { createProject, fakeKey, registerDeveloper, validateCredentials } from './helpers/fixtures';
+import { startTwoInstances, TestApp } from './helpers/test-app';
 
 /** Two instances of the service on ONE database, as behind a load balancer. */
-async function twoInstances(extraEnv: Record<string, string>) {
-  const database = await createTestDatabase({ migrated: true });
-  const env = {
-    JWT_SECRET: randomBytes(32).toString('base64url'),
-    ENCRYPTION_KEYS: testEncryptionKey(),
-    RATE_LIMIT_LOGIN: '3/60',
-    RATE_LIMIT_STRIPE: '2/60',
-    ...extraEnv,
-  };
-  const a = await createTestApp({ databaseUrl: database.url, env });
-  const b = await createTestApp({ databaseUrl: database.url, env });
-  return {
-    a,
-    b,
-    close: async () => {
-      await a.close();
-      await b.close();
-      await database.drop();
-    },
-  };
-}
+const twoInstances = (env: Record<string, string> = {}) =>
+  startTwoInstances({ migrated: true, env: { RATE_LIMIT_LOGIN: '3/60', RATE_LIMIT_STRIPE: '2/60', ...env } });
 
 const login = (t: TestApp, email: string, password: string) =>
   t.http().post('/api/v1/auth/login').send({ email, password });
@@ -31,7 +11,7 @@ const login = (t: TestApp, email: string, password: string) =>
 describe('Rate limits shared by two instances on one database (e2e, RATE_LIMIT_STORE=postgres)', () => {
   let instances: Awaited<ReturnType<typeof twoInstances>>;
   beforeAll(async () => {
-    instances = await twoInstances({});
+    instances = await twoInstances();
   });
   afterAll(() => instances?.close());
 
@@ -62,8 +42,7 @@ describe('Rate limits shared by two instances on one database (e2e, RATE_LIMIT_S
     const projectId = await createProject(a, dev);
     // A live key in test mode is rejected without calling Stripe, but still counts as an attempt.
     const body = { secret_key: fakeKey('sk_live_'), is_test_mode: true };
-    const validate = (t: TestApp) =>
-      t.http().post(configPath(projectId, 'validate-credentials')).set(dev.auth).send(body);
+    const validate = (t: TestApp) => validateCredentials(t, dev, projectId, body);
     await validate(a).expect(200);
     await validate(b).expect(200);
     expect((await validate(a)).status).toBe(429);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import type { Response } from 'supertest';
 import { FakeStripe } from './helpers/fake-stripe';
-import { configPath, fakeKey, uniqueEmail } from './helpers/fixtures';
+import { configPath, fakeKey, setupWebhookEndpoint, uniqueEmail, validateCredentials } from './helpers/fixtures';
 import { LogCapture } from './helpers/log-capture';
 import { createTestApp, TestApp } from './helpers/test-app';
 
@@ -115,26 +115,10 @@ describe('Secrets never leak (e2e, logs at debug level)', () => {
         .expect(422),
     );
     record(await t.http().get(configPath(projectId, 'webhook-urls')).set(auth).expect(200));
-    record(
-      await t
-        .http()
-        .post(configPath(projectId, 'validate-credentials'))
-        .set(auth)
-        .send({ secret_key: validKey })
-        .expect(200),
-    );
-    record(
-      await t
-        .http()
-        .post(configPath(projectId, 'validate-credentials'))
-        .set(auth)
-        .send({ secret_key: rejectedKey })
-        .expect(200),
-    );
+    record(await validateCredentials(t, { auth }, projectId, { secret_key: validKey }).expect(200));
+    record(await validateCredentials(t, { auth }, projectId, { secret_key: rejectedKey }).expect(200));
     // Webhook setup in one call: Stripe hands back a signing secret, which must stay as secret as the rest.
-    const endpoint = record(
-      await t.http().post(configPath(projectId, 'webhook-endpoints')).set(auth).send({ mode: 'test' }).expect(201),
-    );
+    const endpoint = record(await setupWebhookEndpoint(t, { auth }, projectId).expect(201));
     endpointSecret = stripe.webhookEndpoints.get(endpoint.body.id)!.secret;
     const event = JSON.stringify({
       id: `evt_${run}`,

@@ -1,8 +1,17 @@
 import { Logger, LoggerService } from '@nestjs/common';
 import Stripe from 'stripe';
 import { FakeStripe, KeyBehavior, RecordedRequest } from './helpers/fake-stripe';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
-import { createTestApp, TestApp } from './helpers/test-app';
+import {
+  configPath,
+  createProject,
+  Developer,
+  fakeKey,
+  projectWithConfig,
+  registerDeveloper,
+  setupWebhookEndpoint,
+  validateCredentials,
+} from './helpers/fixtures';
+import { startAppWithFakeStripe, TestApp } from './helpers/test-app';
 
 const TIMEOUT_MS = 1000;
 const EVENTS = [
@@ -30,15 +39,9 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
   let dev: Developer;
 
   beforeAll(async () => {
-    stripe = new FakeStripe();
-    await stripe.start();
-    t = await createTestApp({ env: { STRIPE_API_BASE: stripe.url, STRIPE_TIMEOUT_MS: String(TIMEOUT_MS) } });
-    dev = await registerDeveloper(t);
+    ({ t, stripe, dev } = await startAppWithFakeStripe({ env: { STRIPE_TIMEOUT_MS: String(TIMEOUT_MS) } }));
   });
-  afterAll(async () => {
-    await t.close();
-    await stripe.stop();
-  });
+  afterAll(() => t?.close());
   beforeEach(() => stripe.reset());
 
   describe('validate-credentials outcomes', () => {
@@ -47,7 +50,7 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
       projectId = await createProject(t, dev);
     });
     const validate = (secret_key: string, is_test_mode = true) =>
-      t.http().post(configPath(projectId, 'validate-credentials')).set(dev.auth).send({ secret_key, is_test_mode });
+      validateCredentials(t, dev, projectId, { secret_key, is_test_mode });
 
     it('a good key is valid, checked with one balance read', async () => {
       const key = fakeKey('rk_test_');
@@ -161,20 +164,14 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
   });
 
   describe('POST webhook-endpoints', () => {
-    async function projectWithKeys(keys: Record<string, string>): Promise<string> {
-      const id = await createProject(t, dev);
-      await t.http().put(configPath(id)).set(dev.auth).send(keys).expect(200);
-      return id;
-    }
-    const setup = (id: string, mode = 'test') =>
-      t.http().post(configPath(id, 'webhook-endpoints')).set(dev.auth).send({ mode });
+    const setup = (id: string, mode = 'test') => setupWebhookEndpoint(t, dev, id, mode);
     const readConfig = async (id: string) =>
       (await t.http().get(configPath(id)).set(dev.auth).expect(200)).body as Record<string, unknown>;
 
     it('creates the endpoint in Stripe, stores its signing secret, and Stripe can then deliver', async () => {
       const key = fakeKey('sk_test_');
       stripe.validKeys.add(key);
-      const id = await projectWithKeys({ test_secret_key: key, test_webhook_secret: fakeKey('whsec_', 32) });
+      const id = await projectWithConfig(t, dev, { test_secret_key: key, test_webhook_secret: fakeKey('whsec_', 32) });
       const res = await setup(id).expect(201);
 
       const [endpoint] = stripe.endpointsOf(key);
@@ -218,7 +215,7 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
     it('storing the signing secret Stripe returned is an audited update (field name only)', async () => {
       const key = fakeKey('sk_test_');
       stripe.validKeys.add(key);
-      const id = await projectWithKeys({ test_secret_key: key });
+      const id = await projectWithConfig(t, dev, { test_secret_key: key });
       await t
         .http()
         .post(configPath(id, 'webhook-endpoints'))
@@ -242,7 +239,7 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
     it('a second call replaces the endpoint it created: never two in Stripe, the old secret stops working', async () => {
       const key = fakeKey('sk_live_');
       stripe.validKeys.add(key);
-      const id = await projectWithKeys({ live_secret_key: key });
+      const id = await projectWithConfig(t, dev, { live_secret_key: key });
       const first = await setup(id, 'live').expect(201);
       const oldSecret = stripe.webhookEndpoints.get(first.body.id)!.secret;
       const second = await setup(id, 'live').expect(201);
@@ -271,7 +268,7 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
       const key = fakeKey('sk_test_');
       stripe.validKeys.add(key);
       stripe.behaviors.set(key, { kind: 'delay', ms: 300 });
-      const id = await projectWithKeys({ test_secret_key: key });
+      const id = await projectWithConfig(t, dev, { test_secret_key: key });
       const responses = await Promise.all(Array.from({ length: 5 }, () => setup(id)));
       expect(responses.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
       expect(responses.find((r) => r.status === 409)!.body).toEqual({
@@ -287,7 +284,7 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
     it('replaces an endpoint that was already deleted in Stripe', async () => {
       const key = fakeKey('sk_test_');
       stripe.validKeys.add(key);
-      const id = await projectWithKeys({ test_secret_key: key });
+      const id = await projectWithConfig(t, dev, { test_secret_key: key });
       const first = await setup(id).expect(201);
       stripe.webhookEndpoints.delete(first.body.id);
       const second = await setup(id).expect(201);
@@ -295,7 +292,7 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
     });
 
     it('409 without a stored secret key for the mode, or without an active config; Stripe not called', async () => {
-      const id = await projectWithKeys({ test_secret_key: fakeKey('sk_test_') });
+      const id = await projectWithConfig(t, dev, { test_secret_key: fakeKey('sk_test_') });
       const res = await setup(id, 'live').expect(409);
       expect(res.body).toEqual({ detail: 'No live secret key is stored: PUT live_secret_key first' });
       const bare = await createProject(t, dev);
@@ -323,7 +320,7 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
       async (_name, status, behavior, detail) => {
         const key = fakeKey('sk_test_');
         const whsec = fakeKey('whsec_', 32);
-        const id = await projectWithKeys({ test_secret_key: key, test_webhook_secret: whsec });
+        const id = await projectWithConfig(t, dev, { test_secret_key: key, test_webhook_secret: whsec });
         if (behavior) stripe.behaviors.set(key, behavior);
         const res = await setup(id).expect(status);
         expect(res.body).toEqual({ detail: expect.stringMatching(detail) });
@@ -345,7 +342,7 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
       const id = await createProject(t, dev);
       await t.http().post(configPath(id, 'webhook-endpoints')).send({ mode: 'test' }).expect(401);
       const intruder = await registerDeveloper(t);
-      await t.http().post(configPath(id, 'webhook-endpoints')).set(intruder.auth).send({ mode: 'test' }).expect(403);
+      await setupWebhookEndpoint(t, intruder, id).expect(403);
       await setup('3fa85f64-5717-4562-b3fc-2c963f66afa6').expect(404);
       await setup('123').expect(422);
     });
@@ -356,15 +353,9 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
       const testKey = fakeKey('sk_test_');
       const liveKey = fakeKey('rk_live_');
       stripe.validKeys.add(testKey).add(liveKey);
-      const id = await createProject(t, dev);
-      await t
-        .http()
-        .put(configPath(id))
-        .set(dev.auth)
-        .send({ test_secret_key: testKey, live_secret_key: liveKey })
-        .expect(200);
-      const test = await t.http().post(configPath(id, 'webhook-endpoints')).set(dev.auth).send({ mode: 'test' });
-      const live = await t.http().post(configPath(id, 'webhook-endpoints')).set(dev.auth).send({ mode: 'live' });
+      const id = await projectWithConfig(t, dev, { test_secret_key: testKey, live_secret_key: liveKey });
+      const test = await setupWebhookEndpoint(t, dev, id);
+      const live = await setupWebhookEndpoint(t, dev, id, 'live');
       expect(stripe.endpointsOf(testKey).concat(stripe.endpointsOf(liveKey))).toHaveLength(2);
 
       const res = await t.http().delete(configPath(id)).set(dev.auth).expect(204);
@@ -384,9 +375,8 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
     it('a Stripe failure is reported, not fatal: deactivated, the endpoint id kept for later', async () => {
       const key = fakeKey('sk_test_');
       stripe.validKeys.add(key);
-      const id = await createProject(t, dev);
-      await t.http().put(configPath(id)).set(dev.auth).send({ test_secret_key: key }).expect(200);
-      const created = await t.http().post(configPath(id, 'webhook-endpoints')).set(dev.auth).send({ mode: 'test' });
+      const id = await projectWithConfig(t, dev, { test_secret_key: key });
+      const created = await setupWebhookEndpoint(t, dev, id);
       stripe.behaviors.set(key, { kind: 'server_error' });
 
       const res = await t.http().delete(configPath(id)).set(dev.auth).expect(204);
@@ -399,13 +389,7 @@ describe('Talking to Stripe: validate-credentials and webhook endpoint setup (e2
     });
 
     it('no header and no Stripe call when no endpoint was created', async () => {
-      const id = await createProject(t, dev);
-      await t
-        .http()
-        .put(configPath(id))
-        .set(dev.auth)
-        .send({ test_secret_key: fakeKey('sk_test_') })
-        .expect(200);
+      const id = await projectWithConfig(t, dev, { test_secret_key: fakeKey('sk_test_') });
       const res = await t.http().delete(configPath(id)).set(dev.auth).expect(204);
       expect(res.headers['stripe-webhook-endpoint-cleanup']).toBeUndefined();
       expect(stripe.requests).toHaveLength(0);

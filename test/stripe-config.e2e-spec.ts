@@ -1,6 +1,15 @@
 import { FakeStripe } from './helpers/fake-stripe';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
-import { createTestApp, TestApp } from './helpers/test-app';
+import {
+  configPath,
+  createProject,
+  Developer,
+  fakeKey,
+  projectWithConfig,
+  putConfig,
+  registerDeveloper,
+  validateCredentials,
+} from './helpers/fixtures';
+import { startAppWithFakeStripe, TestApp } from './helpers/test-app';
 
 const UNKNOWN_PROJECT = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
 
@@ -15,15 +24,9 @@ describe('Stripe configuration (e2e)', () => {
   let dev: Developer;
 
   beforeAll(async () => {
-    stripe = new FakeStripe();
-    await stripe.start();
-    t = await createTestApp({ env: { STRIPE_API_BASE: stripe.url } });
-    dev = await registerDeveloper(t);
+    ({ t, stripe, dev } = await startAppWithFakeStripe());
   });
-  afterAll(async () => {
-    await t.close();
-    await stripe.stop();
-  });
+  afterAll(() => t?.close());
   beforeEach(() => stripe.reset());
 
   describe('PUT config', () => {
@@ -34,7 +37,7 @@ describe('Stripe configuration (e2e)', () => {
         test_publishable_key: fakeKey('pk_test_'),
         test_webhook_secret: fakeKey('whsec_'),
       };
-      const res = await t.http().put(configPath(projectId)).set(dev.auth).send(keys).expect(200);
+      const res = await putConfig(t, dev, projectId, keys).expect(200);
       expect(res.body).toEqual({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         project_id: projectId,
@@ -59,7 +62,7 @@ describe('Stripe configuration (e2e)', () => {
     it('masks restricted keys as rk_live_...XXXX', async () => {
       const projectId = await createProject(t, dev);
       const key = fakeKey('rk_live_');
-      const res = await t.http().put(configPath(projectId)).set(dev.auth).send({ live_secret_key: key }).expect(200);
+      const res = await putConfig(t, dev, projectId, { live_secret_key: key }).expect(200);
       expect(res.body.live_secret_key_masked).toBe(`rk_live_...${key.slice(-4)}`);
       expect(res.body.has_live_credentials).toBe(true);
       expect(res.body.live_configured_at).not.toBeNull();
@@ -68,19 +71,11 @@ describe('Stripe configuration (e2e)', () => {
     it('merges partial updates with what is stored; null and omitted mean unchanged', async () => {
       const projectId = await createProject(t, dev);
       const testKey = fakeKey('sk_test_');
-      const first = await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
-        .send({ test_secret_key: testKey })
-        .expect(200);
+      const first = await putConfig(t, dev, projectId, { test_secret_key: testKey }).expect(200);
       const liveKey = fakeKey('sk_live_');
-      const second = await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
-        .send({ live_secret_key: liveKey, test_secret_key: null })
-        .expect(200);
+      const second = await putConfig(t, dev, projectId, { live_secret_key: liveKey, test_secret_key: null }).expect(
+        200,
+      );
       expect(second.body.id).toBe(first.body.id);
       expect(second.body.test_secret_key_masked).toBe(masked(testKey));
       expect(second.body.live_secret_key_masked).toBe(masked(liveKey));
@@ -97,12 +92,7 @@ describe('Stripe configuration (e2e)', () => {
 
     it('has_test_credentials follows the secret key, not the publishable key', async () => {
       const projectId = await createProject(t, dev);
-      const res = await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
-        .send({ test_publishable_key: fakeKey('pk_test_') })
-        .expect(200);
+      const res = await putConfig(t, dev, projectId, { test_publishable_key: fakeKey('pk_test_') }).expect(200);
       expect(res.body.has_test_credentials).toBe(false);
       expect(res.body.test_configured_at).not.toBeNull();
     });
@@ -110,12 +100,7 @@ describe('Stripe configuration (e2e)', () => {
     it('trims surrounding whitespace before checking and storing', async () => {
       const projectId = await createProject(t, dev);
       const key = fakeKey('sk_test_');
-      const res = await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
-        .send({ test_secret_key: `  ${key}\n` })
-        .expect(200);
+      const res = await putConfig(t, dev, projectId, { test_secret_key: `  ${key}\n` }).expect(200);
       expect(res.body.test_secret_key_masked).toBe(masked(key));
     });
 
@@ -128,12 +113,7 @@ describe('Stripe configuration (e2e)', () => {
     ])('rejects a key of the other mode in %s (%s...) and says so', async (field, prefix) => {
       const projectId = await createProject(t, dev);
       const key = fakeKey(prefix);
-      const res = await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
-        .send({ [field]: key })
-        .expect(422);
+      const res = await putConfig(t, dev, projectId, { [field]: key }).expect(422);
       expect(res.body.detail).toHaveLength(1);
       expect(res.body.detail[0].loc).toEqual(['body', field]);
       const expected = field.startsWith('test') ? 'a live-mode key was given' : 'a test-mode key was given';
@@ -153,36 +133,22 @@ describe('Stripe configuration (e2e)', () => {
       ['test_secret_key', 12345],
     ])('rejects %s = %j with 422', async (field, value) => {
       const projectId = await createProject(t, dev);
-      const res = await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
-        .send({ [field]: value })
-        .expect(422);
+      const res = await putConfig(t, dev, projectId, { [field]: value }).expect(422);
       expect(res.body.detail.every((d: { loc: string[] }) => d.loc[0] === 'body' && d.loc[1] === field)).toBe(true);
     });
 
     it('accepts a key of exactly 255 characters', async () => {
-      const projectId = await createProject(t, dev);
-      await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
-        .send({ live_secret_key: `sk_live_${'a'.repeat(247)}` })
-        .expect(200);
+      await projectWithConfig(t, dev, { live_secret_key: `sk_live_${'a'.repeat(247)}` });
     });
 
     it('rejects a body without any credential, and unknown properties, with 422', async () => {
       const projectId = await createProject(t, dev);
-      const empty = await t.http().put(configPath(projectId)).set(dev.auth).send({}).expect(422);
+      const empty = await putConfig(t, dev, projectId, {}).expect(422);
       expect(empty.body.detail[0]).toMatchObject({ loc: ['body'], type: 'value_error' });
-      await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: null }).expect(422);
-      const unknown = await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
-        .send({ test_secret_key: fakeKey('sk_test_'), secret: 'x' })
-        .expect(422);
+      await putConfig(t, dev, projectId, { test_secret_key: null }).expect(422);
+      const unknown = await putConfig(t, dev, projectId, { test_secret_key: fakeKey('sk_test_'), secret: 'x' }).expect(
+        422,
+      );
       expect(unknown.body.detail[0]).toMatchObject({ loc: ['body', 'secret'], type: 'extra_forbidden' });
       const none = await t.http().get(configPath(projectId)).set(dev.auth).expect(200);
       expect(none.body).toBeNull();
@@ -198,12 +164,7 @@ describe('Stripe configuration (e2e)', () => {
         .send('{"test_secret_key": ')
         .expect(422);
       expect(invalid.body.detail[0].type).toBe('json_invalid');
-      await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
-        .send([{ test_secret_key: fakeKey('sk_test_') }])
-        .expect(422);
+      await putConfig(t, dev, projectId, [{ test_secret_key: fakeKey('sk_test_') }]).expect(422);
       // A body that is not JSON at all is a 415 naming the type expected (test/wrong-inputs.e2e-spec.ts).
       await t
         .http()
@@ -223,25 +184,15 @@ describe('Stripe configuration (e2e)', () => {
 
     it('answers 413 with a detail for a body over 64 KiB', async () => {
       const projectId = await createProject(t, dev);
-      const res = await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
-        .send({ test_secret_key: 'x'.repeat(70 * 1024) })
-        .expect(413);
+      const res = await putConfig(t, dev, projectId, { test_secret_key: 'x'.repeat(70 * 1024) }).expect(413);
       expect(res.body).toEqual({ detail: 'Request body too large' });
     });
 
     it('does not lose stored credentials when a later PUT is rejected', async () => {
       const projectId = await createProject(t, dev);
       const key = fakeKey('sk_test_');
-      await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
-      await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
-        .send({ test_secret_key: fakeKey('sk_live_') })
-        .expect(422);
+      await putConfig(t, dev, projectId, { test_secret_key: key }).expect(200);
+      await putConfig(t, dev, projectId, { test_secret_key: fakeKey('sk_live_') }).expect(422);
       const res = await t.http().get(configPath(projectId)).set(dev.auth).expect(200);
       expect(res.body.test_secret_key_masked).toBe(masked(key));
     });
@@ -258,7 +209,7 @@ describe('Stripe configuration (e2e)', () => {
     it('deactivates with 204, keeps credentials, and a PUT reactivates', async () => {
       const projectId = await createProject(t, dev);
       const key = fakeKey('sk_test_');
-      await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
+      await putConfig(t, dev, projectId, { test_secret_key: key }).expect(200);
       const del = await t.http().delete(configPath(projectId)).set(dev.auth).expect(204);
       expect(del.text).toBe('');
       const after = await t.http().get(configPath(projectId)).set(dev.auth).expect(200);
@@ -267,12 +218,7 @@ describe('Stripe configuration (e2e)', () => {
         has_test_credentials: true,
         test_secret_key_masked: masked(key),
       });
-      const again = await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
-        .send({ test_publishable_key: fakeKey('pk_test_') })
-        .expect(200);
+      const again = await putConfig(t, dev, projectId, { test_publishable_key: fakeKey('pk_test_') }).expect(200);
       expect(again.body.is_active).toBe(true);
       expect(again.body.test_secret_key_masked).toBe(masked(key));
     });
@@ -288,7 +234,7 @@ describe('Stripe configuration (e2e)', () => {
     it('stores ciphertext only: no plaintext credential in the row', async () => {
       const projectId = await createProject(t, dev);
       const keys = { test_secret_key: fakeKey('sk_test_'), live_webhook_secret: fakeKey('whsec_') };
-      await t.http().put(configPath(projectId)).set(dev.auth).send(keys).expect(200);
+      await putConfig(t, dev, projectId, keys).expect(200);
       const row = await t.db.query('SELECT * FROM stripe_configs WHERE project_id = $1', [projectId]);
       const dump = JSON.stringify(row.rows[0]);
       for (const value of Object.values(keys)) expect(dump).not.toContain(value);
@@ -298,18 +244,8 @@ describe('Stripe configuration (e2e)', () => {
     it('fails to decrypt a ciphertext moved to another project', async () => {
       const a = await createProject(t, dev);
       const b = await createProject(t, dev);
-      await t
-        .http()
-        .put(configPath(a))
-        .set(dev.auth)
-        .send({ test_secret_key: fakeKey('sk_test_') })
-        .expect(200);
-      await t
-        .http()
-        .put(configPath(b))
-        .set(dev.auth)
-        .send({ test_secret_key: fakeKey('sk_test_') })
-        .expect(200);
+      await putConfig(t, dev, a, { test_secret_key: fakeKey('sk_test_') }).expect(200);
+      await putConfig(t, dev, b, { test_secret_key: fakeKey('sk_test_') }).expect(200);
       await t.db.query(
         `UPDATE stripe_configs SET test_secret_key_encrypted = (SELECT test_secret_key_encrypted FROM stripe_configs WHERE project_id = $1) WHERE project_id = $2`,
         [a, b],
@@ -344,12 +280,7 @@ describe('Stripe configuration (e2e)', () => {
       const projectId = await createProject(t, dev);
       const key = fakeKey('sk_test_');
       stripe.validKeys.add(key);
-      const res = await t
-        .http()
-        .post(configPath(projectId, 'validate-credentials'))
-        .set(dev.auth)
-        .send({ secret_key: key })
-        .expect(200);
+      const res = await validateCredentials(t, dev, projectId, { secret_key: key }).expect(200);
       expect(res.body).toEqual({ valid: true, message: 'Stripe credentials are valid' });
       expect(stripe.requests).toHaveLength(1);
       expect(stripe.requests[0]).toMatchObject({ method: 'GET', path: '/v1/balance' });
@@ -360,12 +291,7 @@ describe('Stripe configuration (e2e)', () => {
     it("a key Stripe rejects with 401 is invalid, and Stripe's message is not passed on", async () => {
       const projectId = await createProject(t, dev);
       const key = fakeKey('sk_live_');
-      const res = await t
-        .http()
-        .post(configPath(projectId, 'validate-credentials'))
-        .set(dev.auth)
-        .send({ secret_key: key, is_test_mode: false })
-        .expect(200);
+      const res = await validateCredentials(t, dev, projectId, { secret_key: key, is_test_mode: false }).expect(200);
       expect(res.body.valid).toBe(false);
       expect(res.body.message).toMatch(/invalid API key/);
       expect(JSON.stringify(res.body)).not.toContain(key.slice(-4) + '"');
@@ -374,12 +300,10 @@ describe('Stripe configuration (e2e)', () => {
 
     it('a key whose mode contradicts is_test_mode is invalid without calling Stripe', async () => {
       const projectId = await createProject(t, dev);
-      const res = await t
-        .http()
-        .post(configPath(projectId, 'validate-credentials'))
-        .set(dev.auth)
-        .send({ secret_key: fakeKey('sk_live_'), is_test_mode: true })
-        .expect(200);
+      const res = await validateCredentials(t, dev, projectId, {
+        secret_key: fakeKey('sk_live_'),
+        is_test_mode: true,
+      }).expect(200);
       expect(res.body.valid).toBe(false);
       expect(res.body.message).toMatch(/live-mode key/);
       expect(stripe.requests).toHaveLength(0);
@@ -387,19 +311,9 @@ describe('Stripe configuration (e2e)', () => {
 
     it('rejects a missing or empty secret_key with 422', async () => {
       const projectId = await createProject(t, dev);
-      await t.http().post(configPath(projectId, 'validate-credentials')).set(dev.auth).send({}).expect(422);
-      await t
-        .http()
-        .post(configPath(projectId, 'validate-credentials'))
-        .set(dev.auth)
-        .send({ secret_key: '' })
-        .expect(422);
-      await t
-        .http()
-        .post(configPath(projectId, 'validate-credentials'))
-        .set(dev.auth)
-        .send({ secret_key: 'sk_test_x', is_test_mode: 'yes' })
-        .expect(422);
+      await validateCredentials(t, dev, projectId, {}).expect(422);
+      await validateCredentials(t, dev, projectId, { secret_key: '' }).expect(422);
+      await validateCredentials(t, dev, projectId, { secret_key: 'sk_test_x', is_test_mode: 'yes' }).expect(422);
     });
   });
 
@@ -436,12 +350,7 @@ describe('Stripe configuration (e2e)', () => {
         const owner = await registerDeveloper(t);
         const intruder = await registerDeveloper(t);
         const projectId = await createProject(t, owner, 'Secret project name');
-        await t
-          .http()
-          .put(configPath(projectId))
-          .set(owner.auth)
-          .send({ test_secret_key: fakeKey('sk_test_') })
-          .expect(200);
+        await putConfig(t, owner, projectId, { test_secret_key: fakeKey('sk_test_') }).expect(200);
 
         const anonymous = await send(method, path(projectId), body).expect(401);
         expect(anonymous.headers['www-authenticate']).toBe('Bearer');

@@ -1,8 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { FakeStripe, RecordedRequest } from './helpers/fake-stripe';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
-import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from './helpers/test-app';
+import {
+  configPath,
+  createProject,
+  Developer,
+  fakeKey,
+  projectWithConfig,
+  putConfig,
+  registerDeveloper,
+} from './helpers/fixtures';
+import { createTestApp, createTestDatabase, startTwoInstances, TestApp } from './helpers/test-app';
 
 interface Check {
   check: string;
@@ -38,11 +45,8 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
   });
 
   /** What two instances of one deployment share besides the database. */
-  const shared = () => ({
-    STRIPE_API_BASE: stripe.url,
-    JWT_SECRET: randomBytes(32).toString('base64url'),
-    ENCRYPTION_KEYS: testEncryptionKey(),
-  });
+  /** What both instances of a two-instance scenario share besides the database and keys. */
+  const shared = () => ({ STRIPE_API_BASE: stripe.url, HEALTH_CHECK_INTERVAL: '1s' });
 
   /** `count` projects of one developer, each with a test secret key Stripe accepts; returns the keys. */
   async function storeValidKeys(t: TestApp, count: number): Promise<string[]> {
@@ -53,7 +57,7 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
       const key = fakeKey('sk_test_', 32);
       keys.push(key);
       stripe.validKeys.add(key);
-      await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
+      await putConfig(t, dev, projectId, { test_secret_key: key }).expect(200);
     }
     return keys;
   }
@@ -70,7 +74,7 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
       const projectId = await createProject(t, dev);
       const key = fakeKey('sk_test_', 32);
       stripe.validKeys.add(key);
-      await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
+      await putConfig(t, dev, projectId, { test_secret_key: key }).expect(200);
 
       // The scheduler finds the new key by itself.
       await until('the first scheduled check', async () => {
@@ -105,10 +109,7 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
   });
 
   it('two instances on one database never check the same key at once', async () => {
-    const database = await createTestDatabase();
-    const env = { ...shared(), HEALTH_CHECK_INTERVAL: '1s', HEALTH_CHECK_RATE: '100' };
-    const a = await createTestApp({ databaseUrl: database.url, env });
-    const b = await createTestApp({ databaseUrl: database.url, env });
+    const { a, close } = await startTwoInstances({ env: { ...shared(), HEALTH_CHECK_RATE: '100' } });
     const keys: string[] = [];
     const inFlight = new Map<string, number>();
     const overlaps: string[] = [];
@@ -139,19 +140,14 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
       // Never more often than once per interval (0.9 s at the earliest) per key, by both instances together.
       for (const key of keys) expect(checks.get(key)).toBeLessThanOrEqual(Math.ceil(elapsedSeconds / 0.9) + 1);
     } finally {
-      await a.close();
-      await b.close();
-      await database.drop();
+      await close();
       stripe.reset();
     }
   });
 
   it('HEALTH_CHECK_RATE caps the calls of all instances together', async () => {
-    const database = await createTestDatabase();
     // 2 calls a second = one check (key + endpoint list) a second, however many instances run.
-    const env = { ...shared(), HEALTH_CHECK_INTERVAL: '1s', HEALTH_CHECK_RATE: '2' };
-    const a = await createTestApp({ databaseUrl: database.url, env });
-    const b = await createTestApp({ databaseUrl: database.url, env });
+    const { a, close } = await startTwoInstances({ env: { ...shared(), HEALTH_CHECK_RATE: '2' } });
     const keys: string[] = [];
     try {
       keys.push(...(await storeValidKeys(a, 6)));
@@ -164,9 +160,7 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
       expect(balanceCalls.length).toBeGreaterThanOrEqual(2);
       expect(balanceCalls.length).toBeLessThanOrEqual(5);
     } finally {
-      await a.close();
-      await b.close();
-      await database.drop();
+      await close();
     }
   });
 
@@ -181,8 +175,7 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
     stripe.behaviors.set(key, { kind: 'delay', ms: 800 });
     try {
       const dev = await registerDeveloper(t);
-      const projectId = await createProject(t, dev);
-      await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
+      const projectId = await projectWithConfig(t, dev, { test_secret_key: key });
       await until('a check in flight', async () => (stripe.requests.some((r) => keyOf(r) === key) ? true : undefined));
       const { rows: during } = await t.db.query(
         'SELECT claimed_until FROM stripe_health_checks WHERE project_id = $1',

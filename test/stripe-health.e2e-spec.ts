@@ -3,8 +3,16 @@ import Stripe from 'stripe';
 import { CHECK_CODES, CHECK_STATUSES } from '../src/stripe-health/health-report';
 import { WebhookFailureCounter } from '../src/stripe-webhooks/webhook-failure-counter';
 import { addDashboardWebhookEndpoint, FakeStripe, setWebhookEndpointStatus } from './helpers/fake-stripe';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
-import { createTestApp, TestApp } from './helpers/test-app';
+import {
+  configPath,
+  createProject,
+  Developer,
+  fakeKey,
+  putConfig,
+  registerDeveloper,
+  setupWebhookEndpoint,
+} from './helpers/fixtures';
+import { startAppWithFakeStripe, TestApp } from './helpers/test-app';
 
 type Mode = 'test' | 'live';
 interface Check {
@@ -49,15 +57,8 @@ describe('Stripe integration health (e2e, local Stripe-like server)', () => {
   const seenCodes = new Set<string>();
   const seenStatuses = new Set<string>();
 
-  beforeAll(async () => {
-    stripe = new FakeStripe();
-    await stripe.start();
-    t = await createTestApp({ env: { STRIPE_API_BASE: stripe.url, RATE_LIMIT_STRIPE: '4/60' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await stripe?.stop();
-  });
+  beforeAll(async () => ({ t, stripe } = await startAppWithFakeStripe({ env: { RATE_LIMIT_STRIPE: '4/60' } })));
+  afterAll(() => t?.close());
 
   function remember(body: Health): Health {
     for (const mode of [body.test, body.live]) {
@@ -88,7 +89,7 @@ describe('Stripe integration health (e2e, local Stripe-like server)', () => {
     const dev = await registerDeveloper(t);
     const projectId = await createProject(t, dev);
     if (Object.keys(credentials).length > 0) {
-      await t.http().put(configPath(projectId)).set(dev.auth).send(credentials).expect(200);
+      await putConfig(t, dev, projectId, credentials).expect(200);
     }
     return { dev, projectId };
   }
@@ -146,12 +147,7 @@ describe('Stripe integration health (e2e, local Stripe-like server)', () => {
     expect(calls).toEqual(['/v1/balance', expect.stringMatching(/^\/v1\/webhook_endpoints\?limit=100/)]);
 
     // The endpoint set up by the service, then a verified delivery: everything ok.
-    const created = await t
-      .http()
-      .post(configPath(projectId, 'webhook-endpoints'))
-      .set(dev.auth)
-      .send({ mode: 'test' })
-      .expect(201);
+    const created = await setupWebhookEndpoint(t, dev, projectId).expect(201);
     const endpointSecret = stripe.webhookEndpoints.get(created.body.id)!.secret;
     const payload = event();
     await deliver(
@@ -168,12 +164,7 @@ describe('Stripe integration health (e2e, local Stripe-like server)', () => {
     expect(after.test.status).toBe('ok');
 
     // A key stored after the check is not reported with the old key's outcome.
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
-      .send({ test_secret_key: fakeKey('sk_test_', 32) })
-      .expect(200);
+    await putConfig(t, dev, projectId, { test_secret_key: fakeKey('sk_test_', 32) }).expect(200);
     const changed = find(await health(dev, projectId), 'test', 'secret_key');
     expect(changed).toMatchObject({ code: 'secret_key_not_checked', status: 'unknown' });
     expect(changed.message).toMatch(/changed since its last check/);
@@ -310,12 +301,7 @@ describe('Stripe integration health (e2e, local Stripe-like server)', () => {
     });
     const other = find(await health(dev, projectId), 'test', 'publishable_key');
     expect(other).toMatchObject({ code: 'publishable_key_other_account', status: 'warning' });
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
-      .send({ test_publishable_key: accountKey('pk_test_', account) })
-      .expect(200);
+    await putConfig(t, dev, projectId, { test_publishable_key: accountKey('pk_test_', account) }).expect(200);
     expect(find(await health(dev, projectId), 'test', 'publishable_key')).toMatchObject({ code: 'publishable_key_ok' });
   });
 
@@ -326,12 +312,7 @@ describe('Stripe integration health (e2e, local Stripe-like server)', () => {
       live_secret_key: liveKey,
       live_publishable_key: fakeKey('pk_live_', 32),
     });
-    const created = await t
-      .http()
-      .post(configPath(projectId, 'webhook-endpoints'))
-      .set(dev.auth)
-      .send({ mode: 'live' })
-      .expect(201);
+    const created = await setupWebhookEndpoint(t, dev, projectId, 'live').expect(201);
     const notYet = find(await refresh(dev, projectId), 'live', 'go_live');
     expect(notYet).toMatchObject({ code: 'go_live_not_ready', status: 'warning' });
     expect(notYet.message).toBe('Not ready for live payments: no live event verified yet');

@@ -2,7 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { freePort } from '../src/common/free-port';
-import { configPath, createProject, registerDeveloper } from './helpers/fixtures';
+import {
+  createProject,
+  putConfig,
+  registerDeveloper,
+  setupWebhookEndpoint,
+  validateCredentials,
+} from './helpers/fixtures';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 jest.setTimeout(120_000);
@@ -40,28 +46,13 @@ describe('npm run stripe:local', () => {
     const dev = await registerDeveloper(t);
     const projectId = await createProject(t, dev);
     const key = 'sk_test_LOCALdemo12345678';
-    const valid = await t
-      .http()
-      .post(configPath(projectId, 'validate-credentials'))
-      .set(dev.auth)
-      .send({ secret_key: key })
-      .expect(200);
+    const valid = await validateCredentials(t, dev, projectId, { secret_key: key }).expect(200);
     expect(valid.body).toEqual({ valid: true, message: 'Stripe credentials are valid' });
-    const invalid = await t
-      .http()
-      .post(configPath(projectId, 'validate-credentials'))
-      .set(dev.auth)
-      .send({ secret_key: 'sk_test_invalidKey1234' })
-      .expect(200);
+    const invalid = await validateCredentials(t, dev, projectId, { secret_key: 'sk_test_invalidKey1234' }).expect(200);
     expect(invalid.body.valid).toBe(false);
 
-    await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: key }).expect(200);
-    const endpoint = await t
-      .http()
-      .post(configPath(projectId, 'webhook-endpoints'))
-      .set(dev.auth)
-      .send({ mode: 'test' })
-      .expect(201);
+    await putConfig(t, dev, projectId, { test_secret_key: key }).expect(200);
+    const endpoint = await setupWebhookEndpoint(t, dev, projectId).expect(201);
     expect(endpoint.body).toMatchObject({
       id: expect.stringMatching(/^we_/),
       mode: 'test',

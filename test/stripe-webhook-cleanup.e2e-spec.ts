@@ -1,8 +1,8 @@
 import Stripe from 'stripe';
 import { FakeStripe } from './helpers/fake-stripe';
 import { LogCapture } from './helpers/log-capture';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { configPath, Developer, fakeKey, projectWithConfig, putConfig, setupWebhookEndpoint } from './helpers/fixtures';
+import { startAppWithFakeStripe, TestApp } from './helpers/test-app';
 
 const TIMEOUT_MS = 400;
 /** Later than the service's deadline: Stripe does the work, the service has given up. */
@@ -19,34 +19,21 @@ describe('Webhook endpoints: no orphans in Stripe, and DELETE config with an und
   let dev: Developer;
 
   beforeAll(async () => {
-    stripe = new FakeStripe();
-    await stripe.start();
-    t = await createTestApp({
-      env: { STRIPE_API_BASE: stripe.url, STRIPE_TIMEOUT_MS: String(TIMEOUT_MS), RATE_LIMIT_STRIPE: '0' },
+    ({ t, stripe, dev } = await startAppWithFakeStripe({
+      env: { STRIPE_TIMEOUT_MS: String(TIMEOUT_MS), RATE_LIMIT_STRIPE: '0' },
       logDestination: logs,
-    });
-    dev = await registerDeveloper(t);
+    }));
   });
-  afterAll(async () => {
-    await t.close();
-    await stripe.stop();
-  });
+  afterAll(() => t?.close());
   beforeEach(() => stripe.reset());
 
   async function projectWithKey(mode: 'test' | 'live' = 'test'): Promise<{ id: string; key: string }> {
     const key = fakeKey(`sk_${mode}_`);
     stripe.validKeys.add(key);
-    const id = await createProject(t, dev);
-    await t
-      .http()
-      .put(configPath(id))
-      .set(dev.auth)
-      .send({ [`${mode}_secret_key`]: key })
-      .expect(200);
+    const id = await projectWithConfig(t, dev, { [`${mode}_secret_key`]: key });
     return { id, key };
   }
-  const setup = (id: string, mode = 'test') =>
-    t.http().post(configPath(id, 'webhook-endpoints')).set(dev.auth).send({ mode });
+  const setup = (id: string, mode = 'test') => setupWebhookEndpoint(t, dev, id, mode);
   const deleteConfig = (id: string) => t.http().delete(configPath(id)).set(dev.auth).expect(204);
   const storedRow = async (id: string) =>
     (await t.db.query('SELECT * FROM stripe_configs WHERE project_id = $1', [id])).rows[0] as Record<string, unknown>;
@@ -125,12 +112,7 @@ describe('Webhook endpoints: no orphans in Stripe, and DELETE config with an und
       stripe.answerLate(LATE_MS);
       await setup(id).expect(504);
       await settle();
-      await t
-        .http()
-        .put(configPath(id))
-        .set(dev.auth)
-        .send({ test_publishable_key: fakeKey('pk_test_') })
-        .expect(200);
+      await putConfig(t, dev, id, { test_publishable_key: fakeKey('pk_test_') }).expect(200);
       const ok = await setup(id).expect(201);
       expect(stripe.endpointsOf(key).map((e) => e.id)).toEqual([ok.body.id]);
       await expectStoredSecretIs(id, stripe.endpointsOf(key)[0].secret);
@@ -150,8 +132,7 @@ describe('Webhook endpoints: no orphans in Stripe, and DELETE config with an und
 
     it('leaves alone the endpoints of other projects and endpoints the developer made with the same key', async () => {
       const { id, key } = await projectWithKey();
-      const other = await createProject(t, dev);
-      await t.http().put(configPath(other)).set(dev.auth).send({ test_secret_key: key }).expect(200);
+      const other = await projectWithConfig(t, dev, { test_secret_key: key });
       const otherEndpoint = await setup(other).expect(201);
       const own = await new Stripe(key, {
         host: '127.0.0.1',
@@ -235,7 +216,7 @@ describe('Webhook endpoints: no orphans in Stripe, and DELETE config with an und
         expect(lines).not.toContain(key.slice(8));
         // The endpoint is still in Stripe (reported, not lost): a PUT of the key and a second DELETE remove it.
         expect(stripe.endpointsOf(key)).toHaveLength(1);
-        await t.http().put(configPath(id)).set(dev.auth).send({ test_secret_key: key }).expect(200);
+        await putConfig(t, dev, id, { test_secret_key: key }).expect(200);
         const again = await deleteConfig(id);
         expect(again.headers['stripe-webhook-endpoint-cleanup']).toBe(`test=removed ${created.body.id as string}`);
         expect(stripe.endpointsOf(key)).toHaveLength(0);

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
-import { createTestApp, TestApp } from './helpers/test-app';
+import {
+  configPath,
+  createProject,
+  Developer,
+  fakeKey,
+  projectWithConfig,
+  putConfig,
+  registerDeveloper,
+} from './helpers/fixtures';
+import { startAppWithWebhookSecret, TestApp } from './helpers/test-app';
 
 const UNKNOWN_PROJECT = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
 const webhookPath = (projectId: string, mode: string) => `/api/v1/payments/stripe/webhooks/${projectId}/${mode}`;
@@ -52,21 +60,10 @@ describe('Stripe webhook receiver and webhook events (e2e)', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp();
-    dev = await registerDeveloper(t);
-    projectId = await createProject(t, dev);
-    testSecret = fakeKey('whsec_', 32);
     liveSecret = fakeKey('whsec_', 32);
-    await t
-      .http()
-      .put(configPath(projectId))
-      .set(dev.auth)
-      .send({ test_webhook_secret: testSecret, live_webhook_secret: liveSecret })
-      .expect(200);
+    ({ t, dev, projectId, secret: testSecret } = await startAppWithWebhookSecret({ live_webhook_secret: liveSecret }));
   });
-  afterAll(async () => {
-    await t.close();
-  });
+  afterAll(() => t?.close());
 
   describe('receiving', () => {
     it('accepts a correctly signed event without a bearer token and stores it', async () => {
@@ -160,7 +157,7 @@ describe('Stripe webhook receiver and webhook events (e2e)', () => {
     it('stores the same event id separately for another project', async () => {
       const other = await createProject(t, dev, 'Other');
       const otherSecret = fakeKey('whsec_', 32);
-      await t.http().put(configPath(other)).set(dev.auth).send({ test_webhook_secret: otherSecret }).expect(200);
+      await putConfig(t, dev, other, { test_webhook_secret: otherSecret }).expect(200);
       const payload = JSON.stringify(stripeEvent());
       await deliver(projectId, 'test', payload, sign(payload, testSecret)).expect(200);
       const res = await deliver(other, 'test', payload, sign(payload, otherSecret)).expect(200);
@@ -230,13 +227,7 @@ describe('Stripe webhook receiver and webhook events (e2e)', () => {
     });
 
     it('no webhook secret stored for the mode', async () => {
-      const id = await createProject(t, dev);
-      await t
-        .http()
-        .put(configPath(id))
-        .set(dev.auth)
-        .send({ test_secret_key: fakeKey('sk_test_') })
-        .expect(200);
+      const id = await projectWithConfig(t, dev, { test_secret_key: fakeKey('sk_test_') });
       const payload = JSON.stringify(stripeEvent());
       const res = await deliver(id, 'test', payload, sign(payload, testSecret)).expect(400);
       expect(res.body).toEqual({ detail: 'No test webhook secret is stored for this project' });
@@ -249,18 +240,13 @@ describe('Stripe webhook receiver and webhook events (e2e)', () => {
     it('an inactive (deleted) configuration, until a PUT reactivates it', async () => {
       const id = await createProject(t, dev);
       const secret = fakeKey('whsec_', 32);
-      await t.http().put(configPath(id)).set(dev.auth).send({ test_webhook_secret: secret }).expect(200);
+      await putConfig(t, dev, id, { test_webhook_secret: secret }).expect(200);
       await t.http().delete(configPath(id)).set(dev.auth).expect(204);
       const payload = JSON.stringify(stripeEvent());
       const res = await deliver(id, 'test', payload, sign(payload, secret)).expect(400);
       expect(res.body).toEqual({ detail: 'The Stripe configuration of this project is inactive' });
       expect(await storedEvents(id)).toHaveLength(0);
-      await t
-        .http()
-        .put(configPath(id))
-        .set(dev.auth)
-        .send({ test_publishable_key: fakeKey('pk_test_') })
-        .expect(200);
+      await putConfig(t, dev, id, { test_publishable_key: fakeKey('pk_test_') }).expect(200);
       await deliver(id, 'test', payload, sign(payload, secret)).expect(200);
     });
 
@@ -276,12 +262,7 @@ describe('Stripe webhook receiver and webhook events (e2e)', () => {
       const payload = JSON.stringify(stripeEvent({ data: { object: { blob: 'x'.repeat(1024 * 1024) } } }));
       const res = await deliver(projectId, 'test', payload, sign(payload, testSecret)).expect(413);
       expect(res.body).toEqual({ detail: expect.any(String) });
-      await t
-        .http()
-        .put(configPath(projectId))
-        .set(dev.auth)
-        .send({ test_publishable_key: 'pk_test_' + 'a'.repeat(70 * 1024) })
-        .expect(413);
+      await putConfig(t, dev, projectId, { test_publishable_key: 'pk_test_' + 'a'.repeat(70 * 1024) }).expect(413);
     });
   });
 
@@ -291,12 +272,7 @@ describe('Stripe webhook receiver and webhook events (e2e)', () => {
 
     beforeAll(async () => {
       id = await createProject(t, dev, 'Events');
-      await t
-        .http()
-        .put(configPath(id))
-        .set(dev.auth)
-        .send({ test_webhook_secret: testSecret, live_webhook_secret: liveSecret })
-        .expect(200);
+      await putConfig(t, dev, id, { test_webhook_secret: testSecret, live_webhook_secret: liveSecret }).expect(200);
       const specs = [
         { type: 'invoice.paid', livemode: false },
         { type: 'invoice.payment_failed', livemode: false },
@@ -333,22 +309,14 @@ describe('Stripe webhook receiver and webhook events (e2e)', () => {
     });
 
     it('paginates with page and page_size; total counts all pages', async () => {
-      const page2 = await t
-        .http()
-        .get(configPath(id, 'webhook-events'))
-        .query({ page: 2, page_size: 2 })
-        .set(dev.auth)
-        .expect(200);
+      const page = (query: Record<string, number>) =>
+        t.http().get(configPath(id, 'webhook-events')).query(query).set(dev.auth).expect(200);
+      const page2 = await page({ page: 2, page_size: 2 });
       expect(page2.body).toMatchObject({ total: 5, page: 2, page_size: 2 });
       expect(page2.body.items.map((e: { event_id: string }) => e.event_id)).toEqual([sent[2].id, sent[1].id]);
-      const page3 = await t
-        .http()
-        .get(configPath(id, 'webhook-events'))
-        .query({ page: 3, page_size: 2 })
-        .set(dev.auth)
-        .expect(200);
+      const page3 = await page({ page: 3, page_size: 2 });
       expect(page3.body.items.map((e: { event_id: string }) => e.event_id)).toEqual([sent[0].id]);
-      const beyond = await t.http().get(configPath(id, 'webhook-events')).query({ page: 9 }).set(dev.auth).expect(200);
+      const beyond = await page({ page: 9 });
       expect(beyond.body).toMatchObject({ items: [], total: 5 });
     });
 

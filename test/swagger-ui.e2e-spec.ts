@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { launchHeadlessBrowser, type HeadlessBrowser } from './helpers/browser';
 import { FakeStripe } from './helpers/fake-stripe';
-import { createProject, fakeKey, registerDeveloper, type Developer } from './helpers/fixtures';
+import { createProject, type Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
 import { COMMITTED_SPEC_PATH } from './helpers/openapi-validator';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { startAppWithFakeStripe, TestApp } from './helpers/test-app';
 
 type JsonObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -14,12 +14,11 @@ describe('Swagger UI in a real browser', () => {
   let t: TestApp;
   let browser: HeadlessBrowser;
   let page: Page;
-  const stripe = new FakeStripe();
+  let stripe: FakeStripe;
 
   beforeAll(async () => {
-    await stripe.start();
     // Stripe reachable (the fake): an example that did reach Stripe would show up in its requests.
-    t = await createTestApp({ listen: true, env: { STRIPE_API_BASE: stripe.url } });
+    ({ t, stripe } = await startAppWithFakeStripe({ listen: true }));
     browser = await launchHeadlessBrowser(t.url);
     page = await browser.context.newPage();
     page.setDefaultTimeout(30_000);
@@ -28,7 +27,6 @@ describe('Swagger UI in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await t?.close();
-    await stripe.stop();
   });
 
   /** Authorize: the OAuth2 password form posts username/password to the login endpoint (tokenUrl). */

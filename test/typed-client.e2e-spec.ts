@@ -27,10 +27,8 @@ describe('typed client generated from openapi/openapi.json', () => {
     },
   };
 
-  beforeAll(async () => {
-    t = await createTestApp({ listen: true });
-  });
-  afterAll(() => t.close());
+  beforeAll(async () => (t = await createTestApp({ listen: true })));
+  afterAll(() => t?.close());
 
   it('register → login → create project → PUT config → GET config → webhook URLs → DELETE → GET shows inactive', async () => {
     const client = createClient<paths>({ baseUrl: t.url });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { CREDENTIAL_FIELDS } from '../src/credentials/credential-fields';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper, uniqueEmail } from './helpers/fixtures';
-import { createTestApp, TestApp } from './helpers/test-app';
+import { configPath, Developer, uniqueEmail } from './helpers/fixtures';
+import { startAppWithWebhookSecret, TestApp } from './helpers/test-app';
 
 /**
  * Text PostgreSQL cannot store (a NUL, an unpaired surrogate) and nesting it cannot parse, in every
@@ -41,15 +41,9 @@ describe('Unstorable text (NUL, unpaired surrogates, deep nesting) is refused, n
   }
 
   beforeAll(async () => {
-    t = await createTestApp();
-    dev = await registerDeveloper(t);
-    projectId = await createProject(t, dev);
-    webhookSecret = fakeKey('whsec_', 32);
-    await t.http().put(configPath(projectId)).set(dev.auth).send({ test_webhook_secret: webhookSecret }).expect(200);
+    ({ t, dev, projectId, secret: webhookSecret } = await startAppWithWebhookSecret());
   });
-  afterAll(async () => {
-    await t?.close();
-  });
+  afterAll(() => t?.close());
 
   type BodyCase = [string, string, (p: string) => string, (text: string) => Record<string, unknown>, string];
   const jsonBodies: BodyCase[] = [

@@ -1,5 +1,5 @@
 import { createTestApp, TestApp } from './helpers/test-app';
-import { configPath, createProject, registerDeveloper } from './helpers/fixtures';
+import { createProject, putConfig, registerDeveloper, validateCredentials } from './helpers/fixtures';
 
 /**
  * One 422 issue per field, saying what is wrong with it, as the reference API (FastAPI) does:
@@ -9,13 +9,8 @@ import { configPath, createProject, registerDeveloper } from './helpers/fixtures
 describe('422 issues name the actual problem (e2e)', () => {
   let t: TestApp;
 
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-
-  afterAll(async () => {
-    await t.close();
-  });
+  beforeAll(async () => (t = await createTestApp()));
+  afterAll(() => t?.close());
 
   it('reports each missing required field once as "Field required" / missing', async () => {
     const login = await t.http().post('/api/v1/auth/login').send({}).expect(422);
@@ -32,7 +27,7 @@ describe('422 issues name the actual problem (e2e)', () => {
     const project = await t.http().post('/api/v1/projects/').set(dev.auth).send({}).expect(422);
     expect(project.body.detail).toEqual([{ loc: ['body', 'name'], msg: 'Field required', type: 'missing' }]);
 
-    const validate = await t.http().post(configPath(projectId, 'validate-credentials')).set(dev.auth).send({});
+    const validate = await validateCredentials(t, dev, projectId, {});
     expect(validate.status).toBe(422);
     expect(validate.body.detail).toEqual([{ loc: ['body', 'secret_key'], msg: 'Field required', type: 'missing' }]);
   });
@@ -71,7 +66,7 @@ describe('422 issues name the actual problem (e2e)', () => {
   it('reports a value of the wrong type as a type error only', async () => {
     const dev = await registerDeveloper(t);
     const projectId = await createProject(t, dev);
-    const res = await t.http().put(configPath(projectId)).set(dev.auth).send({ test_secret_key: 123 }).expect(422);
+    const res = await putConfig(t, dev, projectId, { test_secret_key: 123 }).expect(422);
     expect(res.body.detail).toEqual([
       { loc: ['body', 'test_secret_key'], msg: 'test_secret_key must be a string', type: 'string_type' },
     ]);

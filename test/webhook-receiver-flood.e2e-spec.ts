@@ -1,7 +1,7 @@
 import { Agent, ClientRequest, IncomingMessage, request as httpRequest } from 'node:http';
 import Stripe from 'stripe';
 import { MAX_CONCURRENT_LARGE_WEBHOOK_BODIES } from '../src/stripe-webhooks/webhook-body-slots';
-import { configPath, createProject, Developer, fakeKey, registerDeveloper, testEventPayload } from './helpers/fixtures';
+import { createProject, Developer, fakeKey, putConfig, registerDeveloper, testEventPayload } from './helpers/fixtures';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const ONE_MB = 1024 * 1024 - 1024;
@@ -68,7 +68,7 @@ describe('Webhook receiver: project checked before the body is read; large bodie
     projectId = await createProject(t, dev);
     noSecretProject = await createProject(t, dev, 'no secret');
     secret = fakeKey('whsec_', 32);
-    await t.http().put(configPath(projectId)).set(dev.auth).send({ test_webhook_secret: secret }).expect(200);
+    await putConfig(t, dev, projectId, { test_webhook_secret: secret }).expect(200);
   });
   afterAll(async () => {
     for (const p of open) p.req.destroy();

@@ -1,25 +1,29 @@
 import { EXAMPLE_CREDENTIALS } from '../src/stripe-config/example-credentials';
 import { FakeStripe } from './helpers/fake-stripe';
-import { configPath, createProject, fakeKey, registerDeveloper, uniqueEmail, type Developer } from './helpers/fixtures';
-import { createTestApp, TestApp } from './helpers/test-app';
+import {
+  configPath,
+  createProject,
+  type Developer,
+  fakeKey,
+  putConfig,
+  setupWebhookEndpoint,
+  uniqueEmail,
+  validateCredentials,
+} from './helpers/fixtures';
+import { startAppWithFakeStripe, TestApp } from './helpers/test-app';
 
 /** Wrong inputs a real client sends, each answered with a 4xx that says what is wrong. */
 describe('wrong inputs say what is wrong', () => {
   let t: TestApp;
   let dev: Developer;
   let projectId: string;
-  const stripe = new FakeStripe();
+  let stripe: FakeStripe;
 
   beforeAll(async () => {
-    await stripe.start();
-    t = await createTestApp({ env: { STRIPE_API_BASE: stripe.url } });
-    dev = await registerDeveloper(t);
+    ({ t, stripe, dev } = await startAppWithFakeStripe());
     projectId = await createProject(t, dev);
   });
-  afterAll(async () => {
-    await t.close();
-    await stripe.stop();
-  });
+  afterAll(() => t?.close());
   beforeEach(() => stripe.reset());
 
   describe('Content-Type', () => {
@@ -99,12 +103,7 @@ describe('wrong inputs say what is wrong', () => {
 
   describe('validate-credentials', () => {
     it('a publishable key is a 422 saying a secret or restricted key is expected, without calling Stripe', async () => {
-      const res = await t
-        .http()
-        .post(configPath(projectId, 'validate-credentials'))
-        .set(dev.auth)
-        .send({ secret_key: fakeKey('pk_test_') })
-        .expect(422);
+      const res = await validateCredentials(t, dev, projectId, { secret_key: fakeKey('pk_test_') }).expect(422);
       expect(res.body).toEqual({
         detail: [
           {
@@ -121,39 +120,29 @@ describe('wrong inputs say what is wrong', () => {
   describe("the documentation's example credentials", () => {
     it('PUT stores them as test-mode credentials only; in a live field they are refused', async () => {
       const id = await createProject(t, dev, 'Example keys');
-      const put = await t.http().put(configPath(id)).set(dev.auth).send(EXAMPLE_CREDENTIALS).expect(200);
+      const put = await putConfig(t, dev, id, EXAMPLE_CREDENTIALS).expect(200);
       expect(put.body).toMatchObject({
         has_test_credentials: true,
         has_live_credentials: false,
         live_secret_key_masked: null,
       });
-      const live = await t
-        .http()
-        .put(configPath(id))
-        .set(dev.auth)
-        .send({ live_secret_key: 'sk_live_EXAMPLEdocsOnlyNotARealKey0000' })
-        .expect(422);
+      const live = await putConfig(t, dev, id, { live_secret_key: 'sk_live_EXAMPLEdocsOnlyNotARealKey0000' }).expect(
+        422,
+      );
       expect(live.body.detail[0]).toMatchObject({ loc: ['body', 'live_secret_key'], type: 'example_in_live_field' });
       expect(JSON.stringify(live.body)).not.toContain('EXAMPLEdocs');
     });
 
     it('are never sent to Stripe: validate answers valid=false, webhook setup 409', async () => {
       const id = await createProject(t, dev, 'Example keys 2');
-      await t.http().put(configPath(id)).set(dev.auth).send(EXAMPLE_CREDENTIALS).expect(200);
-      const validated = await t
-        .http()
-        .post(configPath(id, 'validate-credentials'))
-        .set(dev.auth)
-        .send({ secret_key: EXAMPLE_CREDENTIALS.test_secret_key, is_test_mode: true })
-        .expect(200);
+      await putConfig(t, dev, id, EXAMPLE_CREDENTIALS).expect(200);
+      const validated = await validateCredentials(t, dev, id, {
+        secret_key: EXAMPLE_CREDENTIALS.test_secret_key,
+        is_test_mode: true,
+      }).expect(200);
       expect(validated.body.valid).toBe(false);
       expect(validated.body.message).toContain("documentation's example");
-      const endpoint = await t
-        .http()
-        .post(configPath(id, 'webhook-endpoints'))
-        .set(dev.auth)
-        .send({ mode: 'test' })
-        .expect(409);
+      const endpoint = await setupWebhookEndpoint(t, dev, id).expect(409);
       expect(endpoint.body.detail).toContain("documentation's example");
       expect(stripe.requests).toEqual([]);
     });

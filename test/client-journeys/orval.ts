@@ -1,18 +1,19 @@
-import {
-  createProject,
-  deleteStripeConfig,
-  getCurrentUser,
-  getStripeConfig,
-  getWebhookUrls,
-  login,
-  register,
-  updateStripeConfig,
-  validateStripeCredentials,
-} from '../generated/orval/api';
-import { fail, type JourneyInput, type JourneyResult } from './journey';
+import * as api from '../generated/orval/api';
+import { type Answer, type JourneyInput, type JourneyResult, runJourneyWith } from './journey';
 
 /** The server the committed spec names, which orval wrote into every URL (getBaseUrlFromSpecification). */
 const SPEC_SERVER = 'http://127.0.0.1:3000';
+
+/** An orval result (one type per status) as the journey's answer: the body of the `success` status only. */
+async function answer<R extends { status: number; data: unknown }, S extends R['status']>(
+  call: Promise<R>,
+  success: S,
+): Promise<Answer<Extract<R, { status: S }>['data']>> {
+  const res = await call;
+  return res.status === success
+    ? { status: res.status, data: res.data as Extract<R, { status: S }>['data'] }
+    : { status: res.status, error: res.data };
+}
 
 /**
  * The journey through the fetch client orval generated. Its URLs carry the spec's server; the test's
@@ -32,47 +33,27 @@ export async function runJourney(input: JourneyInput): Promise<JourneyResult> {
     await input.observe(method, target, response.clone());
     return response;
   };
+  let token = '';
+  const auth = () => ({ headers: { Authorization: `Bearer ${token}` } });
   try {
-    const registered = await register({ email: input.email, password: input.password, full_name: 'Orval' });
-    if (registered.status !== 201) fail('register', registered.status, registered.data);
-
-    const signedIn = await login({ email: input.email, password: input.password });
-    if (signedIn.status !== 200) fail('login', signedIn.status, signedIn.data);
-    const auth = { headers: { Authorization: `Bearer ${signedIn.data.access_token}` } };
-
-    const me = await getCurrentUser(auth);
-    const created = await createProject({ name: 'Orval project', description: null }, auth);
-    if (created.status !== 201) fail('createProject', created.status, created.data);
-    const projectId = created.data.id;
-
-    const put = await updateStripeConfig(
-      projectId,
-      { test_secret_key: input.testSecretKey, test_publishable_key: input.testPublishableKey },
-      auth,
+    return await runJourneyWith(
+      {
+        statuses,
+        useToken: (issued) => void (token = issued),
+        register: (body) => answer(api.register(body), 201),
+        login: (body) => answer(api.login(body), 200),
+        getCurrentUser: () => answer(api.getCurrentUser(auth()), 200),
+        createProject: (body) => answer(api.createProject(body, auth()), 201),
+        updateStripeConfig: (projectId, body) => answer(api.updateStripeConfig(projectId, body, auth()), 200),
+        getStripeConfig: (projectId) => answer(api.getStripeConfig(projectId, auth()), 200),
+        validateStripeCredentials: (projectId, body) =>
+          answer(api.validateStripeCredentials(projectId, body, auth()), 200),
+        getWebhookUrls: (projectId) => answer(api.getWebhookUrls(projectId, auth()), 200),
+        deleteStripeConfig: (projectId) => answer(api.deleteStripeConfig(projectId, auth()), 204),
+      },
+      input,
+      'Orval',
     );
-    if (put.status !== 200) fail('updateStripeConfig', put.status, put.data);
-    const got = await getStripeConfig(projectId, auth);
-    const validated = await validateStripeCredentials(
-      projectId,
-      { secret_key: input.testSecretKey, is_test_mode: true },
-      auth,
-    );
-    const urls = await getWebhookUrls(projectId, auth);
-    const deleted = await deleteStripeConfig(projectId, auth);
-    if (deleted.status !== 204) fail('deleteStripeConfig', deleted.status, deleted.data);
-    const after = await getStripeConfig(projectId, auth);
-
-    return {
-      statuses,
-      email: me.status === 200 ? me.data.email : undefined,
-      tokenType: signedIn.data.token_type,
-      projectId,
-      maskedAfterPut: put.data.test_secret_key_masked,
-      maskedOnGet: got.status === 200 ? got.data?.test_secret_key_masked : undefined,
-      validation: validated.status === 200 ? validated.data : undefined,
-      testWebhookUrl: urls.status === 200 ? urls.data.test_webhook_url : undefined,
-      activeAfterDelete: after.status === 200 ? after.data?.is_active : undefined,
-    };
   } finally {
     globalThis.fetch = realFetch;
   }

@@ -50,3 +50,31 @@ export function testEventPayload(type = 'invoice.paid'): string {
     data: { object: {} },
   });
 }
+
+/** Who a request is sent as: a developer, or just the Authorization header of one. */
+type Caller = Pick<Developer, 'auth'>;
+
+/**
+ * PUT config of `projectId` as `dev`: a supertest request; the caller may set more headers (`.set()`
+ * before awaiting it) and states the status it expects.
+ */
+export function putConfig(t: TestApp, dev: Caller, projectId: string, body: object) {
+  return t.http().put(configPath(projectId)).set(dev.auth).send(body);
+}
+
+/** A new project of `dev` with `body` stored as its Stripe configuration (the PUT answered 200). */
+export async function projectWithConfig(t: TestApp, dev: Developer, body: object, name?: string): Promise<string> {
+  const projectId = await createProject(t, dev, name);
+  await putConfig(t, dev, projectId, body).expect(200);
+  return projectId;
+}
+
+/** POST validate-credentials of `projectId` as `dev` (the caller states the status it expects). */
+export function validateCredentials(t: TestApp, dev: Caller, projectId: string, body: object) {
+  return t.http().post(configPath(projectId, 'validate-credentials')).set(dev.auth).send(body);
+}
+
+/** POST webhook-endpoints of `projectId` as `dev`: the service creates the mode's endpoint in Stripe. */
+export function setupWebhookEndpoint(t: TestApp, dev: Caller, projectId: string, mode = 'test') {
+  return t.http().post(configPath(projectId, 'webhook-endpoints')).set(dev.auth).send({ mode });
+}

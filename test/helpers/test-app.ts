@@ -8,6 +8,8 @@ import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app.setup';
 import { type AppConfig, loadConfig } from '../../src/config/app-config';
+import { FakeStripe } from './fake-stripe';
+import { Developer, fakeKey, projectWithConfig, registerDeveloper } from './fixtures';
 import { OpenApiResponseValidator, VALIDATED_METHODS } from './openapi-validator';
 
 export interface TestApp {
@@ -96,17 +98,17 @@ export function validatingRequest(server: Parameters<typeof request>[0]): Return
  * main.ts) on a fresh database of its own (already migrated from the run's template, so start-up
  * finds nothing pending; pass `databaseUrl` of an empty database to see migrations applied).
  */
-export async function createTestApp(
-  options: {
-    env?: Record<string, string | undefined>;
-    listen?: boolean;
-    databaseUrl?: string;
-    /**
-     * Where the app's JSON log lines go (see test/helpers/log-capture.ts); without it the app logs nothing.
-     */
-    logDestination?: DestinationStream;
-  } = {},
-): Promise<TestApp> {
+export interface TestAppOptions {
+  env?: Record<string, string | undefined>;
+  listen?: boolean;
+  databaseUrl?: string;
+  /**
+   * Where the app's JSON log lines go (see test/helpers/log-capture.ts); without it the app logs nothing.
+   */
+  logDestination?: DestinationStream;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.databaseUrl ? undefined : await createTestDatabase({ migrated: true });
   const databaseUrl = options.databaseUrl ?? (database as { url: string }).url;
   const config = loadConfig({
@@ -150,4 +152,82 @@ export async function createTestApp(
       await database?.drop();
     },
   };
+}
+
+/**
+ * Two instances of the service on ONE database of their own, as behind a load balancer, sharing
+ * JWT_SECRET and ENCRYPTION_KEYS (a token or a stored key of one is good on the other). The database
+ * is empty unless `migrated`: then the first instance applies the migrations at start-up, then the
+ * second finds none pending. `close()` stops both and drops the database.
+ */
+export async function startTwoInstances(
+  options: TestAppOptions & { migrated?: boolean } = {},
+): Promise<{ a: TestApp; b: TestApp; close(): Promise<void> }> {
+  const { migrated, ...appOptions } = options;
+  const database = await createTestDatabase({ migrated });
+  const env = {
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    ENCRYPTION_KEYS: testEncryptionKey(),
+    ...options.env,
+  };
+  const apps: TestApp[] = [];
+  const close = async () => {
+    for (const app of apps) await app.close();
+    await database.drop();
+  };
+  try {
+    // One after the other: each start-up runs (or finds done) the migrations on its own.
+    for (let i = 0; i < 2; i += 1) apps.push(await createTestApp({ ...appOptions, databaseUrl: database.url, env }));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { a: apps[0], b: apps[1], close };
+}
+
+/** An app of its own with one developer registered on it (the setup most test files start with). */
+export async function startAppWithDeveloper(options: TestAppOptions = {}): Promise<{ t: TestApp; dev: Developer }> {
+  const t = await createTestApp(options);
+  return { t, dev: await registerDeveloper(t) };
+}
+
+/**
+ * startAppWithDeveloper, plus a project of that developer whose stored configuration holds a new test
+ * webhook `secret` (and `config`): what the webhook receiver tests deliver to.
+ */
+export async function startAppWithWebhookSecret(
+  config: object = {},
+): Promise<{ t: TestApp; dev: Developer; projectId: string; secret: string }> {
+  const { t, dev } = await startAppWithDeveloper();
+  const secret = fakeKey('whsec_', 32);
+  const projectId = await projectWithConfig(t, dev, { test_webhook_secret: secret, ...config });
+  return { t, dev, projectId, secret };
+}
+
+/**
+ * A fake Stripe (test/helpers/fake-stripe.ts) and an app whose STRIPE_API_BASE points at it, with one
+ * developer registered; `t.close()` also stops the fake Stripe. Tests that share it call
+ * `stripe.reset()` in a beforeEach.
+ */
+export async function startAppWithFakeStripe(
+  options: TestAppOptions = {},
+): Promise<{ t: TestApp; stripe: FakeStripe; dev: Developer }> {
+  const stripe = new FakeStripe();
+  await stripe.start();
+  let t: TestApp;
+  try {
+    t = await createTestApp({ ...options, env: { STRIPE_API_BASE: stripe.url, ...options.env } });
+  } catch (error) {
+    await stripe.stop();
+    throw error;
+  }
+  const closeApp = t.close;
+  t.close = async () => {
+    try {
+      await closeApp();
+    } finally {
+      await stripe.stop();
+    }
+  };
+  return { t, stripe, dev: await registerDeveloper(t) };
 }
