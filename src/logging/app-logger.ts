@@ -1,8 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Level, Logger as PinoLogger } from 'pino';
-import { maskSecretsInText } from '../credentials/mask';
-import { sanitizeUrlForLog, type RequestLogFields } from './logger-options';
+import { sanitizeRequestLogFields, type RequestLogFields } from './logger-options';
 
 /** The injection token of the root pino logger. */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
@@ -75,18 +74,12 @@ export function requestLogFields(request: FastifyRequest): RequestLogFields {
  * The line pino-http wrote, without its per-request middleware, child logger and AsyncLocalStorage
  * (on Node 20 those and the async hooks they switched on took ~28% of the service's CPU, this hook
  * ~3%: docs/benchmarks.md, issue 13). `pino` is REQUEST_LOGGER, which does not walk the line: the
- * two fields a client chooses, the URL and the request id, are sanitized here.
+ * two fields a client chooses, the URL and the request id, are sanitized here (sanitizeRequestLogFields).
  */
 export function logRequestCompleted(pino: PinoLogger, request: FastifyRequest, reply: FastifyReply): void {
   const statusCode = reply.statusCode;
   const level: Level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
   if (!pino.isLevelEnabled(level)) return;
-  const req: RequestLogFields = {
-    // A client-chosen X-Request-Id is a plain token (request-context.ts), but may still look like a key.
-    id: maskSecretsInText(String(request.id)),
-    method: request.method,
-    url: sanitizeUrlForLog(request.raw.url ?? ''),
-    remoteAddress: request.raw.socket?.remoteAddress,
-  };
+  const req = sanitizeRequestLogFields(requestLogFields(request));
   pino[level]({ req, res: { statusCode }, responseTime: Math.round(reply.elapsedTime) }, 'request completed');
 }

@@ -96,6 +96,20 @@ export interface RequestLogFields {
 }
 
 /**
+ * The `req` of a log line as it may be written: the two fields a client chooses sanitized (the URL by
+ * sanitizeUrlForLog; a request id, a plain token, may still look like a Stripe key). The root logger's
+ * `req` serializer and the request line (logRequestCompleted, whose logger walks nothing) both use it.
+ */
+export function sanitizeRequestLogFields(req: RequestLogFields): RequestLogFields {
+  return {
+    id: typeof req.id === 'string' ? maskSecretsInText(req.id) : req.id,
+    method: req.method,
+    url: sanitizeUrlForLog(String(req.url ?? '')),
+    remoteAddress: req.remoteAddress,
+  };
+}
+
+/**
  * pino configuration of the request-line logger (REQUEST_LOGGER): no serializers, no hook and no
  * formatter walk. It writes only the line logRequestCompleted builds from fields it has already
  * sanitized (URL, request id) or that cannot carry text (status, time, method, address): the walk
@@ -115,12 +129,7 @@ export function buildLoggerOptions(config: LoggingConfig, secretFields: readonly
     level: config.level,
     serializers: {
       // Only what helps to find a request again: no body, no credential from the query string.
-      req: (req: RequestLogFields) => ({
-        id: req.id,
-        method: req.method,
-        url: sanitizeUrlForLog(String(req.url ?? '')),
-        remoteAddress: req.remoteAddress,
-      }),
+      req: sanitizeRequestLogFields,
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
     formatters: {
