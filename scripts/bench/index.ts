@@ -31,6 +31,8 @@ import { fakeKey } from '../../test/helpers/fixtures';
 import { seed, type Seeded } from './seed';
 import { median } from './stats';
 
+const us = (value: number): string => value.toFixed(0);
+
 const ROOT = join(__dirname, '..', '..');
 const READY_PATH = '/api/v1/health/database';
 const PUBLIC_BASE_URL = 'https://bench.example.com';
@@ -265,7 +267,9 @@ async function main(): Promise<void> {
             console.log(
               `  round ${round} ${key.padEnd(22)} ${side.padEnd(7)} ${sample.reqPerSec.toFixed(0).padStart(6)} req/s  ` +
                 `p50 ${sample.p50Ms.toFixed(2)} ms  p99 ${sample.p99Ms.toFixed(2)} ms  ` +
-                `rss ${sample.peakRss.map((b) => mb(b)).join('+')} MB${flag}`,
+                `rss ${sample.peakRss.map((b) => mb(b)).join('+')} MB  ` +
+                `µs main ${us(sample.cpuSplitUsPerResponse.mainUser)}+${us(sample.cpuSplitUsPerResponse.mainSys)} ` +
+                `other ${us(sample.cpuSplitUsPerResponse.otherUser)}+${us(sample.cpuSplitUsPerResponse.otherSys)}${flag}`,
             );
           }
         }

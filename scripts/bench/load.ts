@@ -6,7 +6,7 @@ import type { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { fakeKey } from '../../test/helpers/fixtures';
-import { cpuTimeUs, sampleRss } from './processes';
+import { cpuSplitUs, cpuTimeUs, sampleRss } from './processes';
 import { percentileSorted } from './stats';
 
 export const CASES = ['GET config', 'PUT config', 'GET webhook-urls'] as const;
@@ -32,6 +32,8 @@ export interface RunSample {
    * costs, a figure much less sensitive to a noisy neighbour than req/s.
    */
   cpuUsPerResponse: number;
+  /** The same split by thread and mode (first instance only): main thread user/sys, other threads user/sys, µs per response. */
+  cpuSplitUsPerResponse: { mainUser: number; mainSys: number; otherUser: number; otherSys: number };
 }
 
 function requestFor(kind: CaseName, projectIds: string[]): autocannon.Request {
@@ -86,6 +88,7 @@ export async function runLoad(
   const per = Math.max(1, Math.floor(connections / target.urls.length));
   const stopSampling = sampleRss(target.pids);
   const cpuBefore = target.pids.reduce((acc, pid) => acc + cpuTimeUs(pid), 0);
+  const splitBefore = cpuSplitUs(target.pids[0]);
   const started = performance.now();
   const runs = target.urls.map((url) => {
     const run = runOne(url, per, seconds, requestFor(kind, auth.projectIds), auth.token);
@@ -98,6 +101,9 @@ export async function runLoad(
   const elapsed = (performance.now() - started) / 1000;
   const peakRss = stopSampling();
   const cpuUs = target.pids.reduce((acc, pid) => acc + cpuTimeUs(pid), 0) - cpuBefore;
+  const splitAfter = cpuSplitUs(target.pids[0]);
+  const perResponse = (key: keyof typeof splitAfter) =>
+    (splitAfter[key] - splitBefore[key]) / Math.max(1, latencies.length / target.pids.length);
   const sorted = Float64Array.from(latencies).sort();
   const sum = (key: 'non2xx' | 'errors' | 'timeouts') => results.reduce((acc, r) => acc + r[key], 0);
   return {
@@ -110,5 +116,11 @@ export async function runLoad(
     timeouts: sum('timeouts'),
     peakRss,
     cpuUsPerResponse: cpuUs / Math.max(1, latencies.length),
+    cpuSplitUsPerResponse: {
+      mainUser: perResponse('mainUser'),
+      mainSys: perResponse('mainSys'),
+      otherUser: perResponse('otherUser'),
+      otherSys: perResponse('otherSys'),
+    },
   };
 }

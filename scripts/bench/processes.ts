@@ -1,6 +1,6 @@
 /** The children of the harness (service and floor processes): start, wait until ready, sample RSS, stop. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 
 export interface Child {
@@ -102,6 +102,31 @@ export function cpuTimeUs(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU time of a process split by thread and mode, in microseconds: the main (JavaScript) thread's user
+ * and system time, and the other threads' (V8's GC and compiler helpers, libuv's pool) together.
+ * The main thread is what caps a one-process service's throughput.
+ */
+export function cpuSplitUs(pid: number): { mainUser: number; mainSys: number; otherUser: number; otherSys: number } {
+  const split = { mainUser: 0, mainSys: 0, otherUser: 0, otherSys: 0 };
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      const [user, sys] = [Number(fields[11]) * 10_000, Number(fields[12]) * 10_000];
+      if (tid === String(pid)) {
+        split.mainUser += user;
+        split.mainSys += sys;
+      } else {
+        split.otherUser += user;
+        split.otherSys += sys;
+      }
+    }
+  } catch {
+    // the process is gone: what was read so far
+  }
+  return split;
 }
 
 /** Samples VmRSS of `pids` every `intervalMs` until stopped; returns the maximum seen per pid. */
