@@ -1,7 +1,7 @@
 import { BadGatewayException, GatewayTimeoutException, Inject, Injectable, Logger } from '@nestjs/common';
 import http from 'node:http';
 import https from 'node:https';
-import Stripe from 'stripe';
+import { stripeSdk, type StripeSdk as Stripe } from './stripe-sdk';
 import { maskSecretsInText } from '../credentials/mask';
 import { stripeApiConfig, type StripeApiConfig } from './stripe-api.config';
 
@@ -95,10 +95,17 @@ function withoutClosedConnectionRetry(inner: StripeHttpClient): StripeHttpClient
   return client;
 }
 
-const HTTP_CLIENTS = {
-  http: withoutClosedConnectionRetry(Stripe.createNodeHttpClient(new http.Agent({ keepAlive: false }))),
-  https: withoutClosedConnectionRetry(Stripe.createNodeHttpClient(new https.Agent({ keepAlive: false }))),
-};
+let httpClients: Record<'http' | 'https', StripeHttpClient> | undefined;
+
+/** One HTTP client per protocol, made on the first call to Stripe (the SDK is loaded then). */
+function httpClientFor(protocol: 'http' | 'https'): StripeHttpClient {
+  const sdk = stripeSdk();
+  httpClients ??= {
+    http: withoutClosedConnectionRetry(sdk.createNodeHttpClient(new http.Agent({ keepAlive: false }))),
+    https: withoutClosedConnectionRetry(sdk.createNodeHttpClient(new https.Agent({ keepAlive: false }))),
+  };
+  return httpClients[protocol];
+}
 
 /**
  * The only place that talks to Stripe. Each call builds a client for the given key (keys are per
@@ -114,13 +121,14 @@ export class StripeApiClient {
 
   clientFor(secretKey: string, options: { retries?: number } = {}): Stripe {
     const base = new URL(this.config.apiBase);
-    return new Stripe(secretKey, {
+    const Sdk = stripeSdk();
+    return new Sdk(secretKey, {
       host: base.hostname,
       port: base.port || (base.protocol === 'https:' ? 443 : 80),
       protocol: base.protocol === 'https:' ? 'https' : 'http',
       timeout: this.config.timeoutMs,
       maxNetworkRetries: options.retries ?? 0,
-      httpClient: HTTP_CLIENTS[base.protocol === 'https:' ? 'https' : 'http'],
+      httpClient: httpClientFor(base.protocol === 'https:' ? 'https' : 'http'),
       telemetry: false,
     });
   }
@@ -218,7 +226,8 @@ export class StripeApiClient {
   }
 
   private describeForLog(error: unknown, failure: StripeCallError): string {
-    if (error instanceof Stripe.errors.StripeError) {
+    const { errors } = stripeSdk();
+    if (error instanceof errors.StripeError) {
       return `kind=${failure.kind} type=${error.type} status=${error.statusCode ?? '-'} code=${error.code ?? '-'} request=${error.requestId ?? '-'}`;
     }
     return `kind=${failure.kind}`;
@@ -226,23 +235,24 @@ export class StripeApiClient {
 
   private classify(error: unknown): StripeCallError {
     if (error instanceof StripeCallError) return error;
-    if (!(error instanceof Stripe.errors.StripeError)) {
+    const { errors } = stripeSdk();
+    if (!(error instanceof errors.StripeError)) {
       return new StripeCallError('unreachable', 'Could not reach Stripe');
     }
     const timeoutMs = this.config.timeoutMs;
-    if (error instanceof Stripe.errors.StripeConnectionError) {
+    if (error instanceof errors.StripeConnectionError) {
       const detail = (error as { detail?: { code?: string } }).detail;
       return detail?.code === 'ETIMEDOUT' || /timeout/i.test(error.message)
         ? new StripeCallError('timeout', `Stripe did not answer within ${timeoutMs} ms`)
         : new StripeCallError('unreachable', 'Could not reach Stripe');
     }
     const code = error.code ?? undefined;
-    if (error instanceof Stripe.errors.StripeAuthenticationError) {
+    if (error instanceof errors.StripeAuthenticationError) {
       return code === 'api_key_expired'
         ? new StripeCallError('expired_key', 'the API key has expired', { code })
         : new StripeCallError('invalid_key', 'invalid API key', { code });
     }
-    if (error instanceof Stripe.errors.StripePermissionError) {
+    if (error instanceof errors.StripePermissionError) {
       const permission = /'(rak_[a-z_]+)'/.exec(error.message)?.[1];
       return new StripeCallError(
         'permission',
@@ -252,7 +262,7 @@ export class StripeApiClient {
         { permission, code },
       );
     }
-    if (error instanceof Stripe.errors.StripeRateLimitError) {
+    if (error instanceof errors.StripeRateLimitError) {
       return new StripeCallError('rate_limited', 'rate limited by Stripe, try again later', { code });
     }
     const status = error.statusCode ?? 0;

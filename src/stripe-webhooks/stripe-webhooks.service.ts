@@ -1,5 +1,4 @@
 import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import Stripe from 'stripe';
 import { UnprocessableEntityError } from '../http/unprocessable-entity.error';
 import { findUnstorableInput, withoutUnstorable } from '../common/storable-text';
 import { isUuid } from '../common/uuid';
@@ -16,6 +15,7 @@ import {
 import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook-events.repository';
 import { WebhookBodySlots } from './webhook-body-slots';
 import { WebhookFailureCounter, type WebhookFailureCause } from './webhook-failure-counter';
+import { stripeSdk } from '../stripe-config/stripe-sdk';
 
 /**
  * Largest payload (bytes of its JSON) a list of events carries; larger ones are summarised there. A page
@@ -198,11 +198,12 @@ export class StripeWebhooksService {
     secret: string,
     onFailure: (cause: WebhookFailureCause) => void,
   ): ParsedEvent {
+    const { webhooks, errors } = stripeSdk();
     let event: unknown;
     try {
-      event = Stripe.webhooks.constructEvent(rawBody, header, secret, WEBHOOK_TOLERANCE_SECONDS);
+      event = webhooks.constructEvent(rawBody, header, secret, WEBHOOK_TOLERANCE_SECONDS);
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
+      if (error instanceof errors.StripeSignatureVerificationError) {
         if (/tolerance/i.test(error.message)) {
           onFailure('clock_skew');
           throw new BadRequestException(`Timestamp outside the tolerance zone (${WEBHOOK_TOLERANCE_SECONDS} s)`);
