@@ -96,12 +96,18 @@ export function memoryOf(pid: number): { rss: number; hwm: number } | undefined 
 /** User + system CPU time a process has used so far, in microseconds, from /proc (Linux only). */
 export function cpuTimeUs(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (USER_HZ = 100 on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+    const { user, sys } = userSysUs(`/proc/${pid}/stat`);
+    return user + sys;
   } catch {
     return NaN;
   }
+}
+
+/** User and system CPU time from a /proc `stat` file (a process's or one thread's), in microseconds. */
+function userSysUs(statFile: string): { user: number; sys: number } {
+  const fields = readFileSync(statFile, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of the stat file, in clock ticks (USER_HZ = 100 on Linux).
+  return { user: Number(fields[11]) * 10_000, sys: Number(fields[12]) * 10_000 };
 }
 
 /**
@@ -113,8 +119,7 @@ export function cpuSplitUs(pid: number): { mainUser: number; mainSys: number; ot
   const split = { mainUser: 0, mainSys: 0, otherUser: 0, otherSys: 0 };
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-      const [user, sys] = [Number(fields[11]) * 10_000, Number(fields[12]) * 10_000];
+      const { user, sys } = userSysUs(`/proc/${pid}/task/${tid}/stat`);
       if (tid === String(pid)) {
         split.mainUser += user;
         split.mainSys += sys;
