@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
 import { ProjectsModule } from '../projects/projects.module';
-import { StripeApiClient } from './stripe-api.client';
+import { StripeModule } from '../stripe/stripe.module';
 import { StripeConfigDataModule } from './stripe-config-data.module';
 import { StripeConfigController } from './stripe-config.controller';
 import { StripeConfigService } from './stripe-config.service';
 
 @Module({
-  imports: [StripeConfigDataModule, ProjectsModule],
+  imports: [StripeConfigDataModule, ProjectsModule, StripeModule],
   controllers: [StripeConfigController],
-  providers: [StripeConfigService, StripeApiClient],
-  exports: [StripeConfigService, StripeConfigDataModule, StripeApiClient],
+  providers: [StripeConfigService],
+  exports: [StripeConfigService, StripeConfigDataModule, StripeModule],
 })
 export class StripeConfigModule {}

@@ -4,7 +4,7 @@ import type { AuditEntry } from '../audit/audit-log.repository';
 import { PreconditionFailedError } from '../http/etag';
 import { CredentialCipher, credentialContext } from '../credentials/credential-cipher';
 import { CredentialsService } from '../credentials/credentials.service';
-import type { StripeApiClient } from './stripe-api.client';
+import type { StripeApiClient } from '../stripe/stripe-api.client';
 import type { StripeConfigView } from './stripe-config.mapper';
 import type {
   CredentialsWriteResult,

@@ -5,15 +5,15 @@ import { CREDENTIAL_FIELDS, CREDENTIAL_RULES, modeOfKey, StripeMode } from '../c
 import { CredentialsService } from '../credentials/credentials.service';
 import { UnprocessableEntityError } from '../http/unprocessable-entity.error';
 import { IfMatch, ifMatchVersions, PreconditionFailedError } from '../http/etag';
-import { webhookUrlsConfig, type WebhookUrlsConfig } from './webhook-urls.config';
+import { webhookUrlsConfig, type WebhookUrlsConfig } from '../stripe/webhook-urls.config';
 import { StripeConfigRequest, StripeConfigResponse, StripeWebhookUrlsResponse } from './dto/stripe-config.dto';
 import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } from './dto/validate-credentials.dto';
-import { StripeApiClient, StripeCallError, throwIfStripeUnavailable } from './stripe-api.client';
+import { StripeApiClient, StripeCallError, throwIfStripeUnavailable } from '../stripe/stripe-api.client';
 import { toStripeConfigResponse } from './stripe-config.mapper';
 import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from './example-credentials';
 import { StripeConfigRepository } from './stripe-config.repository';
 import { StripeConfig } from './stripe-config.entity';
-import { webhookReceiverUrl } from './webhook-urls';
+import { webhookReceiverUrl } from '../stripe/webhook-urls';
 
 const MODES: readonly StripeMode[] = ['test', 'live'];
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from '../stripe-config/example-credentials';
-import { ListedWebhookEndpoint, StripeApiClient, StripeCallError } from '../stripe-config/stripe-api.client';
+import { ListedWebhookEndpoint, StripeApiClient, StripeCallError } from '../stripe/stripe-api.client';
 import type { StripeConfig } from '../stripe-config/stripe-config.entity';
 import { StripeConfigService } from '../stripe-config/stripe-config.service';
 import type { StripeMode } from '../credentials/credential-fields';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { stripeApiConfig, type StripeApiConfig } from '../stripe-config/stripe-api.config';
+import { stripeApiConfig, type StripeApiConfig } from '../stripe/stripe-api.config';
 import type { StripeConfig } from '../stripe-config/stripe-config.entity';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { StripeConfigService } from '../stripe-config/stripe-config.service';

@@ -19,7 +19,7 @@ import { CurrentRequestMeta, RequestMeta } from '../http/request-context';
 import { StripeCallRateLimit } from '../rate-limit/rate-limit.decorators';
 import { HTTPError } from '../http/error-response.dto';
 import { readRawBody, ReadsOwnBody } from '../http/request-body';
-import { WEBHOOK_RECEIVER_PATH } from '../stripe-config/webhook-urls';
+import { WEBHOOK_RECEIVER_PATH } from '../stripe/webhook-urls';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
 import { CreateWebhookEndpointRequest, WebhookEndpointResponse } from './dto/webhook-endpoint.dto';

@@ -15,7 +15,7 @@ import {
 import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook-events.repository';
 import { WebhookBodySlots } from './webhook-body-slots';
 import { WebhookFailureCounter, type WebhookFailureCause } from './webhook-failure-counter';
-import { stripeSdk } from '../stripe-config/stripe-sdk';
+import { stripeSdk } from '../stripe/stripe-sdk';
 
 /**
  * Largest payload (bytes of its JSON) a list of events carries; larger ones are summarised there. A page

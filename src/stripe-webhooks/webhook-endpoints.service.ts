@@ -11,7 +11,7 @@ import {
   StripeFailureKind,
   throwIfStripeUnavailable,
   WebhookEndpointParams,
-} from '../stripe-config/stripe-api.client';
+} from '../stripe/stripe-api.client';
 import { StripeConfig } from '../stripe-config/stripe-config.entity';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { StripeConfigService } from '../stripe-config/stripe-config.service';
