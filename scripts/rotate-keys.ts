@@ -49,9 +49,13 @@ async function main(): Promise<number> {
   });
   await dataSource.initialize();
   try {
-    const repository = new StripeConfigRepository(dataSource, new SqlClient(dataSource));
-    const service = new CredentialsService(new CredentialCipher(encryptionKeys), repository);
-    console.error(`Rotating every credential column of stripe_configs to key "${encryptionKeys[0].id}"...`);
+    const service = new CredentialsService(new CredentialCipher(encryptionKeys));
+    // Every table that holds ciphertexts, as each feature module registers it in the service.
+    const stores = [new StripeConfigRepository(dataSource, new SqlClient(dataSource))];
+    for (const store of stores) service.registerCiphertextStore(store);
+    console.error(
+      `Rotating every credential column of ${stores.map((s) => s.name).join(', ')} to key "${encryptionKeys[0].id}"...`,
+    );
     const report = await service.rotate({
       batchSize,
       maxPasses,

@@ -13,7 +13,7 @@ import { HealthModule } from './health/health.module';
 import { HttpWireModule } from './http/http-wire.module';
 import { ProjectsModule } from './projects/projects.module';
 import { StripeConfigModule } from './stripe-config/stripe-config.module';
-import { CREDENTIAL_FIELDS } from './credentials/credential-fields';
+import { CREDENTIAL_FIELDS } from './stripe/stripe-keys';
 import { StripeHealthModule } from './stripe-health/stripe-health.module';
 import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
 

@@ -4,7 +4,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule, type AppModuleOptions } from './app.module';
 import type { AppConfig } from './config/app-config';
-import { API_PREFIX } from './http/api-prefix';
+import { API_PREFIX } from './common/api-prefix';
 import { HttpWireModule } from './http/http-wire.module';
 import { LoggingModule } from './logging/logging.module';
 import { finalizeOpenApiDocument } from './openapi/finalize-document';

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { createApp } from './app.setup';
 import { installGracefulShutdown } from './http/graceful-shutdown';
 import { parseLogLevel } from './logging/logging.config';
-import { maskSecretsInText } from './credentials/mask';
+import { maskSecretsInText } from './stripe/key-masking';
 import type { AppConfig } from './config/app-config';
 import { ConfigError } from './config/config-area';
 

@@ -1,5 +1,5 @@
-import { maskCredential } from '../src/credentials/mask';
-import { CREDENTIAL_FIELDS, CredentialField } from '../src/credentials/credential-fields';
+import { maskCredential } from '../src/stripe/key-masking';
+import { CREDENTIAL_FIELDS, CredentialField } from '../src/stripe/stripe-keys';
 import { configPath, createProject, Developer, fakeKey, putConfig, registerDeveloper } from './helpers/fixtures';
 import { decryptRow, storedConfigRows } from './helpers/stored-config';
 import { createTestApp, startTwoInstances, TestApp } from './helpers/test-app';

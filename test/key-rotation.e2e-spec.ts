@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { CredentialCipher, credentialContext } from '../src/credentials/credential-cipher';
+import { CredentialCipher } from '../src/credentials/credential-cipher';
 import { parseEncryptionKeys } from '../src/credentials/credentials.config';
 import { KeyRotationService, RotationReport } from '../src/credentials/key-rotation.service';
 import { StripeConfigRepository } from '../src/stripe-config/stripe-config.repository';
-import { CredentialsService } from '../src/credentials/credentials.service';
-import { CREDENTIAL_FIELDS, CredentialField } from '../src/credentials/credential-fields';
+import { StripeConfigCredentials } from '../src/stripe-config/stripe-config-credentials';
+import { credentialContext } from '../src/stripe-config/stripe-config.entity';
+import { CREDENTIAL_FIELDS, CredentialField } from '../src/stripe/stripe-keys';
 import { configPath, createProject, Developer, fakeKey, registerDeveloper } from './helpers/fixtures';
 import { createTestApp, createTestDatabase, TestApp, testEncryptionKey } from './helpers/test-app';
 
@@ -46,7 +47,7 @@ async function keyIdsInUse(db: Client): Promise<string[]> {
 /** Every project's credentials as the service decrypts them. */
 async function expectAllDecrypt(t: TestApp, expected: Map<string, Plain>): Promise<void> {
   const repository = t.app.get(StripeConfigRepository);
-  const service = t.app.get(CredentialsService);
+  const service = t.app.get(StripeConfigCredentials);
   for (const [projectId, plain] of expected) {
     const config = await repository.findByProjectId(projectId);
     expect(config).not.toBeNull();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { generateOpenApiDocument } from '../src/openapi/generate-document';
 import { EXAMPLE_CREDENTIALS, isExampleCredential } from '../src/stripe-config/example-credentials';
-import { CREDENTIAL_FIELDS, CREDENTIAL_RULES } from '../src/credentials/credential-fields';
+import { CREDENTIAL_FIELDS, CREDENTIAL_RULES } from '../src/stripe/stripe-keys';
 import { COMMITTED_SPEC_PATH } from './helpers/openapi-validator';
 import { createTestApp, TestApp } from './helpers/test-app';
 

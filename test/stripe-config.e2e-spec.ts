@@ -250,9 +250,9 @@ describe('Stripe configuration (e2e)', () => {
         `UPDATE stripe_configs SET test_secret_key_encrypted = (SELECT test_secret_key_encrypted FROM stripe_configs WHERE project_id = $1) WHERE project_id = $2`,
         [a, b],
       );
-      const { CredentialsService } = await import('../src/credentials/credentials.service');
+      const { StripeConfigCredentials } = await import('../src/stripe-config/stripe-config-credentials');
       const { StripeConfigRepository } = await import('../src/stripe-config/stripe-config.repository');
-      const service = t.app.get(CredentialsService);
+      const service = t.app.get(StripeConfigCredentials);
       const repository = t.app.get(StripeConfigRepository);
       const ownRow = (await repository.findByProjectId(a))!;
       expect(service.reveal(ownRow, 'test_secret_key')).toMatch(/^sk_test_/);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
-import { CREDENTIAL_FIELDS } from '../src/credentials/credential-fields';
+import { CREDENTIAL_FIELDS } from '../src/stripe/stripe-keys';
 import { configPath, Developer, uniqueEmail } from './helpers/fixtures';
 import { startAppWithWebhookSecret, TestApp } from './helpers/test-app';
 

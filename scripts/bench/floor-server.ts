@@ -18,14 +18,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { Pool } from 'pg';
-import type * as MaskModule from '../../src/credentials/mask';
-import type * as FieldsModule from '../../src/credentials/credential-fields';
+import type * as MaskModule from '../../src/stripe/key-masking';
+import type * as FieldsModule from '../../src/stripe/stripe-keys';
 
 const distDir = process.env.BENCH_DIST_DIR ?? join(__dirname, '..', '..', 'dist');
 /* eslint-disable @typescript-eslint/no-require-imports -- the service's compiled code, loaded at run time */
-const { maskCredential } = require(join(distDir, 'credentials/mask.js')) as typeof MaskModule;
+const { maskCredential } = require(join(distDir, 'stripe/key-masking.js')) as typeof MaskModule;
 const { CREDENTIAL_FIELDS, CREDENTIAL_RULES, CREDENTIAL_MAX_LENGTH } = require(
-  join(distDir, 'credentials/credential-fields.js'),
+  join(distDir, 'stripe/stripe-keys.js'),
 ) as typeof FieldsModule;
 /* eslint-enable @typescript-eslint/no-require-imports */
 type CredentialField = FieldsModule.CredentialField;

@@ -3,7 +3,7 @@
  * all six credentials. Returns the developer's bearer token and the project ids.
  */
 import { randomBytes } from 'node:crypto';
-import { CREDENTIAL_FIELDS, CREDENTIAL_RULES } from '../../src/credentials/credential-fields';
+import { CREDENTIAL_FIELDS, CREDENTIAL_RULES } from '../../src/stripe/stripe-keys';
 import { fakeKey } from '../../test/helpers/fixtures';
 
 /** All six credentials, each of the shape its field accepts (sk_test_..., pk_live_..., whsec_...). */

@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { EncryptionKey } from './credentials.config';
-import type { CredentialField } from './credential-fields';
 
 const FORMAT_VERSION = 'v1';
 const IV_BYTES = 12;
@@ -36,17 +35,9 @@ export class CredentialDecryptionError extends Error {
 }
 
 /**
- * The associated data of a stored credential (its AAD): binds the ciphertext to its project and field,
- * so a value copied to another row or column does not decrypt.
- */
-export function credentialContext(projectId: string, field: CredentialField): string {
-  return `stripe_configs:${projectId}:${field}`;
-}
-
-/**
  * AES-256-GCM with a random IV per value. The additional authenticated data binds each
- * ciphertext to its owner and field (`projectId:fieldName`), so a ciphertext copied to another
- * project or column fails authentication instead of decrypting.
+ * ciphertext to where it is stored (the `context` its owner gives, e.g. table, row and column), so a
+ * ciphertext copied to another row or column fails authentication instead of decrypting.
  *
  * Stored format: `v1:<keyId>:<iv b64>:<ciphertext b64>:<tag b64>`; the key id lets old values
  * decrypt after a new key is put first in ENCRYPTION_KEYS.

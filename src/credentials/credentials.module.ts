@@ -1,17 +1,16 @@
 import { Global, Module } from '@nestjs/common';
-import { StripeConfigDataModule } from '../stripe-config/stripe-config-data.module';
 import { CredentialCipher } from './credential-cipher';
 import { credentialsConfig, type CredentialsConfig } from './credentials.config';
 import { CredentialsService } from './credentials.service';
 
 /**
- * The stored Stripe credentials as a domain: the cipher and its key ring (ENCRYPTION_KEYS), the
- * associated-data convention, masking, storing a webhook signing secret, key rotation. Everything else
- * calls CredentialsService; nothing else encrypts, decrypts or reads a ciphertext column.
+ * Stored secrets as a service: the cipher and its key ring (ENCRYPTION_KEYS), masking, fingerprints,
+ * key rotation. It knows no table and imports no feature: each feature's repository keeps its own
+ * ciphertext columns, gives the associated data of each value, and registers itself for rotation
+ * (CredentialsService.registerCiphertextStore). Nothing else encrypts or decrypts.
  */
 @Global()
 @Module({
-  imports: [StripeConfigDataModule],
   providers: [
     {
       provide: CredentialCipher,

@@ -1,53 +1,49 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { auditEntry, type AuditActor } from '../audit/audit-log.repository';
-import { CREDENTIAL_COLUMNS, type EncryptedProperty, type StripeConfig } from '../stripe-config/stripe-config.entity';
-import { type CredentialWrite, StripeConfigRepository } from '../stripe-config/stripe-config.repository';
-import { CredentialCipher, credentialContext } from './credential-cipher';
-import type { CredentialField, StripeMode } from './credential-fields';
+import { maskCredential } from '../stripe/key-masking';
+import type { CiphertextStore } from './ciphertext-store';
+import { CredentialCipher } from './credential-cipher';
 import { KeyRotationService, type RotationOptions, type RotationReport } from './key-rotation.service';
-import { maskCredential } from './mask';
 
-/** A credential ready to store: its ciphertext (bound to project and field) and its masked form. */
-export type SealedCredential = CredentialWrite;
-
-/** What reading a stored credential needs: the row's project and its ciphertext columns. */
-export type StoredCredentials = Pick<StripeConfig, 'projectId' | EncryptedProperty>;
+/** A secret ready to store: its ciphertext, its masked form and its fingerprint; never the plaintext. */
+export interface SealedSecret {
+  ciphertext: string;
+  /** `sk_test_...aBcD`: what responses show. */
+  masked: string;
+  /** md5 of the ciphertext: identifies this stored value (see fingerprint). */
+  fingerprint: string;
+}
 
 /**
- * The one API over stored credentials. Encrypts (AES-256-GCM, first key of ENCRYPTION_KEYS, the project
- * and field as associated data) and masks before a write, decrypts only for calls to Stripe, stores a
- * webhook signing secret, rotates keys. Decryption failures throw CredentialDecryptionError.
+ * Seal, reveal, fingerprint and rotate stored secrets; knows no table. Encrypts with AES-256-GCM under
+ * the first key of ENCRYPTION_KEYS, with the associated data (`context`) the owner of the value gives
+ * (where it is stored), and masks before a write; decrypts only for calls to Stripe. Key rotation runs
+ * over the stores registered with registerCiphertextStore. Decryption failures throw
+ * CredentialDecryptionError.
  */
 @Injectable()
 export class CredentialsService {
-  constructor(
-    private readonly cipher: CredentialCipher,
-    private readonly configs: StripeConfigRepository,
-  ) {}
+  private readonly stores: CiphertextStore[] = [];
 
-  /** Encrypts and masks one credential of a project, for StripeConfigRepository.writeCredentials. */
-  seal(projectId: string, field: CredentialField, plaintext: string): SealedCredential {
-    return {
-      field,
-      ciphertext: this.cipher.encrypt(plaintext, credentialContext(projectId, field)),
-      masked: maskCredential(plaintext),
-    };
+  constructor(private readonly cipher: CredentialCipher) {}
+
+  /** Encrypts and masks one secret, bound to `context` (its owner's name for where it is stored). */
+  seal(context: string, plaintext: string): SealedSecret {
+    const ciphertext = this.cipher.encrypt(plaintext, context);
+    return { ciphertext, masked: maskCredential(plaintext), fingerprint: this.fingerprint(ciphertext) };
   }
 
-  /** The plaintext of a stored credential (null: none stored); only for calls to Stripe. */
-  reveal(config: StoredCredentials, field: CredentialField): string | null {
-    const stored = config[CREDENTIAL_COLUMNS[field].encrypted.property];
-    return stored === null ? null : this.cipher.decrypt(stored, credentialContext(config.projectId, field));
+  /** The plaintext of a stored secret (null: none stored); only for calls to Stripe. */
+  reveal(ciphertext: string | null, context: string): string | null {
+    return ciphertext === null ? null : this.cipher.decrypt(ciphertext, context);
   }
 
   /**
-   * md5 of a stored credential's ciphertext (null: none stored): tells that the stored value changed,
-   * without decrypting. PostgreSQL's md5() of the column gives the same hex.
+   * md5 of a ciphertext: identifies a stored value without decrypting it (the IV is random, so every
+   * write gives another one). PostgreSQL's md5() of the column gives the same hex.
    */
-  fingerprint(config: StoredCredentials | null | undefined, field: CredentialField): string | null {
-    const stored = config?.[CREDENTIAL_COLUMNS[field].encrypted.property];
-    return stored ? createHash('md5').update(stored, 'utf8').digest('hex') : null;
+  fingerprint(ciphertext: string): string {
+    return createHash('md5').update(ciphertext, 'utf8').digest('hex');
   }
 
   /** `sk_test_abcdef1234` → `sk_test_...1234`. */
@@ -55,32 +51,29 @@ export class CredentialsService {
     return maskCredential(value);
   }
 
-  /**
-   * Stores the signing secret Stripe returned for the webhook endpoint it created, with the endpoint's
-   * id, as an audited update of the configuration. Returns the masked secret, or null when the project
-   * has no configuration (nothing stored).
-   */
-  async storeWebhookSecret(
-    projectId: string,
-    mode: StripeMode,
-    endpointId: string,
-    secret: string,
-    actor: AuditActor,
-  ): Promise<string | null> {
-    const field: CredentialField = `${mode}_webhook_secret`;
-    const sealed = this.seal(projectId, field, secret);
-    const stored = await this.configs.storeWebhookSecret(
-      projectId,
-      mode,
-      endpointId,
-      sealed,
-      auditEntry(actor, [field]),
-    );
-    return stored ? sealed.masked : null;
+  /** Makes a table's sealed values part of key rotation (each repository that holds ciphertexts). */
+  registerCiphertextStore(store: CiphertextStore): void {
+    if (!this.stores.includes(store)) this.stores.push(store);
   }
 
-  /** Re-encrypts every stored credential under the first key (see KeyRotationService). */
-  rotate(options: RotationOptions = {}): Promise<RotationReport> {
-    return new KeyRotationService(this.configs, this.cipher).rotate(options);
+  /** Re-encrypts every value of every registered store under the first key (see KeyRotationService). */
+  async rotate(options: RotationOptions = {}): Promise<RotationReport> {
+    const report: RotationReport = {
+      keyId: this.cipher.currentKeyId,
+      columns: [],
+      passes: 0,
+      rotated: 0,
+      credentials: 0,
+      skipped: 0,
+      failed: 0,
+      remaining: 0,
+    };
+    for (const store of this.stores) {
+      const part = await new KeyRotationService(store, this.cipher).rotate(options);
+      report.columns.push(...part.columns);
+      report.passes = Math.max(report.passes, part.passes);
+      for (const key of ['rotated', 'credentials', 'skipped', 'failed', 'remaining'] as const) report[key] += part[key];
+    }
+    return report;
   }
 }

@@ -1,11 +1,5 @@
-import { CREDENTIAL_COLUMNS } from '../stripe-config/stripe-config.entity';
-import type {
-  CiphertextSwap,
-  StoredCiphertexts,
-  StripeConfigRepository,
-} from '../stripe-config/stripe-config.repository';
-import { CredentialCipher, credentialContext } from './credential-cipher';
-import { CREDENTIAL_FIELDS } from './credential-fields';
+import type { CiphertextStore, CiphertextSwap, SealedRow } from './ciphertext-store';
+import { CredentialCipher } from './credential-cipher';
 
 export interface RotationCounts {
   /** Rows whose credentials were re-encrypted under the first key. */
@@ -20,6 +14,7 @@ export interface RotationCounts {
 
 export interface RotationReport extends RotationCounts {
   keyId: string;
+  /** The slots (columns) of every store rotated. */
   columns: string[];
   passes: number;
   /** Rows still holding a credential under another key when the run ended. */
@@ -36,46 +31,37 @@ export interface RotationOptions {
   onBatch?: (counts: RotationCounts) => void;
 }
 
-/** The statements rotation runs (StripeConfigRepository's). */
-export type RotationStore = Pick<StripeConfigRepository, 'countNotUnderKey' | 'withCiphertextBatch'>;
-
 /**
- * Re-encrypts every stored credential under the first key of ENCRYPTION_KEYS. Called through
- * CredentialsService.rotate (scripts/rotate-keys.ts); the statements are StripeConfigRepository's.
+ * Re-encrypts every sealed value of one store under the first key of ENCRYPTION_KEYS. Called through
+ * CredentialsService.rotate (scripts/rotate-keys.ts) once per registered store.
  *
- * - Generic: every credential column of stripe_configs is rotated (CREDENTIAL_COLUMNS, the entity's
- *   column map), each with its associated data `credentialContext(project_id, field)`.
+ * - Generic: the store gives each value with its associated data; rotation knows no table.
  * - Resumable: rows are read in id order, in batches that each commit on their own; values already
  *   under the first key are never selected again, so a re-run picks up where an interrupted one stopped.
  * - Safe while the service runs: each row is written with a compare-and-swap
- *   (`WHERE id = $1 AND version = $2 AND <each column> = <value read>`); a row a PUT or DELETE changed
+ *   (for stripe_configs `WHERE id = $1 AND version = $2 AND <each column> = <value read>`); a row a PUT or DELETE changed
  *   in between matches nothing, is counted as skipped and is picked up by the next pass. The version is
  *   left as it is: the plaintexts did not change, so clients' ETags stay valid.
  */
 export class KeyRotationService {
   constructor(
-    private readonly store: RotationStore,
+    private readonly store: CiphertextStore,
     private readonly cipher: CredentialCipher,
   ) {}
-
-  /** Every ciphertext column of stripe_configs, e.g. `test_secret_key_encrypted`. */
-  encryptedColumns(): string[] {
-    return CREDENTIAL_FIELDS.map((field) => CREDENTIAL_COLUMNS[field].encrypted.column);
-  }
 
   /** Rows holding at least one credential under a key other than the first. */
   countRemaining(): Promise<number> {
     return this.store.countNotUnderKey(this.currentPrefix());
   }
 
-  /** One pass over the table, in batches. */
+  /** One pass over the store, in batches. */
   async runPass(options: RotationOptions = {}): Promise<RotationCounts> {
     const batchSize = options.batchSize ?? 100;
     const totals: RotationCounts = { rotated: 0, credentials: 0, skipped: 0, failed: 0 };
     let cursor: string | null = null;
     for (let batch = 0; options.maxBatches === undefined || batch < options.maxBatches; batch += 1) {
       const counts: RotationCounts = { rotated: 0, credentials: 0, skipped: 0, failed: 0 };
-      const { last }: { last: string | null } = await this.store.withCiphertextBatch(
+      const { last }: { last: string | null } = await this.store.withBatchNotUnderKey(
         this.currentPrefix(),
         cursor,
         batchSize,
@@ -96,7 +82,7 @@ export class KeyRotationService {
     const maxPasses = options.maxPasses ?? 3;
     const report: RotationReport = {
       keyId: this.cipher.currentKeyId,
-      columns: this.encryptedColumns(),
+      columns: [...this.store.slots],
       passes: 0,
       rotated: 0,
       credentials: 0,
@@ -123,17 +109,15 @@ export class KeyRotationService {
   }
 
   private async rotateRow(
-    row: StoredCiphertexts,
+    row: SealedRow,
     swap: (swaps: CiphertextSwap[]) => Promise<boolean>,
     counts: RotationCounts,
   ): Promise<void> {
     const swaps: CiphertextSwap[] = [];
     try {
-      for (const field of CREDENTIAL_FIELDS) {
-        const old = row.ciphertexts[field];
-        if (old === null || CredentialCipher.keyIdOf(old) === this.cipher.currentKeyId) continue;
-        const context = credentialContext(row.projectId, field);
-        swaps.push({ field, old, fresh: this.cipher.encrypt(this.cipher.decrypt(old, context), context) });
+      for (const { slot, context, ciphertext: old } of row.values) {
+        if (CredentialCipher.keyIdOf(old) === this.cipher.currentKeyId) continue;
+        swaps.push({ slot, old, fresh: this.cipher.encrypt(this.cipher.decrypt(old, context), context) });
       }
     } catch {
       counts.failed += 1;

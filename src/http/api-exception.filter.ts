@@ -4,7 +4,7 @@ import { classifyDatabaseFailure, DATABASE_FAILURE_RESPONSES } from '../database
 import { RetryLaterException } from './retry-later.exception';
 import { UnprocessableEntityError } from './unprocessable-entity.error';
 import { requestLogFields } from '../logging/app-logger';
-import { maskSecretsDeep, maskSecretsInText } from '../credentials/mask';
+import { maskSecretsDeep, maskSecretsInText } from '../stripe/key-masking';
 
 /** A body-parser, Fastify or other low-level error that carries an HTTP status of its own. */
 interface StatusError {

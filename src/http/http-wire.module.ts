@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 import type { HttpConfig } from './http.config';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { ApiFastifyAdapter } from './api-fastify.adapter';
-import { API_PREFIX } from './api-prefix';
+import { API_PREFIX } from '../common/api-prefix';
 import { ApiValidationPipe } from './api-validation.pipe';
 import { MaskingInterceptor } from './masking.interceptor';
 import { REQUEST_ID_HEADER } from './request-context';

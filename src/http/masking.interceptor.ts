@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable, map } from 'rxjs';
-import { maskSecretsDeep } from '../credentials/mask';
+import { maskSecretsDeep } from '../stripe/key-masking';
 
 /**
  * Safety net for success responses: whatever a handler returns, any string that still looks like a

@@ -1,6 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { LoggerOptions } from 'pino';
-import { DeepMaskOptions, maskSecretsDeep, maskSecretsInText } from '../credentials/mask';
+import { DeepMaskOptions, maskSecretsDeep, maskSecretsInText } from '../stripe/key-masking';
 import type { LoggingConfig } from './logging.config';
 
 /**

@@ -1,5 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { API_PREFIX } from '../http/api-prefix';
+import { API_PREFIX } from '../common/api-prefix';
 import { REQUEST_EXAMPLES } from './request-examples';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

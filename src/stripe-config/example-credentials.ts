@@ -1,4 +1,4 @@
-import type { CredentialField } from '../credentials/credential-fields';
+import type { CredentialField } from '../stripe/stripe-keys';
 
 /**
  * The credentials shown as examples in the API documentation (Swagger UI pre-fills them in "Try it

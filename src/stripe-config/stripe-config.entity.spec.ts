@@ -1,5 +1,5 @@
 import { getMetadataArgsStorage } from 'typeorm';
-import { CREDENTIAL_FIELDS } from '../credentials/credential-fields';
+import { CREDENTIAL_FIELDS } from '../stripe/stripe-keys';
 import { CREDENTIAL_COLUMNS, MODE_COLUMNS, StripeConfig } from './stripe-config.entity';
 
 /** The entity's columns as TypeORM records them: property → SQL name. */

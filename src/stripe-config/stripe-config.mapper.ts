@@ -1,4 +1,4 @@
-import { CREDENTIAL_FIELDS } from '../credentials/credential-fields';
+import { CREDENTIAL_FIELDS } from '../stripe/stripe-keys';
 import { StripeConfigResponse } from './dto/stripe-config.dto';
 import { CREDENTIAL_COLUMNS, MODE_COLUMNS } from './stripe-config.entity';
 

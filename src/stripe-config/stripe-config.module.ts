@@ -1,14 +1,24 @@
 import { Module } from '@nestjs/common';
+import { CredentialsService } from '../credentials/credentials.service';
 import { ProjectsModule } from '../projects/projects.module';
 import { StripeModule } from '../stripe/stripe.module';
-import { StripeConfigDataModule } from './stripe-config-data.module';
+import { StripeConfigCredentials } from './stripe-config-credentials';
 import { StripeConfigController } from './stripe-config.controller';
+import { StripeConfigRepository } from './stripe-config.repository';
 import { StripeConfigService } from './stripe-config.service';
 
+/**
+ * The configuration API and the owner of stripe_configs (StripeConfigRepository, every statement on
+ * it). Registers the table's ciphertexts for key rotation.
+ */
 @Module({
-  imports: [StripeConfigDataModule, ProjectsModule, StripeModule],
+  imports: [ProjectsModule, StripeModule],
   controllers: [StripeConfigController],
-  providers: [StripeConfigService],
-  exports: [StripeConfigService, StripeConfigDataModule, StripeModule],
+  providers: [StripeConfigService, StripeConfigRepository, StripeConfigCredentials],
+  exports: [StripeConfigService, StripeConfigRepository, StripeConfigCredentials, StripeModule],
 })
-export class StripeConfigModule {}
+export class StripeConfigModule {
+  constructor(credentials: CredentialsService, repository: StripeConfigRepository) {
+    credentials.registerCiphertextStore(repository);
+  }
+}

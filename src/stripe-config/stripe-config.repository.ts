@@ -2,16 +2,33 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { AuditEntry, auditEntryValues, auditInsertSql } from '../audit/audit-log.repository';
-import { CREDENTIAL_FIELDS, CredentialField, StripeMode } from '../credentials/credential-fields';
+import type { CiphertextBatch, CiphertextStore, CiphertextSwap, SealedRow } from '../credentials/ciphertext-store';
 import { PreparedStatement, SqlClient } from '../database/sql-client';
-import { CREDENTIAL_COLUMNS, MODE_COLUMNS, StripeConfig } from './stripe-config.entity';
+import { CREDENTIAL_FIELDS, CredentialField, StripeMode } from '../stripe/stripe-keys';
+import {
+  CREDENTIAL_COLUMNS,
+  credentialContext,
+  type KeyField,
+  MODE_COLUMNS,
+  StripeConfig,
+} from './stripe-config.entity';
 import { StripeConfigView, viewOfRow, viewSqlColumns } from './stripe-config.mapper';
 
-/** One credential to store: its ciphertext and the masked form kept for responses (see CredentialsService.seal). */
+/** One credential to store: its ciphertext, masked form, fingerprint and account (see StripeConfigCredentials.seal). */
 export interface CredentialWrite {
   field: CredentialField;
   ciphertext: string;
   masked: string;
+  fingerprint: string;
+  /** API keys: the Stripe account the key embeds (null: cannot be told; always null for webhook secrets). */
+  account: string | null;
+}
+
+/** The Stripe account of a stored key, read at its check: stored only while the key is still `fingerprint`. */
+export interface KeyAccount {
+  field: KeyField;
+  fingerprint: string;
+  account: string;
 }
 
 export type CredentialsWriteResult =
@@ -25,41 +42,36 @@ export type DeactivateResult =
   /** If-Match did not match: nothing changed. `currentVersion` null when there is no config. */
   | { outcome: 'precondition-failed'; currentVersion: number | null };
 
-/** A row's ciphertexts as key rotation reads them (null: none stored). */
-export interface StoredCiphertexts {
-  id: string;
-  projectId: string;
-  version: number;
-  ciphertexts: Record<CredentialField, string | null>;
+/** A column written with a credential and the parameter of its value. */
+interface WrittenColumn {
+  column: string;
+  param: string;
+  type: 'text' | 'varchar';
 }
-
-/** One re-encrypted credential of a row: written only if the row still holds `old`. */
-export interface CiphertextSwap {
-  field: CredentialField;
-  old: string;
-  fresh: string;
-}
-
-/** The reads and writes key rotation needs (see CredentialsService and KeyRotationService). */
-export interface CiphertextBatch {
-  rows: StoredCiphertexts[];
-  /** Compare-and-swap of a row's ciphertexts, in the batch's transaction; false when the row changed since it was read. */
-  swap(row: StoredCiphertexts, swaps: readonly CiphertextSwap[]): Promise<boolean>;
-}
-
-const CREDENTIAL_PARAMS = CREDENTIAL_FIELDS.map((field, i) => ({
-  encrypted: CREDENTIAL_COLUMNS[field].encrypted.column,
-  masked: CREDENTIAL_COLUMNS[field].masked.column,
-  encryptedParam: `$${2 + 2 * i}`,
-  maskedParam: `$${3 + 2 * i}`,
-}));
-const P = 2 + 2 * CREDENTIAL_FIELDS.length; // first parameter after the credentials
+/** Per credential, in parameter order from $2: ciphertext, masked form, fingerprint, account (API keys). */
+let nextParam = 2;
+const CREDENTIAL_PARAMS = CREDENTIAL_FIELDS.map((field) => {
+  const columns = CREDENTIAL_COLUMNS[field];
+  const param = (column: string, type: WrittenColumn['type']): WrittenColumn => ({
+    column,
+    param: `$${nextParam++}`,
+    type,
+  });
+  const encrypted = param(columns.encrypted.column, 'text');
+  const others = [param(columns.masked.column, 'varchar'), param(columns.fingerprint.column, 'varchar')];
+  if (columns.account) others.push(param(columns.account.column, 'varchar'));
+  return { field, encrypted, others, all: [encrypted, ...others] };
+});
+const P = nextParam; // first parameter after the credentials
 const TEST_CONFIGURED_AT = MODE_COLUMNS.test.configuredAt.column;
 const LIVE_CONFIGURED_AT = MODE_COLUMNS.live.configuredAt.column;
 
-/** The partial update of the credentials: a null parameter keeps the stored column (of the newest row version). */
+/**
+ * The partial update of the credentials: a credential whose ciphertext parameter is null keeps all its
+ * stored columns (of the newest row version); one given sets all of them (an account may become null).
+ */
 const SET_CREDENTIALS = `
-    ${CREDENTIAL_PARAMS.map((c) => `${c.encrypted} = COALESCE(${c.encryptedParam}::text, c.${c.encrypted}), ${c.masked} = COALESCE(${c.maskedParam}::varchar, c.${c.masked})`).join(',\n    ')},
+    ${CREDENTIAL_PARAMS.map((c) => [`${c.encrypted.column} = COALESCE(${c.encrypted.param}::text, c.${c.encrypted.column})`, ...c.others.map((o) => `${o.column} = CASE WHEN ${c.encrypted.param}::text IS NULL THEN c.${o.column} ELSE ${o.param}::${o.type} END`)].join(', ')).join(',\n    ')},
     ${TEST_CONFIGURED_AT} = CASE WHEN $${P}::boolean THEN now() ELSE c.${TEST_CONFIGURED_AT} END,
     ${LIVE_CONFIGURED_AT} = CASE WHEN $${P + 1}::boolean THEN now() ELSE c.${LIVE_CONFIGURED_AT} END,
     is_active = true, updated_at = now(), version = c.version + 1`;
@@ -125,8 +137,8 @@ const WRITE_CREDENTIALS: PreparedStatement = {
 WITH old AS (
   SELECT id, is_active, version FROM stripe_configs WHERE project_id = $1 FOR UPDATE
 ), inserted AS (
-  INSERT INTO stripe_configs (project_id, ${CREDENTIAL_PARAMS.map((c) => `${c.encrypted}, ${c.masked}`).join(', ')}, ${TEST_CONFIGURED_AT}, ${LIVE_CONFIGURED_AT})
-  SELECT $1, ${CREDENTIAL_PARAMS.map((c) => `${c.encryptedParam}::text, ${c.maskedParam}::varchar`).join(', ')},
+  INSERT INTO stripe_configs (project_id, ${CREDENTIAL_PARAMS.flatMap((c) => c.all.map((w) => w.column)).join(', ')}, ${TEST_CONFIGURED_AT}, ${LIVE_CONFIGURED_AT})
+  SELECT $1, ${CREDENTIAL_PARAMS.flatMap((c) => c.all.map((w) => `${w.param}::${w.type}`)).join(', ')},
     CASE WHEN $${P}::boolean THEN now() END, CASE WHEN $${P + 1}::boolean THEN now() END
   WHERE NOT EXISTS (SELECT 1 FROM old) AND NOT $${P + 2}::boolean
   ON CONFLICT (project_id) DO NOTHING
@@ -146,9 +158,10 @@ WHERE NOT EXISTS (SELECT 1 FROM written)`,
 };
 
 /**
- * POST webhook-endpoints: stores the new endpoint's signing secret (ciphertext and masked form) and id
- * as a change of the configuration (version and updated_at move, the mode counts as configured), with
- * its audit entry, in one statement. $1 project · $2 ciphertext · $3 masked · $4 endpoint id · $5 … $8 audit.
+ * POST webhook-endpoints: stores the new endpoint's signing secret (ciphertext, masked form, fingerprint)
+ * and id as a change of the configuration (version and updated_at move, the mode counts as configured),
+ * with its audit entry, in one statement. $1 project · $2 ciphertext · $3 masked · $4 endpoint id ·
+ * $5 fingerprint · $6 … $9 audit.
  */
 function storeWebhookSecretSql(mode: StripeMode): string {
   const secret = CREDENTIAL_COLUMNS[`${mode}_webhook_secret`];
@@ -156,12 +169,12 @@ function storeWebhookSecretSql(mode: StripeMode): string {
   return `
 WITH written AS (
   UPDATE stripe_configs SET ${secret.encrypted.column} = $2, ${secret.masked.column} = $3,
-    ${columns.webhookEndpointId.column} = $4, ${columns.configuredAt.column} = now(),
+    ${secret.fingerprint.column} = $5, ${columns.webhookEndpointId.column} = $4, ${columns.configuredAt.column} = now(),
     updated_at = now(), version = version + 1
   WHERE project_id = $1
   RETURNING project_id
 ), audited AS (
-  ${auditInsertSql({ projectId: 'project_id', action: `'update'`, entry: 5, from: 'written' })}
+  ${auditInsertSql({ projectId: 'project_id', action: `'update'`, entry: 6, from: 'written' })}
 )
 SELECT count(*)::int AS written FROM written`;
 }
@@ -190,11 +203,15 @@ const NOT_UNDER_KEY = `(${ENCRYPTED_COLUMNS.map((c) => `(${c} IS NOT NULL AND le
 
 /**
  * Every statement on stripe_configs. Every method is keyed by the project id, checked for ownership
- * upstream. Ciphertexts are opaque strings here: they are made and read by CredentialsService only.
- * Column names come from the entity's column maps (CREDENTIAL_COLUMNS, MODE_COLUMNS).
+ * upstream. Ciphertexts are opaque strings here: they are made and read through CredentialsService.
+ * Column names come from the entity's column maps (CREDENTIAL_COLUMNS, MODE_COLUMNS). As the
+ * CiphertextStore of stripe_configs, it gives key rotation every ciphertext column with its
+ * associated data (credentialContext).
  */
 @Injectable()
-export class StripeConfigRepository {
+export class StripeConfigRepository implements CiphertextStore {
+  readonly name = 'stripe_configs';
+  readonly slots = ENCRYPTED_COLUMNS;
   private readonly configs: Repository<StripeConfig>;
 
   constructor(
@@ -217,9 +234,10 @@ export class StripeConfigRepository {
     audit: AuditEntry,
   ): Promise<CredentialsWriteResult> {
     const values: unknown[] = [projectId];
-    for (const field of CREDENTIAL_FIELDS) {
+    for (const { field, others } of CREDENTIAL_PARAMS) {
       const credential = credentials.find((c) => c.field === field);
-      values.push(credential?.ciphertext ?? null, credential?.masked ?? null);
+      values.push(credential?.ciphertext ?? null, credential?.masked ?? null, credential?.fingerprint ?? null);
+      if (others.length > 2) values.push(credential?.account ?? null);
     }
     values.push(touched.test, touched.live, ifMatch !== undefined, ifMatch ?? null, ...auditEntryValues(audit));
     // The usual case first: the row exists and nobody else writes it at the same moment.
@@ -250,7 +268,7 @@ export class StripeConfigRepository {
     projectId: string,
     mode: StripeMode,
     endpointId: string,
-    secret: Pick<CredentialWrite, 'ciphertext' | 'masked'>,
+    secret: Pick<CredentialWrite, 'ciphertext' | 'masked' | 'fingerprint'>,
     audit: AuditEntry,
   ): Promise<boolean> {
     const rows = (await this.dataSource.query(STORE_WEBHOOK_SECRET[mode], [
@@ -258,6 +276,7 @@ export class StripeConfigRepository {
       secret.ciphertext,
       secret.masked,
       endpointId,
+      secret.fingerprint,
       ...auditEntryValues(audit),
     ])) as { written: number }[];
     return rows[0].written > 0;
@@ -316,11 +335,28 @@ export class StripeConfigRepository {
   }
 
   /**
-   * Key rotation: one transaction reading up to `limit` rows (id order, after `after`) holding a
-   * ciphertext not under `keyPrefix`, in which `work` may swap their ciphertexts. Returns the last id
-   * read (null: none left) and what `work` returned.
+   * Stores the Stripe accounts a key check read from the keys (filling rows written before accounts
+   * were kept), each only while its key is still the one checked (same fingerprint). Not a change of
+   * the configuration: the version stays.
    */
-  async withCiphertextBatch<T>(
+  async setKeyAccounts(projectId: string, accounts: readonly KeyAccount[]): Promise<void> {
+    for (const { field, fingerprint, account } of accounts) {
+      const columns = CREDENTIAL_COLUMNS[field];
+      await this.dataSource.query(
+        `UPDATE stripe_configs SET ${columns.account!.column} = $3
+          WHERE project_id = $1 AND ${columns.fingerprint.column} = $2
+            AND ${columns.account!.column} IS DISTINCT FROM $3`,
+        [projectId, fingerprint, account],
+      );
+    }
+  }
+
+  /**
+   * Key rotation (CiphertextStore): one transaction reading up to `limit` rows (id order, after
+   * `after`) holding a ciphertext not under `keyPrefix`, in which `work` may swap their ciphertexts.
+   * Returns the last id read (null: none left) and what `work` returned.
+   */
+  async withBatchNotUnderKey<T>(
     keyPrefix: string,
     after: string | null,
     limit: number,
@@ -333,16 +369,24 @@ export class StripeConfigRepository {
           ORDER BY id LIMIT $3`,
         [keyPrefix, after, limit],
       )) as Record<string, string | number | null>[];
-      const rows = raw.map((r) => ({
-        id: r.id as string,
-        projectId: r.project_id as string,
-        version: r.version as number,
-        ciphertexts: Object.fromEntries(
-          CREDENTIAL_FIELDS.map((field) => [field, r[CREDENTIAL_COLUMNS[field].encrypted.column] as string | null]),
-        ) as Record<CredentialField, string | null>,
-      }));
-      const result = await work({ rows, swap: (row, swaps) => this.swapCiphertexts(manager, row, swaps) });
-      return { last: rows.length > 0 ? rows[rows.length - 1].id : null, result };
+      const versions = new Map<string, number>();
+      const rows: SealedRow[] = raw.map((r) => {
+        versions.set(r.id as string, r.version as number);
+        return {
+          key: r.id as string,
+          values: CREDENTIAL_FIELDS.flatMap((field) => {
+            const ciphertext = r[CREDENTIAL_COLUMNS[field].encrypted.column] as string | null;
+            const slot = CREDENTIAL_COLUMNS[field].encrypted.column;
+            return ciphertext === null
+              ? []
+              : [{ slot, context: credentialContext(r.project_id as string, field), ciphertext }];
+          }),
+        };
+      });
+      const swap = (row: SealedRow, swaps: readonly CiphertextSwap[]) =>
+        this.swapCiphertexts(manager, row.key, versions.get(row.key)!, swaps);
+      const result = await work({ rows, swap });
+      return { last: rows.length > 0 ? rows[rows.length - 1].key : null, result };
     });
   }
 
@@ -352,11 +396,14 @@ export class StripeConfigRepository {
    */
   private async swapCiphertexts(
     manager: EntityManager,
-    row: StoredCiphertexts,
+    id: string,
+    version: number,
     swaps: readonly CiphertextSwap[],
   ): Promise<boolean> {
-    const params: unknown[] = [row.id, row.version];
-    const column = (swap: CiphertextSwap) => CREDENTIAL_COLUMNS[swap.field].encrypted.column;
+    // Only this table's ciphertext columns: a slot is a column name given out by this repository.
+    if (swaps.some((swap) => !ENCRYPTED_COLUMNS.includes(swap.slot))) throw new Error('Unknown ciphertext column');
+    const params: unknown[] = [id, version];
+    const column = (swap: CiphertextSwap) => swap.slot;
     const set = swaps.map((swap) => `${column(swap)} = $${params.push(swap.fresh)}`);
     const unchanged = swaps.map((swap) => `${column(swap)} = $${params.push(swap.old)}`);
     const [, affected] = (await manager.query(

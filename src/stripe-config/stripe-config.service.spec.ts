@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { NotFoundException } from '@nestjs/common';
 import type { AuditEntry } from '../audit/audit-log.repository';
 import { PreconditionFailedError } from '../http/etag';
-import { CredentialCipher, credentialContext } from '../credentials/credential-cipher';
+import { CredentialCipher } from '../credentials/credential-cipher';
 import { CredentialsService } from '../credentials/credentials.service';
 import type { StripeApiClient } from '../stripe/stripe-api.client';
+import { StripeConfigCredentials } from './stripe-config-credentials';
+import { credentialContext, type StripeConfig } from './stripe-config.entity';
 import type { StripeConfigView } from './stripe-config.mapper';
 import type {
   CredentialsWriteResult,
@@ -50,6 +52,16 @@ class FakeConfigs {
   writeResult: CredentialsWriteResult = { outcome: 'written', view: view(3), isNew: false };
   deactivations: { ifMatch: unknown; audit: AuditEntry }[] = [];
   deactivateResult: DeactivateResult = { outcome: 'deactivated' };
+  row: Partial<StripeConfig> | null = null;
+  secrets: {
+    projectId: string;
+    mode: string;
+    endpointId: string;
+    ciphertext: string;
+    masked: string;
+    audit: AuditEntry;
+  }[] = [];
+  hasRow = true;
 
   writeCredentials(
     _projectId: string,
@@ -61,8 +73,19 @@ class FakeConfigs {
     this.writes.push({ credentials, touched, ifMatch, audit });
     return Promise.resolve(this.writeResult);
   }
-  findByProjectId(): Promise<null> {
-    return Promise.resolve(null);
+  findByProjectId(): Promise<Partial<StripeConfig> | null> {
+    return Promise.resolve(this.row);
+  }
+  storeWebhookSecret(
+    projectId: string,
+    mode: string,
+    endpointId: string,
+    secret: { ciphertext: string; masked: string },
+    audit: AuditEntry,
+  ): Promise<boolean> {
+    if (!this.hasRow) return Promise.resolve(false);
+    this.secrets.push({ projectId, mode, endpointId, ciphertext: secret.ciphertext, masked: secret.masked, audit });
+    return Promise.resolve(true);
   }
   deactivate(_projectId: string, ifMatch: unknown, audit: AuditEntry): Promise<DeactivateResult> {
     this.deactivations.push({ ifMatch, audit });
@@ -77,7 +100,8 @@ describe('StripeConfigService (repository replaced by a fake)', () => {
   beforeEach(() => {
     configs = new FakeConfigs();
     const repository = configs as unknown as StripeConfigRepository;
-    service = new StripeConfigService(repository, new CredentialsService(cipher, repository), {} as StripeApiClient, {
+    const credentials = new StripeConfigCredentials(new CredentialsService(cipher));
+    service = new StripeConfigService(repository, credentials, {} as StripeApiClient, {
       publicBaseUrl: 'https://api.example.com',
     });
   });
@@ -109,6 +133,34 @@ describe('StripeConfigService (repository replaced by a fake)', () => {
     expect(cipher.decrypt(secret.ciphertext, credentialContext(PROJECT, 'test_secret_key'))).toBe(
       'sk_test_abcdefgh1234',
     );
+    expect(secret.fingerprint).toBe(new CredentialsService(cipher).fingerprint(secret.ciphertext));
+  });
+
+  it('PUT: stores the Stripe account an API key embeds, null when the key has another shape', async () => {
+    const account = '1H8Xq2abcdefghij'; // 16 characters after `_5`
+    await service.upsert(
+      PROJECT,
+      { test_secret_key: `sk_test_5${account}xyz`, test_publishable_key: 'pk_test_abcdefgh1234' },
+      actor,
+    );
+    expect(configs.writes[0].credentials.map((c) => [c.field, c.account])).toEqual([
+      ['test_secret_key', account],
+      ['test_publishable_key', null],
+    ]);
+  });
+
+  it('stores a webhook secret sealed for the mode, with its audit entry, and answers its masked form', async () => {
+    const masked = await service.storeWebhookSecret(PROJECT, 'live', 'we_123', 'whsec_abcdefgh9999', actor);
+    expect(masked).toBe('whsec_...9999');
+    expect(configs.secrets).toHaveLength(1);
+    const [stored] = configs.secrets;
+    expect(stored).toMatchObject({ projectId: PROJECT, mode: 'live', endpointId: 'we_123', masked: 'whsec_...9999' });
+    expect(cipher.decrypt(stored.ciphertext, credentialContext(PROJECT, 'live_webhook_secret'))).toBe(
+      'whsec_abcdefgh9999',
+    );
+    expect(stored.audit.changedFields).toEqual(['live_webhook_secret']);
+    configs.hasRow = false;
+    expect(await service.storeWebhookSecret(PROJECT, 'test', 'we_1', 'whsec_abcdefgh0000', actor)).toBeNull();
   });
 
   it('PUT: 422 without a credential, before any write', async () => {
@@ -131,6 +183,15 @@ describe('StripeConfigService (repository replaced by a fake)', () => {
         audit: { userId: actor.userId, requestId: 'req-1', clientIp: null, changedFields: ['is_active'] },
       },
     ]);
+    // With a row read before the deactivation, every registered listener gets it and reports.
+    configs.row = { projectId: PROJECT };
+    const seen: unknown[] = [];
+    service.onDeactivated((config) => {
+      seen.push(config);
+      return Promise.resolve([{ mode: 'test', endpointId: 'we_1', removed: true }]);
+    });
+    expect(await service.deactivate(PROJECT, actor)).toEqual([{ mode: 'test', endpointId: 'we_1', removed: true }]);
+    expect(seen).toEqual([{ projectId: PROJECT }]);
     configs.deactivateResult = { outcome: 'not-found' };
     await expect(service.deactivate(PROJECT, actor)).rejects.toThrow(NotFoundException);
     configs.deactivateResult = { outcome: 'precondition-failed', currentVersion: 4 };

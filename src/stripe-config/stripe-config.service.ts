@@ -1,8 +1,14 @@
-import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { auditEntry, AuditActor } from '../audit/audit-log.repository';
 import { CredentialDecryptionError } from '../credentials/credential-cipher';
-import { CREDENTIAL_FIELDS, CREDENTIAL_RULES, modeOfKey, StripeMode } from '../credentials/credential-fields';
-import { CredentialsService } from '../credentials/credentials.service';
+import {
+  CREDENTIAL_FIELDS,
+  CREDENTIAL_RULES,
+  isSecretKeyShape,
+  modeOfKey,
+  StripeMode,
+  stripeAccountOfKey,
+} from '../stripe/stripe-keys';
 import { UnprocessableEntityError } from '../http/unprocessable-entity.error';
 import { IfMatch, ifMatchVersions, PreconditionFailedError } from '../http/etag';
 import { webhookUrlsConfig, type WebhookUrlsConfig } from '../stripe/webhook-urls.config';
@@ -11,11 +17,10 @@ import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } f
 import { StripeApiClient, StripeCallError, throwIfStripeUnavailable } from '../stripe/stripe-api.client';
 import { toStripeConfigResponse } from './stripe-config.mapper';
 import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from './example-credentials';
-import { StripeConfigRepository } from './stripe-config.repository';
-import { StripeConfig } from './stripe-config.entity';
+import { StripeConfigCredentials } from './stripe-config-credentials';
+import { KeyAccount, StripeConfigRepository } from './stripe-config.repository';
+import { CREDENTIAL_COLUMNS, StripeConfig } from './stripe-config.entity';
 import { webhookReceiverUrl } from '../stripe/webhook-urls';
-
-const MODES: readonly StripeMode[] = ['test', 'live'];
 
 /** What DELETE config did about the webhook endpoints this service had created in Stripe. */
 export interface WebhookEndpointCleanup {
@@ -37,6 +42,14 @@ export function describeCleanups(cleanups: WebhookEndpointCleanup[]): string {
     .join(', ');
 }
 
+/**
+ * Called after a configuration was deactivated, with the row as it was before. What it reports goes
+ * into DELETE config's Stripe-Webhook-Endpoint-Cleanup header; it reports Stripe failures, it does
+ * not throw them. stripe-webhooks registers the removal of its endpoints here (onDeactivated), so
+ * that stripe-config never imports stripe-webhooks.
+ */
+export type DeactivationListener = (config: StripeConfig) => Promise<WebhookEndpointCleanup[]>;
+
 /** A response with the version it was built from (sent as the ETag). */
 export interface Versioned<T> {
   body: T;
@@ -45,11 +58,11 @@ export interface Versioned<T> {
 
 @Injectable()
 export class StripeConfigService {
-  private readonly logger = new Logger(StripeConfigService.name);
+  private readonly deactivationListeners: DeactivationListener[] = [];
 
   constructor(
     private readonly repository: StripeConfigRepository,
-    private readonly credentials: CredentialsService,
+    private readonly credentials: StripeConfigCredentials,
     private readonly stripe: StripeApiClient,
     @Inject(webhookUrlsConfig.KEY) private readonly urls: WebhookUrlsConfig,
   ) {}
@@ -84,9 +97,9 @@ export class StripeConfigService {
   }
 
   /**
-   * Deactivates the config (audited in the same statement), then removes from Stripe the webhook
-   * endpoints this service created (POST webhook-endpoints). A Stripe failure there does not undo the
-   * deactivation: it is reported, and the endpoint id stays stored.
+   * Deactivates the config (audited in the same statement), then lets the listeners act on it (the
+   * removal from Stripe of the webhook endpoints this service created). A Stripe failure there does
+   * not undo the deactivation: it is reported.
    */
   async deactivate(projectId: string, actor: AuditActor, ifMatch?: IfMatch): Promise<WebhookEndpointCleanup[]> {
     const config = await this.repository.findByProjectId(projectId);
@@ -97,77 +110,62 @@ export class StripeConfigService {
     );
     if (result.outcome === 'precondition-failed') throw new PreconditionFailedError(result.currentVersion);
     if (result.outcome === 'not-found') throw new NotFoundException('Stripe configuration not found');
-    if (config === null) return []; // created just now, by a concurrent first PUT: no endpoint yet
-    const cleanups = await Promise.all(MODES.map((mode) => this.cleanUpAfterDeactivation(config, mode)));
-    return cleanups.flat();
+    if (config === null) return []; // created just now, by a concurrent first PUT: nothing to clean up
+    const reports = await Promise.all(this.deactivationListeners.map((listener) => listener(config)));
+    return reports.flat();
+  }
+
+  /** Registers what runs after each deactivation (see DeactivationListener). */
+  onDeactivated(listener: DeactivationListener): void {
+    this.deactivationListeners.push(listener);
   }
 
   /**
-   * The webhook endpoints to remove after a deactivation: the stored one, and any a creation that did
-   * not complete may have left (searched for in Stripe). A stored key that cannot be decrypted (its key
-   * id dropped from ENCRYPTION_KEYS, a damaged cell) is reported and logged, not fatal.
+   * Stores the signing secret Stripe returned for the webhook endpoint it created, with the endpoint's
+   * id, as an audited update of the configuration. Returns the masked secret, or null when the project
+   * has no configuration (nothing stored).
    */
-  private async cleanUpAfterDeactivation(config: StripeConfig, mode: StripeMode): Promise<WebhookEndpointCleanup[]> {
-    const stored = mode === 'test' ? config.testWebhookEndpointId : config.liveWebhookEndpointId;
-    const pending = mode === 'test' ? config.testWebhookSetupPending : config.liveWebhookSetupPending;
-    if (!stored && !pending) return [];
-    let secretKey: string | null;
-    try {
-      secretKey = this.credentials.reveal(config, `${mode}_secret_key`);
-    } catch (error) {
-      if (!(error instanceof CredentialDecryptionError)) throw error;
-      this.logger.warn(
-        `The ${mode} webhook endpoint ${stored ?? '(id not stored)'} was left in Stripe: the stored ${mode}_secret_key of project ${config.projectId} cannot be decrypted (${error.message})`,
-      );
-      return [{ mode, endpointId: stored, removed: false, error: `the stored ${mode} secret key cannot be decrypted` }];
-    }
-    if (!secretKey) return [];
-    return this.removeWebhookEndpoints(config.projectId, mode, secretKey, { stored, search: pending });
-  }
-
-  /**
-   * Deletes from Stripe the project's webhook endpoints for a mode: `stored` (then forgotten), and with
-   * `search` every endpoint of the key's account whose metadata (project_id, mode) or URL is this
-   * project's, except `keep`; a complete search clears the pending mark. Each outcome is returned;
-   * Stripe failures are reported there, not thrown.
-   */
-  async removeWebhookEndpoints(
+  async storeWebhookSecret(
     projectId: string,
     mode: StripeMode,
-    secretKey: string,
-    options: { stored: string | null; search: boolean; keep?: string },
-  ): Promise<WebhookEndpointCleanup[]> {
-    const results: WebhookEndpointCleanup[] = [];
-    const ids = options.stored && options.stored !== options.keep ? [options.stored] : [];
-    if (options.search) {
-      const url = this.webhookUrl(projectId, mode);
+    endpointId: string,
+    secret: string,
+    actor: AuditActor,
+  ): Promise<string | null> {
+    const field = `${mode}_webhook_secret` as const;
+    const sealed = this.credentials.seal(projectId, field, secret);
+    const stored = await this.repository.storeWebhookSecret(
+      projectId,
+      mode,
+      endpointId,
+      sealed,
+      auditEntry(actor, [field]),
+    );
+    return stored ? sealed.masked : null;
+  }
+
+  /**
+   * After a check of the mode's secret key (which decrypted it): stores the Stripe account of the
+   * mode's secret and publishable keys where the row has none yet (rows written before accounts were
+   * kept). The health report compares the stored accounts without decrypting.
+   */
+  async recordKeyAccounts(config: StripeConfig, mode: StripeMode): Promise<void> {
+    const accounts: KeyAccount[] = [];
+    for (const field of [`${mode}_secret_key`, `${mode}_publishable_key`] as const) {
+      const columns = CREDENTIAL_COLUMNS[field];
+      const fingerprint = config[columns.fingerprint.property];
+      if (!fingerprint || config[columns.account!.property] !== null) continue;
+      let key: string | null;
       try {
-        for (const endpoint of await this.stripe.listWebhookEndpoints(secretKey)) {
-          const ours =
-            (endpoint.metadata.project_id === projectId && endpoint.metadata.mode === mode) || endpoint.url === url;
-          if (ours && endpoint.id !== options.keep && !ids.includes(endpoint.id)) ids.push(endpoint.id);
-        }
+        key = this.credentials.reveal(config, field);
       } catch (error) {
-        if (!(error instanceof StripeCallError)) throw error;
-        this.logger.warn(`Could not list the webhook endpoints of project ${projectId} (${mode}) in Stripe`);
-        results.push({ mode, endpointId: null, removed: false, error: `could not list endpoints: ${error.message}` });
+        if (error instanceof CredentialDecryptionError) continue; // reported by the checks that need the key
+        throw error;
       }
+      const account = key === null ? undefined : stripeAccountOfKey(key);
+      if (account) accounts.push({ field, fingerprint, account });
     }
-    for (const endpointId of ids) {
-      try {
-        await this.stripe.deleteWebhookEndpoint(secretKey, endpointId);
-        if (endpointId === options.stored) await this.repository.clearWebhookEndpoint(projectId, mode, endpointId);
-        results.push({ mode, endpointId, removed: true });
-      } catch (error) {
-        if (!(error instanceof StripeCallError)) throw error;
-        this.logger.warn(`Could not remove the ${mode} webhook endpoint ${endpointId} of project ${projectId}`);
-        results.push({ mode, endpointId, removed: false, error: error.message });
-      }
-    }
-    if (options.search && results.every((r) => r.removed)) {
-      await this.repository.setWebhookSetupPending(projectId, mode, false);
-    }
-    return results;
+    if (accounts.length > 0) await this.repository.setKeyAccounts(config.projectId, accounts);
   }
 
   /** The URL Stripe delivers a mode's events of the project to. */
@@ -187,11 +185,11 @@ export class StripeConfigService {
   async validateCredentials(input: ValidateStripeCredentialsRequest): Promise<ValidateStripeCredentialsResponse> {
     const expectedMode: StripeMode = input.is_test_mode === false ? 'live' : 'test';
     const key = input.secret_key;
-    if (!/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/.test(key)) {
+    if (!isSecretKeyShape(key)) {
       return {
         valid: false,
         message:
-          'Not a Stripe secret key: expected sk_test_, rk_test_, sk_live_ or rk_live_ followed by letters and digits',
+          'Not a Stripe secret key: expected sk_test_, rk_test_, sk_live_ or rk_live_ followed by at least 8 letters or digits',
       };
     }
     if (isExampleCredential(key)) return { valid: false, message: `secret_key ${EXAMPLE_CREDENTIAL_MESSAGE}` };

@@ -1,5 +1,5 @@
-import type { StripeMode } from '../credentials/credential-fields';
-import type { WebhookFailureCause } from '../stripe-webhooks/webhook-failure-counter';
+import type { StripeMode } from '../stripe/stripe-keys';
+import type { WebhookFailureCause } from '../stripe-webhooks/webhook-failures';
 
 export const CHECK_STATUSES = ['ok', 'warning', 'failing', 'unknown'] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];
@@ -72,7 +72,7 @@ export interface ModeHealthInput {
   /** null: the project has no configuration. */
   configActive: boolean | null;
   secretKeyMasked: string | null;
-  /** md5 of the stored secret key's ciphertext (compared with the one last checked). */
+  /** The stored secret key's fingerprint (compared with the one last checked). */
   secretKeyFingerprint: string | null;
   publishableKeyMasked: string | null;
   /** The publishable key belongs to another account than the secret key (see publishableAccountsDiffer). */
@@ -106,15 +106,12 @@ const KEY_STATUS: Record<KeyOutcome, { code: CheckCode; status: CheckStatus }> =
 };
 
 /**
- * Stripe's keys of one account share the account's id right after `sk_test_5`/`pk_test_5`
- * (`sk_test_51H8Xq2...` for `acct_1H8Xq2...`). Both keys must have that shape to be compared; any
- * other shape cannot be told apart, and is not reported. A heuristic, hence a warning at most.
+ * The Stripe accounts the stored secret and publishable keys embed (stripeAccountOfKey, stored with
+ * each key) differ. Both must be known to be compared; a key of another shape cannot be told apart,
+ * and is not reported. A heuristic, hence a warning at most.
  */
-export function publishableAccountsDiffer(secretKey: string | null, publishableKey: string | null): boolean {
-  const account = (key: string | null) => /^(?:sk|rk|pk)_(?:test|live)_5(1[A-Za-z0-9]{15})/.exec(key ?? '')?.[1];
-  const secret = account(secretKey);
-  const publishable = account(publishableKey);
-  return secret !== undefined && publishable !== undefined && secret !== publishable;
+export function publishableAccountsDiffer(secretAccount: string | null, publishableAccount: string | null): boolean {
+  return secretAccount !== null && publishableAccount !== null && secretAccount !== publishableAccount;
 }
 
 function check(

@@ -3,8 +3,8 @@ import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from '../stripe-confi
 import { ListedWebhookEndpoint, StripeApiClient, StripeCallError } from '../stripe/stripe-api.client';
 import type { StripeConfig } from '../stripe-config/stripe-config.entity';
 import { StripeConfigService } from '../stripe-config/stripe-config.service';
-import type { StripeMode } from '../credentials/credential-fields';
-import { CredentialsService } from '../credentials/credentials.service';
+import type { StripeMode } from '../stripe/stripe-keys';
+import { StripeConfigCredentials } from '../stripe-config/stripe-config-credentials';
 import { WEBHOOK_EVENTS } from '../stripe-webhooks/webhook-endpoints.service';
 import type { CheckStatus, KeyOutcome } from './health-report';
 import type { CheckResult } from './stripe-health.repository';
@@ -122,15 +122,17 @@ export class StripeHealthChecker {
   constructor(
     private readonly stripe: StripeApiClient,
     private readonly stripeConfig: StripeConfigService,
-    private readonly credentials: CredentialsService,
+    private readonly credentials: StripeConfigCredentials,
   ) {}
 
   /** null when the mode has no stored secret key (nothing to check). */
   async check(config: StripeConfig, mode: StripeMode): Promise<CheckResult | null> {
     const masked = (mode === 'test' ? config.testSecretKeyMasked : config.liveSecretKeyMasked) ?? '';
     const secretKey = this.credentials.reveal(config, `${mode}_secret_key`);
-    const fingerprint = this.credentials.fingerprint(config, `${mode}_secret_key`);
+    const fingerprint = config[`${mode}SecretKeyFingerprint`];
     if (!secretKey || !fingerprint) return null;
+    // The keys are decrypted for this check anyway: rows stored before key accounts were kept get them now.
+    await this.stripeConfig.recordKeyAccounts(config, mode);
 
     let outcome: KeyOutcome = 'valid';
     let failure: StripeCallError | undefined;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { StripeMode } from '../credentials/credential-fields';
+import type { StripeMode } from '../stripe/stripe-keys';
 import { CREDENTIAL_COLUMNS } from '../stripe-config/stripe-config.entity';
 import type { CheckStatus, KeyOutcome } from './health-report';
 
@@ -20,7 +20,7 @@ export interface StoredHealthCheck {
 
 /** What one background or refresh check found, stored in the project's row for the mode. */
 export interface CheckResult {
-  /** md5 of the ciphertext of the key that was checked (tells that the stored key changed since). */
+  /** The fingerprint of the key that was checked (tells that the stored key changed since). */
   keyFingerprint: string;
   keyOutcome: KeyOutcome;
   keyMessage: string;
@@ -32,26 +32,29 @@ export interface ClaimedCheck {
   mode: StripeMode;
 }
 
-/** The ciphertext of the secret key of the mode `mode` in the stripe_configs row aliased `c`. */
-const secretCiphertext = (mode: string) =>
-  `CASE ${mode} WHEN 'test' THEN c.${CREDENTIAL_COLUMNS.test_secret_key.encrypted.column} ELSE c.${CREDENTIAL_COLUMNS.live_secret_key.encrypted.column} END`;
+/**
+ * The fingerprint of the secret key of the mode `mode` in the stripe_configs row aliased `c` (null: no
+ * key stored). Written with the key by StripeConfigRepository; never a ciphertext column.
+ */
+const secretFingerprint = (mode: string) =>
+  `CASE ${mode} WHEN 'test' THEN c.${CREDENTIAL_COLUMNS.test_secret_key.fingerprint.column} ELSE c.${CREDENTIAL_COLUMNS.live_secret_key.fingerprint.column} END`;
 
 /** A row for every active configuration's stored secret key that has none yet: due at once. */
 const SEED = `
 INSERT INTO stripe_health_checks (project_id, mode, next_check_at)
 SELECT c.project_id, m.mode, now()
   FROM stripe_configs c CROSS JOIN (VALUES ('test'), ('live')) AS m (mode)
- WHERE c.is_active AND ${secretCiphertext('m.mode')} IS NOT NULL
+ WHERE c.is_active AND ${secretFingerprint('m.mode')} IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM stripe_health_checks h WHERE h.project_id = c.project_id AND h.mode = m.mode)
 ON CONFLICT DO NOTHING`;
 
-/** A key stored since its last check (its ciphertext's md5 differs) is due at once. */
+/** A key stored since its last check (its fingerprint differs) is due at once. */
 const RESCHEDULE_CHANGED = `
 UPDATE stripe_health_checks h SET next_check_at = now()
   FROM stripe_configs c
  WHERE c.project_id = h.project_id AND c.is_active AND h.next_check_at > now()
    AND h.key_fingerprint IS NOT NULL
-   AND h.key_fingerprint IS DISTINCT FROM md5(${secretCiphertext('h.mode')})`;
+   AND h.key_fingerprint IS DISTINCT FROM ${secretFingerprint('h.mode')}`;
 
 /**
  * Claims the checks that are due, at most `$1` minus those claimed by any instance in the last second
@@ -97,7 +100,8 @@ WHERE project_id = $1 AND mode = $2`;
 
 /**
  * Every statement on stripe_health_checks. The scheduling statements read stripe_configs too (which
- * keys exist, and the md5 of their ciphertexts to notice a changed key), without decrypting anything.
+ * configurations are active and the fingerprints of their secret keys, to notice a new or changed key),
+ * never a ciphertext column.
  */
 @Injectable()
 export class StripeHealthRepository {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { CREDENTIAL_COLUMNS } from '../stripe-config/stripe-config.entity';
 import type { StripeConfig } from '../stripe-config/stripe-config.entity';
-import type { StripeMode } from '../credentials/credential-fields';
+import type { StripeMode } from '../stripe/stripe-keys';
 import type { CheckResult, StoredHealthCheck } from './stripe-health.repository';
 import { StripeHealthService } from './stripe-health.service';
 
@@ -13,18 +12,24 @@ const URLS = {
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
 const noFailures = { total: 0, byCause: { secret_mismatch: 0, clock_skew: 0, wrong_url_mode: 0 }, lastFailureAt: null };
 
-/** A configuration row with a test secret key only (ciphertexts are opaque strings here). */
+/** A configuration row with a test secret key only (ciphertexts are opaque strings here, never read). */
 function configRow(overrides: Partial<StripeConfig> = {}): StripeConfig {
   return {
     projectId: PROJECT,
     isActive: true,
     testSecretKeyEncrypted: 'cipher-test-key',
     testSecretKeyMasked: 'sk_test_...AbCd',
+    testSecretKeyFingerprint: md5('cipher-test-key'),
+    testSecretKeyAccount: null,
     testPublishableKeyMasked: null,
+    testPublishableKeyAccount: null,
     testWebhookSecretMasked: null,
     liveSecretKeyEncrypted: null,
     liveSecretKeyMasked: null,
+    liveSecretKeyFingerprint: null,
+    liveSecretKeyAccount: null,
     livePublishableKeyMasked: null,
+    livePublishableKeyAccount: null,
     liveWebhookSecretMasked: null,
     ...overrides,
   } as StripeConfig;
@@ -52,14 +57,6 @@ function setup(
   };
   const configs = { findByProjectId: async (projectId: string) => (log.push(['findConfig', projectId]), config) };
   const stripeConfig = { webhookUrls: () => URLS };
-  const credentials = {
-    reveal: (_config: StripeConfig, field: string) => (field.endsWith('secret_key') ? 'sk_test_plain' : null),
-    // As CredentialsService: md5 of the stored ciphertext, null when none is stored.
-    fingerprint: (stored: StripeConfig | null, field: keyof typeof CREDENTIAL_COLUMNS) => {
-      const value = stored?.[CREDENTIAL_COLUMNS[field].encrypted.property];
-      return value ? md5(value) : null;
-    },
-  };
   const events = { lastVerifiedEvents: async () => ({ test: null, live: null }) };
   const checker = {
     check: async (checked: StripeConfig, mode: StripeMode) => {
@@ -73,7 +70,6 @@ function setup(
     repository as never,
     configs as never,
     stripeConfig as never,
-    credentials as never,
     checker as never,
     failures as never,
     events as never,
@@ -113,6 +109,22 @@ describe('StripeHealthService', () => {
       expect(report.test.checks[0]).toMatchObject({ code: 'secret_key_invalid', message: 'Invalid API key' });
       expect(report.live.checks.map((c) => c.code)).toContain('secret_key_not_stored');
       expect(report.live.checks.at(-1)?.check).toBe('go_live');
+    });
+
+    it('compares the Stripe accounts stored with the keys (nothing decrypted: the service holds no cipher)', async () => {
+      const differ = configRow({
+        testSecretKeyAccount: '1AAAAAAAAAAAAAAA',
+        testPublishableKeyMasked: 'pk_test_...EfGh',
+        testPublishableKeyAccount: '1BBBBBBBBBBBBBBB',
+      });
+      const publishable = async (config: StripeConfig) =>
+        (await setup({ config }).service.report(PROJECT)).test.checks.find((c) => c.check === 'publishable_key');
+      expect(await publishable(differ)).toMatchObject({ code: 'publishable_key_other_account', status: 'warning' });
+      const same = configRow({ ...differ, testPublishableKeyAccount: '1AAAAAAAAAAAAAAA' });
+      expect(await publishable(same)).toMatchObject({ code: 'publishable_key_ok' });
+      // An account not known yet (a row stored before accounts were kept, not checked since): not reported.
+      const unknown = configRow({ ...differ, testSecretKeyAccount: null });
+      expect(await publishable(unknown)).toMatchObject({ code: 'publishable_key_ok' });
     });
 
     it('a project without a configuration: config_active null, nothing stored anywhere', async () => {

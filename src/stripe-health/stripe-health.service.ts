@@ -1,10 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { stripeApiConfig, type StripeApiConfig } from '../stripe/stripe-api.config';
 import type { StripeConfig } from '../stripe-config/stripe-config.entity';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { StripeConfigService } from '../stripe-config/stripe-config.service';
-import type { StripeMode } from '../credentials/credential-fields';
-import { CredentialsService } from '../credentials/credentials.service';
+import type { StripeMode } from '../stripe/stripe-keys';
 import { WebhookFailureCounter } from '../stripe-webhooks/webhook-failure-counter';
 import { StripeHealthResponse } from './dto/stripe-health.dto';
 import { healthCheckConfig, type HealthCheckConfig } from './health-check.config';
@@ -19,13 +18,10 @@ const DAY_MS = 24 * 3600 * 1000;
 
 @Injectable()
 export class StripeHealthService {
-  private readonly logger = new Logger('StripeHealth');
-
   constructor(
     private readonly repository: StripeHealthRepository,
     private readonly configs: StripeConfigRepository,
     private readonly stripeConfig: StripeConfigService,
-    private readonly credentials: CredentialsService,
     private readonly checker: StripeHealthChecker,
     private readonly failures: WebhookFailureCounter,
     private readonly events: StripeWebhookEventsRepository,
@@ -42,7 +38,7 @@ export class StripeHealthService {
     return this.healthCheck.intervalMs ?? DAY_MS;
   }
 
-  /** The project's health, from stored outcomes and counters: no call to Stripe. */
+  /** The project's health, from stored outcomes, counters and key data: no call to Stripe, nothing decrypted. */
   async report(projectId: string): Promise<StripeHealthResponse> {
     const [config, stored, lastEvents, testFailures, liveFailures] = await Promise.all([
       this.configs.findByProjectId(projectId),
@@ -61,9 +57,11 @@ export class StripeHealthService {
         now,
         configActive: config ? config.isActive : null,
         secretKeyMasked: masked(config, mode, 'SecretKey'),
-        secretKeyFingerprint: this.credentials.fingerprint(config, `${mode}_secret_key`),
+        secretKeyFingerprint: config ? config[`${mode}SecretKeyFingerprint`] : null,
         publishableKeyMasked: masked(config, mode, 'PublishableKey'),
-        publishableOtherAccount: config ? this.publishableOtherAccount(config, mode) : false,
+        publishableOtherAccount: config
+          ? publishableAccountsDiffer(config[`${mode}SecretKeyAccount`], config[`${mode}PublishableKeyAccount`])
+          : false,
         webhookSecretMasked: masked(config, mode, 'WebhookSecret'),
         webhookUrl: mode === 'test' ? urls.test_webhook_url : urls.live_webhook_url,
         otherModeWebhookUrl: mode === 'test' ? urls.live_webhook_url : urls.test_webhook_url,
@@ -90,11 +88,9 @@ export class StripeHealthService {
     const config = await this.configs.findByProjectId(projectId);
     if (config?.isActive) {
       await Promise.all(
-        MODES.filter((mode) => this.credentials.fingerprint(config, `${mode}_secret_key`) !== null).map(
-          async (mode) => {
-            if (await this.repository.claimOne(projectId, mode, this.leaseMs)) await this.runClaimed(config, mode);
-          },
-        ),
+        MODES.filter((mode) => config[`${mode}SecretKeyFingerprint`] !== null).map(async (mode) => {
+          if (await this.repository.claimOne(projectId, mode, this.leaseMs)) await this.runClaimed(config, mode);
+        }),
       );
     }
     return this.report(projectId);
@@ -117,19 +113,6 @@ export class StripeHealthService {
     const config = await this.configs.findByProjectId(projectId);
     if (!config || !config.isActive) return this.repository.release(projectId, mode, this.intervalMs);
     await this.runClaimed(config, mode);
-  }
-
-  private publishableOtherAccount(config: StripeConfig, mode: StripeMode): boolean {
-    // Decrypted for this comparison only: the account id both keys embed is not in their masked forms.
-    try {
-      return publishableAccountsDiffer(
-        this.credentials.reveal(config, `${mode}_secret_key`),
-        this.credentials.reveal(config, `${mode}_publishable_key`),
-      );
-    } catch {
-      this.logger.warn(`Could not decrypt the ${mode} keys of project ${config.projectId} to compare their accounts`);
-      return false;
-    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { Project } from '../projects/project.entity';
-import type { StripeMode } from '../credentials/credential-fields';
+import type { StripeMode } from '../stripe/stripe-keys';
 
 /**
  * A Stripe event received on a project's webhook URL, after its signature was verified. Stored once:

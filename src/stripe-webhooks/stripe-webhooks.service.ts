@@ -4,8 +4,8 @@ import { findUnstorableInput, withoutUnstorable } from '../common/storable-text'
 import { isUuid } from '../common/uuid';
 import { ProjectsService } from '../projects/projects.service';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
-import type { StripeMode } from '../credentials/credential-fields';
-import { CredentialsService } from '../credentials/credentials.service';
+import type { StripeMode } from '../stripe/stripe-keys';
+import { StripeConfigCredentials } from '../stripe-config/stripe-config-credentials';
 import {
   ListWebhookEventsQuery,
   WebhookEventListResponse,
@@ -14,7 +14,8 @@ import {
 } from './dto/webhook-event.dto';
 import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook-events.repository';
 import { WebhookBodySlots } from './webhook-body-slots';
-import { WebhookFailureCounter, type WebhookFailureCause } from './webhook-failure-counter';
+import { WebhookFailureCounter } from './webhook-failure-counter';
+import type { WebhookFailureCause } from './webhook-failures';
 import { stripeSdk } from '../stripe/stripe-sdk';
 
 /**
@@ -61,7 +62,7 @@ export class StripeWebhooksService {
   constructor(
     private readonly projects: ProjectsService,
     private readonly configs: StripeConfigRepository,
-    private readonly credentials: CredentialsService,
+    private readonly credentials: StripeConfigCredentials,
     private readonly events: StripeWebhookEventsRepository,
     private readonly bodySlots: WebhookBodySlots,
     private readonly failures: WebhookFailureCounter,

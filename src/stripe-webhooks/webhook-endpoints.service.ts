@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
-import { BadGatewayException, ConflictException, HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
+import {
+  BadGatewayException,
+  ConflictException,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  Logger,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { AuditActor } from '../audit/audit-log.repository';
 import { CredentialDecryptionError } from '../credentials/credential-cipher';
-import type { StripeMode } from '../credentials/credential-fields';
-import { CredentialsService } from '../credentials/credentials.service';
+import type { StripeMode } from '../stripe/stripe-keys';
 import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from '../stripe-config/example-credentials';
 import {
   StripeApiClient,
@@ -14,7 +21,8 @@ import {
 } from '../stripe/stripe-api.client';
 import { StripeConfig } from '../stripe-config/stripe-config.entity';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
-import { StripeConfigService } from '../stripe-config/stripe-config.service';
+import { StripeConfigCredentials } from '../stripe-config/stripe-config-credentials';
+import { StripeConfigService, type WebhookEndpointCleanup } from '../stripe-config/stripe-config.service';
 import { WebhookEndpointResponse } from './dto/webhook-endpoint.dto';
 import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
 
@@ -42,22 +50,31 @@ function idempotencyKey(config: StripeConfig, mode: StripeMode, params: WebhookE
   return `scs-webhook-endpoint-${config.projectId}-${mode}-v${config.version}-${hash}`;
 }
 
+const MODES: readonly StripeMode[] = ['test', 'live'];
+
 /**
- * Creates the project's webhook endpoint in its Stripe account and stores the signing secret Stripe
- * returns. Stripe returns a secret on creation only, so a second call replaces: it deletes the
- * endpoint it created before, then creates a new one (never two at once in Stripe).
+ * The one owner of the webhook endpoints this service creates in a project's Stripe account: create,
+ * replace, remove, clean up. Creation stores the signing secret Stripe returns (through
+ * StripeConfigService). Stripe returns a secret on creation only, so a second call replaces: it
+ * deletes the endpoint it created before, then creates a new one (never two at once in Stripe).
+ * After DELETE config it removes them: it registers that with StripeConfigService.onDeactivated, so the
+ * dependency runs one way, stripe-webhooks → stripe-config.
  */
 @Injectable()
-export class WebhookEndpointsService {
+export class WebhookEndpointsService implements OnModuleInit {
   private readonly logger = new Logger(WebhookEndpointsService.name);
 
   constructor(
     private readonly configs: StripeConfigRepository,
     private readonly stripeConfig: StripeConfigService,
     private readonly stripe: StripeApiClient,
-    private readonly credentials: CredentialsService,
+    private readonly credentials: StripeConfigCredentials,
     private readonly lock: WebhookSetupLockRepository,
   ) {}
+
+  onModuleInit(): void {
+    this.stripeConfig.onDeactivated((config) => this.cleanUpAfterDeactivation(config));
+  }
 
   /** One setup per project and mode at a time: a concurrent call gets 409 instead of a second endpoint. */
   async create(projectId: string, mode: StripeMode, actor: AuditActor): Promise<WebhookEndpointResponse> {
@@ -106,7 +123,7 @@ export class WebhookEndpointsService {
     });
 
     // Storing the new signing secret is an update of the configuration, audited in the same statement.
-    const masked = await this.credentials.storeWebhookSecret(projectId, mode, endpoint.id, endpoint.secret, actor);
+    const masked = await this.stripeConfig.storeWebhookSecret(projectId, mode, endpoint.id, endpoint.secret, actor);
     if (masked === null) {
       throw new ConflictException('The project has no active Stripe configuration: PUT its config first');
     }
@@ -114,7 +131,7 @@ export class WebhookEndpointsService {
       // An earlier attempt did not complete: remove what it may have created (the retry with the same
       // idempotency key got that endpoint back, so `keep` spares it).
       const failed = (
-        await this.stripeConfig.removeWebhookEndpoints(projectId, mode, secretKey, {
+        await this.removeWebhookEndpoints(projectId, mode, secretKey, {
           stored: null,
           search: true,
           keep: endpoint.id,
@@ -136,6 +153,80 @@ export class WebhookEndpointsService {
       webhook_secret_masked: masked,
       replaced_endpoint_id: previous ?? null,
     };
+  }
+
+  /** After a deactivation: the endpoints of both modes (see cleanUpMode). */
+  async cleanUpAfterDeactivation(config: StripeConfig): Promise<WebhookEndpointCleanup[]> {
+    const cleanups = await Promise.all(MODES.map((mode) => this.cleanUpMode(config, mode)));
+    return cleanups.flat();
+  }
+
+  /**
+   * The webhook endpoints of a mode to remove after a deactivation: the stored one, and any a creation
+   * that did not complete may have left (searched for in Stripe). A stored key that cannot be decrypted
+   * (its key id dropped from ENCRYPTION_KEYS, a damaged cell) is reported and logged, not fatal.
+   */
+  private async cleanUpMode(config: StripeConfig, mode: StripeMode): Promise<WebhookEndpointCleanup[]> {
+    const stored = mode === 'test' ? config.testWebhookEndpointId : config.liveWebhookEndpointId;
+    const pending = mode === 'test' ? config.testWebhookSetupPending : config.liveWebhookSetupPending;
+    if (!stored && !pending) return [];
+    let secretKey: string | null;
+    try {
+      secretKey = this.credentials.reveal(config, `${mode}_secret_key`);
+    } catch (error) {
+      if (!(error instanceof CredentialDecryptionError)) throw error;
+      this.logger.warn(
+        `The ${mode} webhook endpoint ${stored ?? '(id not stored)'} was left in Stripe: the stored ${mode}_secret_key of project ${config.projectId} cannot be decrypted (${error.message})`,
+      );
+      return [{ mode, endpointId: stored, removed: false, error: `the stored ${mode} secret key cannot be decrypted` }];
+    }
+    if (!secretKey) return [];
+    return this.removeWebhookEndpoints(config.projectId, mode, secretKey, { stored, search: pending });
+  }
+
+  /**
+   * Deletes from Stripe the project's webhook endpoints for a mode: `stored` (then forgotten), and with
+   * `search` every endpoint of the key's account whose metadata (project_id, mode) or URL is this
+   * project's, except `keep`; a complete search clears the pending mark. Each outcome is returned;
+   * Stripe failures are reported there, not thrown.
+   */
+  private async removeWebhookEndpoints(
+    projectId: string,
+    mode: StripeMode,
+    secretKey: string,
+    options: { stored: string | null; search: boolean; keep?: string },
+  ): Promise<WebhookEndpointCleanup[]> {
+    const results: WebhookEndpointCleanup[] = [];
+    const ids = options.stored && options.stored !== options.keep ? [options.stored] : [];
+    if (options.search) {
+      const url = this.stripeConfig.webhookUrl(projectId, mode);
+      try {
+        for (const endpoint of await this.stripe.listWebhookEndpoints(secretKey)) {
+          const ours =
+            (endpoint.metadata.project_id === projectId && endpoint.metadata.mode === mode) || endpoint.url === url;
+          if (ours && endpoint.id !== options.keep && !ids.includes(endpoint.id)) ids.push(endpoint.id);
+        }
+      } catch (error) {
+        if (!(error instanceof StripeCallError)) throw error;
+        this.logger.warn(`Could not list the webhook endpoints of project ${projectId} (${mode}) in Stripe`);
+        results.push({ mode, endpointId: null, removed: false, error: `could not list endpoints: ${error.message}` });
+      }
+    }
+    for (const endpointId of ids) {
+      try {
+        await this.stripe.deleteWebhookEndpoint(secretKey, endpointId);
+        if (endpointId === options.stored) await this.configs.clearWebhookEndpoint(projectId, mode, endpointId);
+        results.push({ mode, endpointId, removed: true });
+      } catch (error) {
+        if (!(error instanceof StripeCallError)) throw error;
+        this.logger.warn(`Could not remove the ${mode} webhook endpoint ${endpointId} of project ${projectId}`);
+        results.push({ mode, endpointId, removed: false, error: error.message });
+      }
+    }
+    if (options.search && results.every((r) => r.removed)) {
+      await this.configs.setWebhookSetupPending(projectId, mode, false);
+    }
+    return results;
   }
 
   /** The stored secret key of the mode; 409 when it cannot be decrypted (its key id dropped, a damaged cell). */

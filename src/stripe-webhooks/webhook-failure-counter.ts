@@ -1,15 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { StripeMode } from '../credentials/credential-fields';
+import type { StripeMode } from '../stripe/stripe-keys';
+import type { FailureCounts, Pending, WebhookFailureCause } from './webhook-failures';
 import { WebhookFailureCountsRepository } from './webhook-failure-counts.repository';
-
-/**
- * Why a delivery that reached the signature check was refused, in the terms of its most likely cause:
- * - `secret_mismatch`: no v1 signature matches the stored secret (signed with another endpoint's secret);
- * - `clock_skew`: the signed timestamp is outside the 300 s tolerance;
- * - `wrong_url_mode`: a correctly signed event whose `livemode` contradicts the URL's mode.
- */
-export const WEBHOOK_FAILURE_CAUSES = ['secret_mismatch', 'clock_skew', 'wrong_url_mode'] as const;
-export type WebhookFailureCause = (typeof WEBHOOK_FAILURE_CAUSES)[number];
 
 /** How often the counts gathered in memory are written (one upsert per project, mode, cause and hour). */
 export const FAILURE_FLUSH_INTERVAL_MS = 5_000;
@@ -18,21 +10,6 @@ const MAX_PENDING_KEYS = 10_000;
 /** Buckets kept: the health report reads the last 24 h; older ones are deleted. */
 const RETENTION_HOURS = 48;
 const SWEEP_EVERY_MS = 10 * 60_000;
-
-export interface Pending {
-  projectId: string;
-  mode: StripeMode;
-  cause: WebhookFailureCause;
-  bucketStart: Date;
-  failures: number;
-  lastFailureAt: Date;
-}
-
-export interface FailureCounts {
-  total: number;
-  byCause: Record<WebhookFailureCause, number>;
-  lastFailureAt: Date | null;
-}
 
 /**
  * Counts refused webhook deliveries per project, mode, cause and hour, cheaply: the receiver only

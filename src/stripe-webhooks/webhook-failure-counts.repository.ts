@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { StripeMode } from '../credentials/credential-fields';
-import type { Pending, WebhookFailureCause } from './webhook-failure-counter';
+import type { StripeMode } from '../stripe/stripe-keys';
+import type { Pending, WebhookFailureCause } from './webhook-failures';
 
 /** One statement per flush, whatever the number of keys: unnest the arrays, add to the stored counts. */
 const FLUSH = `

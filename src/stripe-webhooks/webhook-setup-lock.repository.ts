@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { StripeMode } from '../credentials/credential-fields';
+import type { StripeMode } from '../stripe/stripe-keys';
 
 /**
  * A PostgreSQL advisory lock per project and mode, held while a webhook endpoint is set up in Stripe,

@@ -2,7 +2,8 @@ import { BadGatewayException, GatewayTimeoutException, Inject, Injectable, Logge
 import http from 'node:http';
 import https from 'node:https';
 import { stripeSdk, type StripeSdk as Stripe } from './stripe-sdk';
-import { maskSecretsInText } from '../credentials/mask';
+import { maskSecretsInText } from './key-masking';
+import { API_KEY_PREFIX_SOURCE, isWebhookSecretShape, WEBHOOK_SECRET_PREFIX_SOURCE } from './stripe-keys';
 import { stripeApiConfig, type StripeApiConfig } from './stripe-api.config';
 
 /** What went wrong in a call to Stripe, in the terms a developer can act on. */
@@ -64,11 +65,15 @@ export interface ListedWebhookEndpoint {
   livemode: boolean;
 }
 
+/** A key or webhook secret in Stripe's message, up to the next space or quote (whatever its body). */
+const API_KEY_IN_TEXT = new RegExp(`${API_KEY_PREFIX_SOURCE}[^\\s'"]*`, 'g');
+const WEBHOOK_SECRET_IN_TEXT = new RegExp(`${WEBHOOK_SECRET_PREFIX_SOURCE}[^\\s'"]*`, 'g');
+
 /** Removes what Stripe's messages carry that the developer does not need: keys and account ids. */
 function safeStripeMessage(message: string): string {
   const cleaned = message
-    .replace(/(?:sk|rk|pk)_(?:test|live)_[^\s'"]*/g, '(key)')
-    .replace(/whsec_[^\s'"]*/g, '(secret)')
+    .replace(API_KEY_IN_TEXT, '(key)')
+    .replace(WEBHOOK_SECRET_IN_TEXT, '(secret)')
     .replace(/acct_[A-Za-z0-9]+/g, '(account)');
   return maskSecretsInText(cleaned.split('\n')[0].slice(0, 300));
 }
@@ -158,7 +163,7 @@ export class StripeApiClient {
         { idempotencyKey },
       ),
     );
-    if (typeof endpoint.secret !== 'string' || !/^whsec_[A-Za-z0-9]+$/.test(endpoint.secret)) {
+    if (typeof endpoint.secret !== 'string' || !isWebhookSecretShape(endpoint.secret)) {
       throw new StripeCallError('stripe_error', 'Stripe did not return a signing secret for the new endpoint');
     }
     return { id: endpoint.id, url: endpoint.url, enabledEvents: endpoint.enabled_events, secret: endpoint.secret };

@@ -1,5 +1,5 @@
-import { API_PREFIX } from '../http/api-prefix';
-import type { StripeMode } from '../credentials/credential-fields';
+import { API_PREFIX } from '../common/api-prefix';
+import type { StripeMode } from './stripe-keys';
 
 /**
  * The route of Stripe's deliveries to a project (StripeWebhookReceiverController:

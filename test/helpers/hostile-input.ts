@@ -5,7 +5,7 @@ import { configPath, createProject, Developer, fakeKey, registerDeveloper } from
 import { configSnapshot } from './stored-config';
 import { createTestApp, TestApp } from './test-app';
 import { abortedWhenTestEnds } from './test-signal';
-import { CREDENTIAL_FIELDS } from '../../src/credentials/credential-fields';
+import { CREDENTIAL_FIELDS } from '../../src/stripe/stripe-keys';
 
 /**
  * Cases per endpoint and the seed: `npm test` runs a short pass with a fixed seed (the same cases every

@@ -1,7 +1,8 @@
 import type { Client } from 'pg';
-import { CredentialCipher, credentialContext } from '../../src/credentials/credential-cipher';
+import { CredentialCipher } from '../../src/credentials/credential-cipher';
+import { credentialContext } from '../../src/stripe-config/stripe-config.entity';
 import type { EncryptionKey } from '../../src/credentials/credentials.config';
-import { CREDENTIAL_FIELDS, CredentialField } from '../../src/credentials/credential-fields';
+import { CREDENTIAL_FIELDS, CredentialField } from '../../src/stripe/stripe-keys';
 
 export interface StoredConfigRow {
   id: string;

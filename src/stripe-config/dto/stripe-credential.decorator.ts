@@ -3,12 +3,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength, ValidateBy, ValidationArguments } from 'class-validator';
 import { isExampleCredential } from '../example-credentials';
-import {
-  CREDENTIAL_MAX_LENGTH,
-  CREDENTIAL_RULES,
-  CredentialField,
-  modeOfKey,
-} from '../../credentials/credential-fields';
+import { CREDENTIAL_MAX_LENGTH, CREDENTIAL_RULES, CredentialField, modeOfKey } from '../../stripe/stripe-keys';
 
 const TITLES: Record<CredentialField, string> = {
   test_secret_key: 'Test Secret Key',

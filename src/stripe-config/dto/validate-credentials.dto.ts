@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, MaxLength, MinLength, ValidateBy } from 'class-validator';
-import { SECRET_KEY_PATTERN } from '../../credentials/credential-fields';
+import { hasPublishableKeyPrefix, SECRET_KEY_PATTERN } from '../../stripe/stripe-keys';
 
 export class ValidateStripeCredentialsRequest {
   @ApiProperty({
@@ -21,7 +21,7 @@ export class ValidateStripeCredentialsRequest {
     // A publishable key is the usual mix-up: say what is expected instead of asking Stripe.
     name: 'value_error',
     validator: {
-      validate: (value: unknown) => typeof value !== 'string' || !/^pk_(test|live)_/.test(value),
+      validate: (value: unknown) => typeof value !== 'string' || !hasPublishableKeyPrefix(value),
       defaultMessage: () =>
         'secret_key expects a secret (sk_) or restricted (rk_) key, but a publishable key (pk_) was given',
     },

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { StripeMode } from '../../credentials/credential-fields';
+import type { StripeMode } from '../../stripe/stripe-keys';
 import {
   CHECK_CODES,
   CHECK_NAMES,

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
-import type { StripeMode } from '../../credentials/credential-fields';
+import type { StripeMode } from '../../stripe/stripe-keys';
 
 export class CreateWebhookEndpointRequest {
   @ApiProperty({ enum: ['test', 'live'], title: 'Mode', description: 'Whose secret key creates the endpoint' })

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { PaginationQuery } from '../../http/pagination.dto';
-import type { StripeMode } from '../../credentials/credential-fields';
+import type { StripeMode } from '../../stripe/stripe-keys';
 
 export class ListWebhookEventsQuery extends PaginationQuery {
   @ApiPropertyOptional({ enum: ['test', 'live'], title: 'Mode', description: 'Only events of this mode' })

@@ -1,12 +1,15 @@
+import { CREDENTIAL_PREFIX_SOURCE } from './stripe-keys';
+
 /**
- * Stripe credential shapes. A prefix followed by a body of letters and digits; the body is what
- * must never leave the service.
+ * Anything with a credential prefix and at least 4 letters or digits after it, anywhere in a text.
+ * Wider than an accepted credential (8 or more): masking errs on the side of hiding.
  */
-export const STRIPE_SECRET_PATTERN = /((?:sk|rk|pk)_(?:test|live)_|whsec_)([A-Za-z0-9]{4,})/g;
+export const STRIPE_SECRET_PATTERN = new RegExp(`(${CREDENTIAL_PREFIX_SOURCE})([A-Za-z0-9]{4,})`, 'g');
+const WHOLE_CREDENTIAL = new RegExp(`^(${CREDENTIAL_PREFIX_SOURCE})([A-Za-z0-9]+)$`);
 
 /** `sk_test_abcdef1234` → `sk_test_...1234`. Values that are not Stripe credentials get a generic mask. */
 export function maskCredential(value: string): string {
-  const match = /^((?:sk|rk|pk)_(?:test|live)_|whsec_)([A-Za-z0-9]+)$/.exec(value);
+  const match = WHOLE_CREDENTIAL.exec(value);
   if (match) return `${match[1]}...${match[2].slice(-4)}`;
   return value.length > 4 ? `...${value.slice(-4)}` : '...';
 }

@@ -1,4 +1,4 @@
-import { maskCredential, maskSecretsDeep, maskSecretsInText } from './mask';
+import { maskCredential, maskSecretsDeep, maskSecretsInText } from './key-masking';
 
 describe('maskCredential', () => {
   it.each([
