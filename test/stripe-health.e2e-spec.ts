@@ -305,6 +305,61 @@ describe('Stripe integration health (e2e, local Stripe-like server)', () => {
     expect(find(await health(dev, projectId), 'test', 'publishable_key')).toMatchObject({ code: 'publishable_key_ok' });
   });
 
+  it('the accounts and fingerprints are stored with the keys, the report reads them, and a key check fills a row that has none', async () => {
+    const account = fakeKey('', 15);
+    const secret = accountKey('sk_test_', account);
+    stripe.validKeys.add(secret);
+    const { dev, projectId } = await project({
+      test_secret_key: secret,
+      test_publishable_key: accountKey('pk_test_', account),
+    });
+    const stored = async () =>
+      (
+        await t.db.query<Record<string, string | null>>(
+          `SELECT test_secret_key_account, test_publishable_key_account, test_secret_key_fingerprint,
+                  md5(test_secret_key_encrypted) AS secret_md5, test_webhook_secret_fingerprint
+             FROM stripe_configs WHERE project_id = $1`,
+          [projectId],
+        )
+      ).rows[0];
+    // Written by the PUT: the account embedded in each key, the fingerprint of each stored value.
+    const written = await stored();
+    expect(written).toMatchObject({
+      test_secret_key_account: `1${account}`,
+      test_publishable_key_account: `1${account}`,
+      test_webhook_secret_fingerprint: null,
+    });
+    expect(written.test_secret_key_fingerprint).toBe(written.secret_md5);
+    // The report compares the stored accounts, not the keys: another account in the column is reported
+    // although both keys embed the same one.
+    await t.db.query(`UPDATE stripe_configs SET test_publishable_key_account = $2 WHERE project_id = $1`, [
+      projectId,
+      `1${fakeKey('', 15)}`,
+    ]);
+    expect(find(await health(dev, projectId), 'test', 'publishable_key')).toMatchObject({
+      code: 'publishable_key_other_account',
+    });
+    // A row stored before accounts were kept: nothing to compare, nothing reported, until its next key check.
+    await t.db.query(
+      `UPDATE stripe_configs SET test_secret_key_account = NULL, test_publishable_key_account = NULL WHERE project_id = $1`,
+      [projectId],
+    );
+    expect(find(await health(dev, projectId), 'test', 'publishable_key')).toMatchObject({ code: 'publishable_key_ok' });
+    const checked = await refresh(dev, projectId);
+    expect(find(checked, 'test', 'secret_key')).toMatchObject({ code: 'secret_key_valid' });
+    const after = await stored();
+    expect(after).toMatchObject({
+      test_secret_key_account: `1${account}`,
+      test_publishable_key_account: `1${account}`,
+    });
+    // The check stored the fingerprint of the key it checked: the one in stripe_configs.
+    const { rows } = await t.db.query<{ key_fingerprint: string }>(
+      `SELECT key_fingerprint FROM stripe_health_checks WHERE project_id = $1 AND mode = 'test'`,
+      [projectId],
+    );
+    expect(rows).toEqual([{ key_fingerprint: after.test_secret_key_fingerprint }]);
+  });
+
   it('go-live readiness: live keys valid, live endpoint enabled, a live event verified', async () => {
     const liveKey = fakeKey('sk_live_', 32);
     stripe.validKeys.add(liveKey);
