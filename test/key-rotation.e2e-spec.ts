@@ -10,6 +10,7 @@ import { CredentialCipher } from '../src/credentials/credential-cipher';
 import { parseEncryptionKeys } from '../src/credentials/credentials.config';
 import { KeyRotationService, RotationReport } from '../src/credentials/key-rotation.service';
 import { StripeConfigRepository } from '../src/stripe-config/stripe-config.repository';
+import { CredentialsService } from '../src/credentials/credentials.service';
 import { StripeConfigCredentials } from '../src/stripe-config/stripe-config-credentials';
 import { credentialContext } from '../src/stripe-config/stripe-config.entity';
 import { CREDENTIAL_FIELDS, CredentialField } from '../src/stripe/stripe-keys';
@@ -138,6 +139,15 @@ describe('Key rotation (npm run rotate-keys)', () => {
     );
     expect(alreadyDone).toHaveLength(3); // the 2 rotated rows + the row written under k2
     for (const row of alreadyDone) expect(afterScript.find((r) => r.id === row.id)).toEqual(row);
+    // The fingerprints identify the values written, not their ciphertexts: rotation leaves them.
+    for (const row of afterPartial) {
+      const now = afterScript.find((r) => r.id === row.id)!;
+      for (const f of CREDENTIAL_FIELDS) expect(now[`${f}_fingerprint`]).toBe(row[`${f}_fingerprint`]);
+    }
+    // The running service has stripe_configs registered for rotation too (StripeConfigModule does so).
+    const inApp = await b.app.get(CredentialsService).rotate();
+    expect(inApp).toMatchObject({ keyId: 'k2', rotated: 0, failed: 0, remaining: 0 });
+    expect(inApp.columns).toEqual(CREDENTIAL_FIELDS.map((f) => `${f}_encrypted`));
     expect(new Set(await keyIdsInUse(b.db))).toEqual(new Set(['k2']));
     // The plaintexts did not change: versions and ETags stay valid.
     expect(afterScript.map((r) => [r.id, r.version])).toEqual(versionsBefore);
