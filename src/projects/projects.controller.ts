@@ -9,6 +9,7 @@ import { ProjectCreatedResponse, ProjectCreateRequest, ProjectResponse } from '.
 import { OwnedProject, RequestProject } from './guards/project-ownership.guard';
 import type { Project } from './project.entity';
 import { ProjectsService } from './projects.service';
+import { ApiPathWithTrailingSlash, ApiRequestExample } from '../openapi/openapi.decorators';
 
 @ApiTags('Project Management')
 @ApiDeveloperAuth()
@@ -18,6 +19,8 @@ export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
 
   @Post()
+  @ApiRequestExample({ summary: 'A project', value: { name: 'My SaaS', description: 'Billing for my SaaS' } })
+  @ApiPathWithTrailingSlash()
   @ApiOperation({
     operationId: 'createProject',
     summary: 'Create Project',
@@ -43,6 +46,7 @@ export class ProjectsController {
   }
 
   @Get()
+  @ApiPathWithTrailingSlash()
   @ApiOperation({
     operationId: 'listProjects',
     summary: 'List Projects',

@@ -31,6 +31,7 @@ import {
 } from './dto/webhook-event.dto';
 import { StripeWebhooksService } from './stripe-webhooks.service';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { ApiRequestExample } from '../openapi/openapi.decorators';
 
 /** Where Stripe delivers events: public (Stripe signs the body instead of sending a bearer token). */
 @ApiTags('Stripe Webhooks')
@@ -44,6 +45,17 @@ export class StripeWebhookReceiverController {
   // The body is read by the handler (readRawBody), once the project, configuration and secret are checked.
   @ReadsOwnBody()
   @HttpCode(HttpStatus.OK)
+  @ApiRequestExample({
+    summary: 'An event as Stripe sends it (refused with 400 without a valid Stripe-Signature)',
+    value: {
+      id: 'evt_EXAMPLE',
+      object: 'event',
+      type: 'checkout.session.completed',
+      livemode: false,
+      created: 1700000000,
+      data: { object: { id: 'cs_test_EXAMPLE', object: 'checkout.session' } },
+    },
+  })
   @ApiOperation({
     operationId: 'receiveStripeWebhook',
     summary: 'Receive Stripe Webhook',
@@ -153,6 +165,10 @@ export class StripeWebhooksController {
   @Post('webhook-endpoints')
   @HttpCode(HttpStatus.CREATED)
   @StripeCallRateLimit()
+  @ApiRequestExample({
+    summary: 'Test mode (needs a real test secret key stored; the example key is refused with 409)',
+    value: { mode: 'test' },
+  })
   @ApiOperation({
     operationId: 'createWebhookEndpoint',
     summary: 'Create Webhook Endpoint',
