@@ -6,6 +6,16 @@ import type { AppConfig } from './app.config';
 import { HttpWireModule } from './http/http-wire.module';
 import { LoggingModule } from './logging/logging.module';
 import { setupSwagger } from './app.swagger';
+import type { PathParameterNames } from './http/api-exception.filter';
+import { PROJECT_PATH_PARAMETERS } from './projects/projects.controller';
+import { WEBHOOK_CLEANUP_HEADER } from './stripe-config/stripe-config.controller';
+import { WEBHOOK_RECEIVER_PATH_PARAMETERS } from './stripe-webhooks/stripe-webhooks.controller';
+
+/** The features' path parameters, named in the 422 of a path that cannot be decoded. */
+const PATH_PARAMETERS: PathParameterNames = { ...PROJECT_PATH_PARAMETERS, ...WEBHOOK_RECEIVER_PATH_PARAMETERS };
+
+/** The features' own response headers, readable by a browser under CORS. */
+const EXPOSED_HEADERS = [WEBHOOK_CLEANUP_HEADER];
 
 /**
  * Builds the service exactly as it runs: main.ts, the e2e tests and the OpenAPI script all start here.
@@ -20,7 +30,7 @@ export async function createApp(
   const usePino = options.logger === undefined && !options.preview;
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, { logDestination: options.logDestination, throttlerStorage: options.throttlerStorage }),
-    HttpWireModule.createAdapter(config.http),
+    HttpWireModule.createAdapter(config.http, { pathParameters: PATH_PARAMETERS }),
     {
       // Bodies are read by the adapter (src/http/request-body.ts), the same way for every route.
       bodyParser: false,
@@ -32,7 +42,7 @@ export async function createApp(
   );
   if (usePino) LoggingModule.install(app);
   // Before the spec is built: the API prefix is part of every path in it.
-  HttpWireModule.configure(app, config.http);
+  HttpWireModule.configure(app, config.http, { exposedHeaders: EXPOSED_HEADERS });
   setupSwagger(app);
   return app;
 }

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { API_PREFIX } from './http/api-prefix';
+import { API_PREFIX } from './common/api-prefix';
 import { finalizeOpenApiDocument } from './openapi/finalize-document';
 
 /** The spec served at /openapi.json and committed as openapi/openapi.json (`npm run openapi`). */

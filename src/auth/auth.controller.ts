@@ -14,9 +14,10 @@ import { RegistrationResponse, TokenResponse, UserResponse } from './dto/auth-re
 import { UserCreateRequest, UserLoginRequest } from './dto/register.dto';
 import { LoginCredentials, loginAccountOf, LoginValidationPipe } from './login-credentials.decorator';
 import { ApiRequestExample } from '../openapi/openapi.decorators';
+import { ROLE_HEADERS_REFUSED } from './role-headers.guard';
 
 @ApiTags('Authentication')
-@ApiErrorResponses(400, 503)
+@ApiErrorResponses(ROLE_HEADERS_REFUSED, 503)
 @Controller('auth')
 export class AuthController {
   constructor(

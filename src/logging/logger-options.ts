@@ -1,5 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { LoggerOptions } from 'pino';
+// eslint-disable-next-line no-restricted-imports -- layer exception: key shapes and masking move to src/stripe/ (house-data); remove the disable then
 import { DeepMaskOptions, maskSecretsDeep, maskSecretsInText } from '../credentials/mask';
 import type { LoggingConfig } from './logging.config';
 

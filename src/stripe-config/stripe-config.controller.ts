@@ -31,6 +31,7 @@ import { STRIPE_CONFIG_PRELOAD } from './stripe-config.preload';
 import { describeCleanups, StripeConfigService } from './stripe-config.service';
 import { ApiRequestExample } from '../openapi/openapi.decorators';
 import { EXAMPLE_CREDENTIALS } from './example-credentials';
+import { ROLE_HEADERS_REFUSED } from '../auth/role-headers.guard';
 
 /** Response header of DELETE config telling what happened to the webhook endpoints created in Stripe. */
 export const WEBHOOK_CLEANUP_HEADER = 'Stripe-Webhook-Endpoint-Cleanup';
@@ -53,7 +54,7 @@ const IF_MATCH_HEADER = {
 
 @ApiTags('Stripe Configuration')
 @ApiDeveloperAuth()
-@ApiErrorResponses(400, 503)
+@ApiErrorResponses(ROLE_HEADERS_REFUSED, 503)
 @OwnedProject('project_id')
 @Controller('payments/stripe/projects/:project_id')
 export class StripeConfigController {

@@ -1,4 +1,5 @@
-import { API_PREFIX } from '../http/api-prefix';
+import { API_PREFIX } from '../common/api-prefix';
+// eslint-disable-next-line no-restricted-imports -- layer exception: key shapes (StripeMode) move to src/stripe/ (house-data); remove the disable then
 import type { StripeMode } from '../credentials/credential-fields';
 
 /**
