@@ -9,6 +9,8 @@ import { rateLimitConfig } from './rate-limit/rate-limit.config';
 import { stripeApiConfig } from './stripe/stripe-api.config';
 import { webhookUrlsConfig } from './stripe/webhook-urls.config';
 import { healthCheckConfig } from './stripe-health/health-check.config';
+import { projectsConfig } from './projects/projects.config';
+import { stripeWebhooksConfig } from './stripe-webhooks/stripe-webhooks.config';
 
 /**
  * Every settings area of the service, each defined and parsed by the module that owns it
@@ -24,6 +26,8 @@ export const CONFIG_AREAS = {
   webhookUrls: webhookUrlsConfig,
   stripeApi: stripeApiConfig,
   rateLimits: rateLimitConfig,
+  projects: projectsConfig,
+  stripeWebhooks: stripeWebhooksConfig,
   healthCheck: healthCheckConfig,
 };
 
