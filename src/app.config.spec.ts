@@ -197,7 +197,7 @@ describe('loadConfig: operations settings', () => {
   });
 });
 
-describe('loadConfig: start-up refusals (issue 11)', () => {
+describe('loadConfig: start-up refusals', () => {
   const base = { NODE_ENV: 'test', ENCRYPTION_KEYS: key(), DATABASE_URL };
 
   it.each([

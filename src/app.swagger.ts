@@ -42,7 +42,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 /** The server named in the committed spec: where `npm start` listens by default. */
 // 127.0.0.1 rather than localhost: `npm start` binds IPv4 (0.0.0.0), and localhost may resolve to ::1 first.
-export const COMMITTED_SERVER_URL = 'http://127.0.0.1:3000';
+const COMMITTED_SERVER_URL = 'http://127.0.0.1:3000';
 
 const HOST_HEADER = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$/;
 
@@ -51,7 +51,7 @@ const HOST_HEADER = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{
  * the origin the request reached, so Swagger UI's "Try it out" and a generator pointed at the live
  * spec call this very server. A Host header that is not a plain host[:port] falls back to `/`.
  */
-export function servedDocument(
+function servedDocument(
   document: OpenAPIObject,
   request: { protocol?: string; headers: Record<string, unknown> },
 ): OpenAPIObject {

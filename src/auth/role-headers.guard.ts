@@ -22,7 +22,7 @@ function headerValue(request: FastifyRequest, name: string): string | undefined 
  * - `X-Developer-Key` on a developer's call, `X-Operator-Key` (developer registration): honoured as
  *   what they ask for, a developer; the bearer token authenticates, the keys are not needed or checked.
  */
-export function roleHeaderProblem(request: FastifyRequest): string | undefined {
+function roleHeaderProblem(request: FastifyRequest): string | undefined {
   if (!ROLE_CHECKED.test(request.url)) return undefined;
   const role = headerValue(request, 'x-user-role')?.trim().toLowerCase();
   if (role !== undefined && role !== DEVELOPER_ROLE) {

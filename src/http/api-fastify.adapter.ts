@@ -7,16 +7,16 @@ import { requestIdOf } from './request-context';
 import { type BodyHook, type BodyLimits, installBodyParsing } from './request-body';
 
 /**
- * Nest's Fastify adapter, configured to answer exactly as the service did on Express:
- * - routing ignores case and a trailing slash, and takes path parameters of any length (Express
- *   had no limit: a long malformed id is a 422 from the ownership guard, not a 404);
- * - the query string is parsed by node:querystring (Express's 'simple' parser: `a=1&a=2` is an array,
- *   no nesting);
+ * Nest's Fastify adapter, configured so that the wire behaviour is Express-compatible (what the
+ * reference API's clients and the tests rely on):
+ * - routing ignores case and a trailing slash, and takes path parameters of any length (a long
+ *   malformed id is a 422 from the ownership guard, not a 404);
+ * - the query string is parsed by node:querystring (`a=1&a=2` is an array, no nesting);
  * - the request id is `X-Request-Id` when acceptable (see request-context.ts), shared with the logs;
  * - `request.ip` is the peer address unless TRUST_PROXY names the proxies in front (then the client's);
  * - a path that is not valid percent-encoding is a 422 naming the parameter (see `undecodableParamResponse`
  *   and `pathParameters`), not Fastify's 400;
- * - bodies are read as Express' body-parser read them, on the routes that take one (see
+ * - bodies are read by body-parser, on the routes that take one (see
  *   request-body.ts); a request that matches no route still has its body read (a body error wins
  *   over the 404).
  * `onBeforeFrameworkError` adds the headers every response carries to the bad-path answer, which

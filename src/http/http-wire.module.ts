@@ -87,13 +87,13 @@ export class HttpWireModule {
     if (config?.corsOrigins.length) {
       app.enableCors({
         origin: [...config.corsOrigins],
-        // Lists joined here: @fastify/cors would join arrays with ', ', the `cors` middleware used ','.
+        // Lists joined here with ',' (@fastify/cors would join arrays with ', ').
         methods: 'GET,POST,PUT,DELETE',
         // If-Match / ETag: a browser UI must be able to send the one and read the other (optimistic concurrency).
         allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', REQUEST_ID_HEADER].join(','),
         exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After', 'ETag', ...(features.exposedHeaders ?? [])].join(','),
         maxAge: 600,
-        // As the `cors` middleware did: any OPTIONS is answered as a preflight, Origin or not.
+        // Any OPTIONS is answered as a preflight, Origin or not (Express-compatible).
         strictPreflight: false,
       });
     }

@@ -29,7 +29,7 @@ export type HttpConfig = ConfigOf<typeof httpConfig>;
  * JSON and form bodies: 64 KiB, far above the largest valid request (a configuration with four keys).
  * Bodies a route reads itself as raw bytes (Stripe's signed deliveries): 1 MiB, what Stripe may send.
  */
-export const DEFAULT_BODY_LIMITS = { jsonBytes: 64 * 1024, ownBodyBytes: 1024 * 1024 } as const;
+const DEFAULT_BODY_LIMITS = { jsonBytes: 64 * 1024, ownBodyBytes: 1024 * 1024 } as const;
 
 /** A bound for either body limit: a body is held whole in memory while it is read. */
 const MAX_BODY_LIMIT_BYTES = 16 * 1024 * 1024;

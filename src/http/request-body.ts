@@ -141,7 +141,7 @@ export function readRawBody(request: FastifyRequest): Promise<Buffer | undefined
 }
 
 /**
- * Bodies are read by body-parser, as they were under Express, rather than by Fastify's content-type
+ * Bodies are read by body-parser rather than by Fastify's content-type
  * parsers (or Nest's `rawBody`): what is accepted and how it fails must stay byte for byte the same,
  * and that is body-parser's behaviour (covered by test/wrong-inputs, hostile-input-*, abuse-limits):
  * JSON in any `utf-*` charset (decoded by iconv-lite) and any other charset a 415; `strict` JSON (an
