@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { generateOpenApiDocument } from '../src/openapi/generate-document';
+import { generateOpenApiDocument } from '../src/app.openapi';
 
 /** `npm run openapi`: writes openapi/openapi.json and openapi/openapi.yaml from the decorators. */
 async function main(): Promise<void> {

@@ -10,9 +10,9 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { CredentialCipher } from '../src/credentials/credential-cipher';
-import { loadConfig } from '../src/config/app-config';
+import { loadConfig } from '../src/app.config';
 import { isProduction } from '../src/config/config-area';
-import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { appDataSourceOptions } from '../src/app.entities';
 import { developmentDatabase } from '../src/database/embedded-postgres';
 import { CredentialsService } from '../src/credentials/credentials.service';
 import { SqlClient } from '../src/database/sql-client';
@@ -44,7 +44,7 @@ async function main(): Promise<number> {
   const batchSize = intOption('batch-size', 100);
   const maxPasses = intOption('max-passes', 3);
   const dataSource = new DataSource({
-    ...buildDataSourceOptions(config.database.url),
+    ...appDataSourceOptions(config.database.url),
     extra: { max: 2, connectionTimeoutMillis: 5000 },
   });
   await dataSource.initialize();

@@ -6,7 +6,8 @@ import { AuthModule } from './auth/auth.module';
 import { CredentialsModule } from './credentials/credentials.module';
 import { LoggingModule } from './logging/logging.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
-import { AppConfig } from './config/app-config';
+import { type AppConfig, CONFIG_AREAS } from './app.config';
+import { APP_ENTITIES } from './app.entities';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -30,12 +31,12 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(CONFIG_AREAS, config),
         HttpWireModule,
         // The Stripe credential fields are secrets wherever they appear in a logged object.
         LoggingModule.forRoot(config.logging, { destination: options.logDestination, secretFields: CREDENTIAL_FIELDS }),
         RateLimitModule.forRoot(config.rateLimits, options.throttlerStorage),
-        DatabaseModule,
+        DatabaseModule.forRoot(APP_ENTITIES),
         HealthModule,
         CredentialsModule,
         AuthModule,

@@ -4,7 +4,7 @@ import { createApp } from './app.setup';
 import { installGracefulShutdown } from './http/graceful-shutdown';
 import { parseLogLevel } from './logging/logging.config';
 import { maskSecretsInText } from './stripe/key-masking';
-import type { AppConfig } from './config/app-config';
+import type { AppConfig } from './app.config';
 import { ConfigError } from './config/config-area';
 
 /**

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { runService, startupLog } from './bootstrap';
-import { loadConfig } from './config/app-config';
+import { loadConfig } from './app.config';
 import { isProduction } from './config/config-area';
 import { developmentDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 

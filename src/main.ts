@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { runService } from './bootstrap';
-import { loadConfig } from './config/app-config';
+import { loadConfig } from './app.config';
 
 /**
  * The production entry point (`npm run start:prod`, dist/main.js): the configuration comes from the

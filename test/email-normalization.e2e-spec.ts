@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { hashPassword } from '../src/auth/password-hasher';
-import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { appDataSourceOptions } from '../src/app.entities';
 import { createTestApp, createTestDatabase, TestApp } from './helpers/test-app';
 
 const PASSWORD = 'correct-horse-battery';
@@ -129,7 +129,7 @@ describe('Email addresses: one account per address, whatever its spelling (e2e)'
 describe('Migration NormalizeUserEmails (e2e)', () => {
   it('rewrites old rows to the new form, leaving a row alone when its new form is taken', async () => {
     const database = await createTestDatabase();
-    const dataSource = new DataSource(buildDataSourceOptions(database.url));
+    const dataSource = new DataSource(appDataSourceOptions(database.url));
     await dataSource.initialize();
     try {
       await dataSource.runMigrations({ transaction: 'each' });

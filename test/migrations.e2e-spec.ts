@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { appDataSourceOptions } from '../src/app.entities';
 import { createTestDatabase } from './helpers/test-app';
 
 describe('Migrations (e2e)', () => {
@@ -8,7 +8,7 @@ describe('Migrations (e2e)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = new DataSource(buildDataSourceOptions(database.url));
+    dataSource = new DataSource(appDataSourceOptions(database.url));
     await dataSource.initialize();
   });
   afterAll(async () => {

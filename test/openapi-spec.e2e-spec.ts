@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { generateOpenApiDocument } from '../src/openapi/generate-document';
+import { generateOpenApiDocument } from '../src/app.openapi';
 import { EXAMPLE_CREDENTIALS, isExampleCredential } from '../src/stripe-config/example-credentials';
 import { CREDENTIAL_FIELDS, CREDENTIAL_RULES } from '../src/stripe/stripe-keys';
 import { COMMITTED_SPEC_PATH } from './helpers/openapi-validator';

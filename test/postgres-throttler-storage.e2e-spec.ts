@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { PostgresThrottlerStorage, type RateLimitRecord } from '../src/rate-limit/postgres-throttler.storage';
-import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { appDataSourceOptions } from '../src/app.entities';
 import { createTestDatabase } from './helpers/test-app';
 
 /**
@@ -186,7 +186,7 @@ describe('PostgresThrottlerStorage (real PostgreSQL)', () => {
  * tests are about counting, not about failing fast.
  */
 function patientOptions(url: string): DataSourceOptions {
-  const options = buildDataSourceOptions(url);
+  const options = appDataSourceOptions(url);
   return { ...options, extra: { ...options.extra, connectionTimeoutMillis: 30_000 } } as DataSourceOptions;
 }
 

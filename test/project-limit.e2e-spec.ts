@@ -1,4 +1,4 @@
-import { MAX_PROJECTS_PER_DEVELOPER } from '../src/projects/projects.service';
+import { DEFAULT_MAX_PROJECTS_PER_DEVELOPER as MAX_PROJECTS_PER_DEVELOPER } from '../src/projects/projects.config';
 import { Developer } from './helpers/fixtures';
 import { startAppWithDeveloper, TestApp } from './helpers/test-app';
 

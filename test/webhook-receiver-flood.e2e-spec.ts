@@ -1,6 +1,8 @@
 import { Agent, ClientRequest, IncomingMessage, request as httpRequest } from 'node:http';
 import Stripe from 'stripe';
-import { MAX_CONCURRENT_LARGE_WEBHOOK_BODIES } from '../src/stripe-webhooks/webhook-body-slots';
+import { DEFAULT_WEBHOOK_BODIES } from '../src/stripe-webhooks/stripe-webhooks.config';
+
+const MAX_CONCURRENT_LARGE_WEBHOOK_BODIES = DEFAULT_WEBHOOK_BODIES.largeSlots;
 import { createProject, Developer, fakeKey, putConfig, registerDeveloper, testEventPayload } from './helpers/fixtures';
 import { createTestApp, TestApp } from './helpers/test-app';
 

@@ -47,9 +47,9 @@ function servicePoolSize(): number {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { buildDataSourceOptions } = require(join(ROOT, 'dist/database/data-source-options.js')) as {
-      buildDataSourceOptions(url: string): { extra?: { max?: number } };
+      buildDataSourceOptions(url: string, options: { entities: [] }): { extra?: { max?: number } };
     };
-    return buildDataSourceOptions('postgres://localhost/x').extra?.max ?? 10;
+    return buildDataSourceOptions('postgres://localhost/x', { entities: [] }).extra?.max ?? 10;
   } catch {
     console.warn('Could not read the service pool size from dist/; the floor uses 10');
     return 10;

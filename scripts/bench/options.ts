@@ -61,7 +61,7 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env, argv: string[]
   const quick = env.BENCH_QUICK === '1' || argv.includes('--quick');
   return {
     quick,
-    // 200: the most projects one developer may own (MAX_PROJECTS_PER_DEVELOPER); every request picks one at random.
+    // 200: the most projects one developer may own (MAX_PROJECTS_PER_DEVELOPER, default 200); every request picks one at random.
     projects: positiveInt('BENCH_PROJECTS', env.BENCH_PROJECTS, quick ? 100 : 200),
     durationSeconds: positiveInt('BENCH_DURATION', env.BENCH_DURATION, quick ? 2 : 10),
     warmupSeconds: positiveInt('BENCH_WARMUP', env.BENCH_WARMUP, quick ? 1 : 3),

@@ -21,7 +21,7 @@ export interface AuditEntry {
 }
 
 /** Audit entries name fields, nothing else: a caller mistake cannot put a secret in the log. */
-export function assertAuditFieldNames<T extends readonly string[]>(changedFields: T): T {
+function assertAuditFieldNames<T extends readonly string[]>(changedFields: T): T {
   for (const name of changedFields) {
     if (!/^[a-z][a-z0-9_]{0,63}$/.test(name)) throw new Error('Audit changed_fields must be field names');
   }

@@ -6,10 +6,11 @@ import { OwnedProject, RequestProject } from '../projects/guards/project-ownersh
 import type { Project } from '../projects/project.entity';
 import { AuditService } from './audit.service';
 import { AuditLogPage, AuditLogQuery } from './dto/audit-log.dto';
+import { ROLE_HEADERS_REFUSED } from '../auth/role-headers.guard';
 
 @ApiTags('Stripe Configuration')
 @ApiDeveloperAuth()
-@ApiErrorResponses(400, 503)
+@ApiErrorResponses(ROLE_HEADERS_REFUSED, 503)
 @OwnedProject('project_id')
 @Controller('payments/stripe/projects/:project_id')
 export class AuditController {

@@ -1,6 +1,24 @@
-import { type ConfigOf, defineConfig, isProduction, parseDurationSeconds } from '../config/config-area';
+import {
+  type ConfigOf,
+  defineConfig,
+  type Env,
+  isProduction,
+  parseDurationSeconds,
+  positiveInteger,
+} from '../config/config-area';
 
-/** Access tokens: JWT_SECRET (HS256) and JWT_EXPIRES_IN. */
+/**
+ * Password hashing (scrypt, 32 MiB and tens of milliseconds each) runs on libuv's thread pool
+ * (UV_THREADPOOL_SIZE, 4 by default), which file and DNS work share: sign-ups get one thread and
+ * logins two, so that a flood of either leaves the other, and the pool's other users, a thread. Beyond
+ * `maxWaiting` waiting hashes, or `maxWaitMs` of waiting, a request is a 503 at once (ConcurrencyGate).
+ */
+export const DEFAULT_HASHING = {
+  signUp: { concurrency: 1, maxWaiting: 20, maxWaitMs: 5000 },
+  login: { concurrency: 2, maxWaiting: 100, maxWaitMs: 5000 },
+} as const;
+
+/** Access tokens: JWT_SECRET (HS256) and JWT_EXPIRES_IN; the password hashing gates. */
 export const authConfig = defineConfig('auth', (env, problems) => {
   const jwtSecret = env.JWT_SECRET ?? '';
   if (!jwtSecret)
@@ -11,10 +29,35 @@ export const authConfig = defineConfig('auth', (env, problems) => {
   }
   const jwtExpiresInSeconds = parseDurationSeconds(env.JWT_EXPIRES_IN ?? '1h');
   if (jwtExpiresInSeconds === undefined) problems.push('JWT_EXPIRES_IN must be a duration such as 3600, 60m or 1h');
-  /** `jwtExpiresInSeconds`: seconds until an access token expires. */
-  return { jwtSecret, jwtExpiresInSeconds: jwtExpiresInSeconds ?? 3600 };
+  return {
+    jwtSecret,
+    /** Seconds until an access token expires. */
+    jwtExpiresInSeconds: jwtExpiresInSeconds ?? 3600,
+    /** How many password hashes run at once, and how many may wait, for sign-ups and for logins. */
+    hashing: parseHashing(env, problems),
+  };
 });
 export type AuthConfig = ConfigOf<typeof authConfig>;
+
+function parseHashing(env: Env, problems: string[]) {
+  const maxWaitMs = positiveInteger(env, 'HASHING_MAX_WAIT_MS', DEFAULT_HASHING.login.maxWaitMs, problems);
+  const gate = (prefix: string, defaults: { concurrency: number; maxWaiting: number }) => ({
+    concurrency: positiveInteger(env, `${prefix}_CONCURRENCY`, defaults.concurrency, problems),
+    maxWaiting: positiveInteger(env, `${prefix}_MAX_WAITING`, defaults.maxWaiting, problems),
+    maxWaitMs,
+  });
+  const hashing = {
+    signUp: gate('SIGN_UP_HASHING', DEFAULT_HASHING.signUp),
+    login: gate('LOGIN_HASHING', DEFAULT_HASHING.login),
+  };
+  // At least one thread of the pool stays free for the work that is not hashing.
+  const threads = Number(env.UV_THREADPOOL_SIZE) || 4;
+  if (hashing.signUp.concurrency + hashing.login.concurrency >= threads)
+    problems.push(
+      `SIGN_UP_HASHING_CONCURRENCY + LOGIN_HASHING_CONCURRENCY must be below the thread pool size (UV_THREADPOOL_SIZE, ${threads})`,
+    );
+  return hashing;
+}
 
 /**
  * Refuses a JWT_SECRET that is short or guessable: fewer than 16 characters, fewer than 8 distinct

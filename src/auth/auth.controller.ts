@@ -13,9 +13,11 @@ import type { AuthenticatedUser } from './authenticated-user';
 import { RegistrationResponse, TokenResponse, UserResponse } from './dto/auth-response.dto';
 import { UserCreateRequest, UserLoginRequest } from './dto/register.dto';
 import { LoginCredentials, loginAccountOf, LoginValidationPipe } from './login-credentials.decorator';
+import { ApiRequestExample } from '../openapi/openapi.decorators';
+import { ROLE_HEADERS_REFUSED } from './role-headers.guard';
 
 @ApiTags('Authentication')
-@ApiErrorResponses(400, 503)
+@ApiErrorResponses(ROLE_HEADERS_REFUSED, 503)
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -25,6 +27,10 @@ export class AuthController {
 
   @Public()
   @Post('register')
+  @ApiRequestExample({
+    summary: 'A developer account',
+    value: { email: 'dev@example.com', password: 'correct-horse-battery', full_name: 'Ada Lovelace' },
+  })
   @ApiOperation({
     operationId: 'register',
     summary: 'Register',
@@ -46,6 +52,10 @@ export class AuthController {
   @AcceptsMediaTypes(JSON_MEDIA_TYPE, FORM_MEDIA_TYPE)
   @LoginRateLimit(loginAccountOf)
   @HttpCode(HttpStatus.OK)
+  @ApiRequestExample({
+    summary: 'Email and password (JSON)',
+    value: { email: 'dev@example.com', password: 'correct-horse-battery' },
+  })
   @ApiOperation({
     operationId: 'login',
     summary: 'Login',

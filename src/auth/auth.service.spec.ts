@@ -2,7 +2,7 @@ import { ConflictException, HttpException, HttpStatus, UnauthorizedException } f
 import { JwtService } from '@nestjs/jwt';
 import { verify } from 'jsonwebtoken';
 import type { SignUpRateLimiter } from '../rate-limit/sign-up-rate-limiter';
-import type { AuthConfig } from './auth.config';
+import { type AuthConfig, DEFAULT_HASHING } from './auth.config';
 import type { User } from '../users/user.entity';
 import type { UsersService } from '../users/users.service';
 import { httpError } from '../../test/helpers/unit';
@@ -60,7 +60,7 @@ class FakeSignUpLimit {
 }
 
 function serviceWith(users: FakeUsers, limit = new FakeSignUpLimit()) {
-  const config = { jwtSecret: SECRET, jwtExpiresInSeconds: 900 } as AuthConfig;
+  const config = { jwtSecret: SECRET, jwtExpiresInSeconds: 900, hashing: DEFAULT_HASHING } as AuthConfig;
   return new AuthService(
     users as unknown as UsersService,
     new JwtService(),

@@ -7,24 +7,32 @@ import type { AccessTokenClaims } from './authenticated-user';
 import { RegistrationResponse, TokenResponse, UserResponse } from './dto/auth-response.dto';
 import { UserCreateRequest, UserLoginRequest } from './dto/register.dto';
 import { SignUpRateLimiter } from '../rate-limit/sign-up-rate-limiter';
-import { hashPassword, LOGIN_HASHING, SIGN_UP_HASHING, verifyPassword } from './password-hasher';
+import { ConcurrencyGate } from './concurrency-gate';
+import { hashPassword, verifyPassword } from './password-hasher';
 
 /** Compared against when the email is unknown, so that a wrong email costs as much time as a wrong password. */
 const DUMMY_HASH_PROMISE = hashPassword('dummy-password-for-timing');
 
 @Injectable()
 export class AuthService {
+  /** Password hashes run through these (AuthConfig.hashing): a flood of one kind leaves the other a thread. */
+  private readonly signUpHashing: ConcurrencyGate;
+  private readonly loginHashing: ConcurrencyGate;
+
   constructor(
     private readonly users: UsersService,
     private readonly jwt: JwtService,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
     private readonly signUpLimit: SignUpRateLimiter,
-  ) {}
+  ) {
+    this.signUpHashing = new ConcurrencyGate(config.hashing.signUp);
+    this.loginHashing = new ConcurrencyGate(config.hashing.login);
+  }
 
   /** `clientIp`: sign-ups are limited per client (RATE_LIMIT_REGISTER), counted before the costly hash. */
   async register(input: UserCreateRequest, clientIp: string): Promise<RegistrationResponse> {
     await this.signUpLimit.consume(clientIp);
-    const passwordHash = await SIGN_UP_HASHING.run(() => hashPassword(input.password));
+    const passwordHash = await this.signUpHashing.run(() => hashPassword(input.password));
     const user = await this.users.create({
       email: input.email,
       passwordHash,
@@ -42,7 +50,7 @@ export class AuthService {
   async login(input: UserLoginRequest): Promise<TokenResponse> {
     const user = await this.users.findByEmail(input.email);
     const stored = user?.passwordHash ?? (await DUMMY_HASH_PROMISE);
-    const ok = await LOGIN_HASHING.run(() => verifyPassword(input.password, stored));
+    const ok = await this.loginHashing.run(() => verifyPassword(input.password, stored));
     if (!user || !ok) throw new UnauthorizedException('Incorrect email or password');
     if (!user.isActive) throw new UnauthorizedException('Inactive user');
     return this.issueToken(user);

@@ -1,6 +1,6 @@
 import { RetryLaterException } from '../http/retry-later.exception';
 
-export const SERVICE_BUSY_DETAIL = 'The service is busy, retry later.';
+const SERVICE_BUSY_DETAIL = 'The service is busy, retry later.';
 
 /**
  * Runs at most `concurrency` tasks at once; up to `maxWaiting` more wait (first come, first served)

@@ -12,7 +12,7 @@ export interface TokenSubject {
 }
 
 /** How far in the future `iat` / `nbf` may be (clocks of issuer and verifier differ a little). */
-export const CLOCK_SKEW_SECONDS = 60;
+const CLOCK_SKEW_SECONDS = 60;
 
 const isNumericDate = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 

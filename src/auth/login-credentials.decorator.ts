@@ -18,7 +18,7 @@ export const LoginCredentials = createParamDecorator((_data: unknown, ctx: Execu
 );
 
 /** The credentials a login request submits (see LoginCredentials), before validation. */
-export function loginCredentialsOf(request: FastifyRequest): unknown {
+function loginCredentialsOf(request: FastifyRequest): unknown {
   const body: unknown = request.body;
   if (typeIs(request.raw, ['application/x-www-form-urlencoded']) && body && typeof body === 'object') {
     const form = body as Record<string, unknown>;

@@ -1,5 +1,4 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { ConcurrencyGate } from './concurrency-gate';
 
 /** scrypt parameters (N=2^15, r=8, p=1: OWASP's minimum for scrypt), stored with each hash. */
 const N = 32768;
@@ -30,10 +29,3 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const actual = await derive(password, Buffer.from(saltB64, 'base64'), Number(n), Number(r), Number(p));
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
-
-/**
- * scrypt jobs share libuv's 4 threads (and take 32 MiB each): sign-ups get one thread, logins two, so
- * that a flood of either leaves the other, and the thread pool's other users, a thread.
- */
-export const SIGN_UP_HASHING = new ConcurrencyGate({ concurrency: 1, maxWaiting: 20, maxWaitMs: 5000 });
-export const LOGIN_HASHING = new ConcurrencyGate({ concurrency: 2, maxWaiting: 100, maxWaitMs: 5000 });

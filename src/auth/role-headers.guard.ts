@@ -1,5 +1,6 @@
 import { BadRequestException, CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import type { ErrorExample } from '../http/api-error-responses.decorator';
 import { DEVELOPER_ROLE } from '../users/user.entity';
 
 /** The operations of a developer's account; health probes and Stripe's webhook deliveries take no role headers. */
@@ -21,7 +22,7 @@ function headerValue(request: FastifyRequest, name: string): string | undefined 
  * - `X-Developer-Key` on a developer's call, `X-Operator-Key` (developer registration): honoured as
  *   what they ask for, a developer; the bearer token authenticates, the keys are not needed or checked.
  */
-export function roleHeaderProblem(request: FastifyRequest): string | undefined {
+function roleHeaderProblem(request: FastifyRequest): string | undefined {
   if (!ROLE_CHECKED.test(request.url)) return undefined;
   const role = headerValue(request, 'x-user-role')?.trim().toLowerCase();
   if (role !== undefined && role !== DEVELOPER_ROLE) {
@@ -38,6 +39,15 @@ export function roleHeaderProblem(request: FastifyRequest): string | undefined {
   }
   return undefined;
 }
+
+/** The 400 of the operations whose role headers are checked, as @ApiErrorResponses documents it. */
+export const ROLE_HEADERS_REFUSED = {
+  status: 400,
+  description:
+    'A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login)',
+  detail:
+    'X-User-Role "end_user" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)',
+} as const satisfies ErrorExample;
 
 /** Runs before the bearer-token guard: a request for another role is a 400, whatever the token. */
 @Injectable()

@@ -1,23 +1,35 @@
-import type { DataSourceOptions } from 'typeorm';
+import type { DataSourceOptions, EntitySchema } from 'typeorm';
 import { DEFAULT_DATABASE_DEADLINES, DEFAULT_DATABASE_POOL_SIZE, type DatabaseDeadlines } from './database.config';
 import { deadlineDriver } from './deadline-pool';
-import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
 /**
- * The single description of our database, shared by the app (src/database) and the TypeORM CLI (ormconfig.ts).
- * `poolSize`: the app passes its validated DATABASE_POOL_SIZE; the CLI reads the variable itself.
- * `deadlines`: the app's request-serving pool passes them (every statement, lock wait and pool wait
- * bounded, see deadline-pool.ts); without them (migrations, CLI, scripts) only connecting is bounded.
+ * How one connection pool is set up. `poolSize`: the app passes its validated DATABASE_POOL_SIZE; the
+ * CLI reads the variable itself. `deadlines`: the app's request-serving pool passes them (every
+ * statement, lock wait and pool wait bounded, see deadline-pool.ts); without them (migrations, CLI,
+ * scripts) only connecting is bounded.
+ */
+export interface DataSourceSettings {
+  poolSize?: number;
+  deadlines?: DatabaseDeadlines;
+}
+
+/** The entity classes of the service: handed in by the composition root (src/app.entities.ts). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type for an entity class
+export type EntityList = readonly (Function | EntitySchema)[];
+
+/**
+ * The single description of our database, shared by the app and the TypeORM CLI (ormconfig.ts),
+ * both through appDataSourceOptions (src/app.entities.ts), which hands in the entities.
  */
 export function buildDataSourceOptions(
   url: string,
-  options: { poolSize?: number; deadlines?: DatabaseDeadlines } = {},
+  options: DataSourceSettings & { entities: EntityList },
 ): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    entities: [...options.entities],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     // The schema is owned by migrations only.

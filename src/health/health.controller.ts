@@ -7,7 +7,7 @@ import { DATABASE_UNAVAILABLE_DETAIL } from '../database/database-unavailable';
 import { DatabaseHealthResponse, HealthCheckResponse } from './dto/health.dto';
 
 /** How long the database ping may take before the database is reported down. */
-export const DATABASE_PING_TIMEOUT_MS = 1500;
+const DATABASE_PING_TIMEOUT_MS = 1500;
 
 /**
  * Liveness and readiness probes (@nestjs/terminus), with the reference API's paths and body shapes.

@@ -6,7 +6,6 @@ import type { ValidationIssue } from './unprocessable-entity.error';
 import { JSON_MEDIA_TYPE, unsupportedMediaTypeDetail } from './request-body';
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login)',
   401: 'Missing, malformed, badly signed or expired bearer token',
   403: "The token is not a developer's, or the developer does not own the project",
   404: 'Project (or configuration) not found',
@@ -30,7 +29,6 @@ const RETRY_AFTER = {
  * Swagger UI and generated docs show what a client will actually get.
  */
 const DEFAULT_DETAILS: Record<number, string> = {
-  400: 'X-User-Role "end_user" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)',
   401: 'Not authenticated',
   403: 'Not authorized to access this project',
   404: 'Project not found',
@@ -51,8 +49,13 @@ const PATH_ISSUE: ValidationIssue = {
   type: 'uuid_parsing',
 };
 
-/** An operation's own example for one status: `{status, detail}`, or `{status: 422, issue}`. */
-export type ErrorExample = { status: number; detail: string } | { status: 422; issue: ValidationIssue };
+/**
+ * An operation's own example for one status: `{status, detail}`, or `{status: 422, issue}`; with
+ * `description` when the default one does not say it (a status without a default must have one).
+ */
+export type ErrorExample = ({ status: number; detail: string } | { status: 422; issue: ValidationIssue }) & {
+  description?: string;
+};
 
 function exampleBody(status: number, own: ErrorExample | undefined): { detail: unknown } {
   if (own && 'issue' in own) return { detail: [own.issue] };
@@ -66,7 +69,8 @@ function exampleBody(status: number, own: ErrorExample | undefined): { detail: u
 /**
  * Documents the error responses an operation can give, each with its body schema and a true example.
  * A status given as a number gets the default example above (a 422: the malformed path id); an
- * operation whose answer differs passes its own (`{status: 422, issue}` for a body error).
+ * operation whose answer differs passes its own (`{status: 422, issue}` for a body error), and a
+ * feature's own kind of error (e.g. a 400) is passed as an ErrorExample that feature exports.
  */
 export function ApiErrorResponses(...entries: (number | ErrorExample)[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
@@ -74,7 +78,7 @@ export function ApiErrorResponses(...entries: (number | ErrorExample)[]): Method
       const status = typeof entry === 'number' ? entry : entry.status;
       return ApiResponse({
         status,
-        description: DESCRIPTIONS[status] ?? 'Error',
+        description: (typeof entry === 'number' ? undefined : entry.description) ?? DESCRIPTIONS[status] ?? 'Error',
         type: status === 422 ? HTTPValidationError : HTTPError,
         example: exampleBody(status, typeof entry === 'number' ? undefined : entry),
         ...(status === 503 ? { headers: RETRY_AFTER } : {}),

@@ -34,11 +34,27 @@ function isUndecodableParam(exception: unknown): boolean {
   return (exception as { code?: unknown } | null)?.code === 'FST_ERR_BAD_URL';
 }
 
+/** A path parameter as the 422 names it; `uuid`: refused as the reference refuses a malformed UUID. */
+export interface PathParameter {
+  name: string;
+  uuid?: boolean;
+}
+
+/**
+ * Which path parameters follow a literal path segment: `{ projects: [{ name: 'project_id', uuid: true }] }`
+ * says the segment after `projects/` is a project_id. Features declare theirs; the composition root
+ * hands the union to the adapter (HttpWireModule.createAdapter).
+ */
+export type PathParameterNames = Readonly<Record<string, readonly PathParameter[]>>;
+
 /**
  * The 422 for a path parameter that cannot even be decoded, named like the reference names a
- * malformed one: the segment after `projects/` or `webhooks/` is a project_id, the one after that a mode.
+ * malformed one: the parameter the nearest literal segment before it declares (see PathParameterNames).
  */
-function undecodableParamResponse(path: string): { status: number; body: { detail: unknown } } {
+export function undecodableParamResponse(
+  path: string,
+  parameters: PathParameterNames = {},
+): { status: number; body: { detail: unknown } } {
   const segments = path.split('?')[0].split('/');
   const index = segments.findIndex((segment) => {
     try {
@@ -48,12 +64,18 @@ function undecodableParamResponse(path: string): { status: number; body: { detai
       return true;
     }
   });
-  const before = segments[index - 1];
-  if (before === 'projects' || before === 'webhooks') {
-    const invalid = UnprocessableEntityError.invalidUuid(['path', 'project_id']);
+  let parameter: PathParameter | undefined;
+  for (let distance = 1; distance <= index && !parameter; distance++) {
+    const following = Object.hasOwn(parameters, segments[index - distance])
+      ? parameters[segments[index - distance]]
+      : undefined;
+    parameter = following?.[distance - 1];
+  }
+  if (parameter?.uuid) {
+    const invalid = UnprocessableEntityError.invalidUuid(['path', parameter.name]);
     return { status: invalid.getStatus(), body: invalid.getResponse() as { detail: unknown } };
   }
-  const loc = segments[index - 2] === 'webhooks' ? ['path', 'mode'] : ['path'];
+  const loc = parameter ? ['path', parameter.name] : ['path'];
   return { status: 422, body: { detail: [{ loc, msg: 'Invalid percent-encoding in the path', type: 'value_error' }] } };
 }
 

@@ -28,7 +28,7 @@ const TYPE_CONSTRAINTS = new Set(['isString', 'isBoolean', 'isInt', 'isNumber'])
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Flattens nested class-validator errors into reference-style issues with their location. */
-export function toValidationIssues(
+function toValidationIssues(
   errors: ValidationError[],
   location: string,
   parent: (string | number)[] = [],
@@ -57,10 +57,10 @@ export function toValidationIssues(
   return issues;
 }
 
-export const UNSTORABLE_TEXT_MESSAGE = 'Input should be text without NUL characters or unpaired surrogates';
+const UNSTORABLE_TEXT_MESSAGE = 'Input should be text without NUL characters or unpaired surrogates';
 
 /** No request body of ours nests this deep; deeper input would only exhaust the validators' stack. */
-export const MAX_BODY_DEPTH = 16;
+const MAX_BODY_DEPTH = 16;
 
 /** The first forbidden key, or the first value nested deeper than MAX_BODY_DEPTH, with its location. */
 function findForbiddenKey(

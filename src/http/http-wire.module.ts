@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { HttpConfig } from './http.config';
-import { ApiExceptionFilter } from './api-exception.filter';
+import { ApiExceptionFilter, type PathParameterNames } from './api-exception.filter';
 import { ApiFastifyAdapter } from './api-fastify.adapter';
 import { API_PREFIX } from '../common/api-prefix';
 import { ApiValidationPipe } from './api-validation.pipe';
@@ -43,19 +43,35 @@ function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): void {
   ],
 })
 export class HttpWireModule {
-  /** The Fastify adapter the app is created with (before the module graph exists). */
-  static createAdapter(config: Pick<HttpConfig, 'trustProxy'>): ApiFastifyAdapter {
+  /**
+   * The Fastify adapter the app is created with (before the module graph exists). `pathParameters`:
+   * the features' path parameters (see PathParameterNames), handed in by the composition root.
+   */
+  static createAdapter(
+    config: Pick<HttpConfig, 'trustProxy' | 'bodyLimits'>,
+    features: { pathParameters?: PathParameterNames } = {},
+  ): ApiFastifyAdapter {
     const { trustProxy } = config;
-    // Fastify takes a mutable list of proxies: a copy of the frozen one.
-    return new ApiFastifyAdapter(setCommonHeaders, typeof trustProxy === 'object' ? [...trustProxy] : trustProxy);
+    return new ApiFastifyAdapter({
+      bodyLimits: config.bodyLimits,
+      onBeforeFrameworkError: setCommonHeaders,
+      // Fastify takes a mutable list of proxies: a copy of the frozen one.
+      trustProxy: typeof trustProxy === 'object' ? [...trustProxy] : trustProxy,
+      pathParameters: features.pathParameters,
+    });
   }
 
   /**
    * Fastify-level wiring, once at start-up (before the routes are registered and the spec is built);
    * per request it adds one hook (the common headers) and, on the routes that take a body, the body
-   * parser (see request-body.ts).
+   * parser (see request-body.ts). `exposedHeaders`: the features' own response headers a browser
+   * may read under CORS, handed in by the composition root.
    */
-  static configure(app: NestFastifyApplication, config?: Pick<HttpConfig, 'corsOrigins'>): void {
+  static configure(
+    app: NestFastifyApplication,
+    config?: Pick<HttpConfig, 'corsOrigins'>,
+    features: { exposedHeaders?: readonly string[] } = {},
+  ): void {
     // Every controller's path is below /api/v1; nothing is excluded (Swagger UI and the served spec
     // are not Nest routes: /docs, /openapi.json and /openapi.yaml stay where they are).
     app.setGlobalPrefix(API_PREFIX);
@@ -71,13 +87,13 @@ export class HttpWireModule {
     if (config?.corsOrigins.length) {
       app.enableCors({
         origin: [...config.corsOrigins],
-        // Lists joined here: @fastify/cors would join arrays with ', ', the `cors` middleware used ','.
+        // Lists joined here with ',' (@fastify/cors would join arrays with ', ').
         methods: 'GET,POST,PUT,DELETE',
         // If-Match / ETag: a browser UI must be able to send the one and read the other (optimistic concurrency).
         allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', REQUEST_ID_HEADER].join(','),
-        exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After', 'ETag', 'Stripe-Webhook-Endpoint-Cleanup'].join(','),
+        exposedHeaders: [REQUEST_ID_HEADER, 'Retry-After', 'ETag', ...(features.exposedHeaders ?? [])].join(','),
         maxAge: 600,
-        // As the `cors` middleware did: any OPTIONS is answered as a preflight, Origin or not.
+        // Any OPTIONS is answered as a preflight, Origin or not (Express-compatible).
         strictPreflight: false,
       });
     }

@@ -1,4 +1,4 @@
-import { type ConfigOf, defineConfig, isHttpUrl, parsePort, positiveInteger } from '../config/config-area';
+import { type ConfigOf, defineConfig, type Env, isHttpUrl, parsePort, positiveInteger } from '../config/config-area';
 
 /** The HTTP server: where it listens, CORS, which proxies are believed, how long SIGTERM drains. */
 export const httpConfig = defineConfig('http', (env, problems) => {
@@ -16,9 +16,29 @@ export const httpConfig = defineConfig('http', (env, problems) => {
     trustProxy: parseTrustProxy(env.TRUST_PROXY, problems),
     /** How long SIGTERM waits for in-flight requests before closing their connections. */
     shutdownTimeoutMs: positiveInteger(env, 'SHUTDOWN_TIMEOUT_MS', 10000, problems),
+    /** The largest request bodies read (see request-body.ts); larger ones are a 413 before being read. */
+    bodyLimits: {
+      jsonBytes: bodyLimit(env, 'BODY_LIMIT_BYTES', DEFAULT_BODY_LIMITS.jsonBytes, problems),
+      ownBodyBytes: bodyLimit(env, 'RAW_BODY_LIMIT_BYTES', DEFAULT_BODY_LIMITS.ownBodyBytes, problems),
+    },
   };
 });
 export type HttpConfig = ConfigOf<typeof httpConfig>;
+
+/**
+ * JSON and form bodies: 64 KiB, far above the largest valid request (a configuration with four keys).
+ * Bodies a route reads itself as raw bytes (Stripe's signed deliveries): 1 MiB, what Stripe may send.
+ */
+const DEFAULT_BODY_LIMITS = { jsonBytes: 64 * 1024, ownBodyBytes: 1024 * 1024 } as const;
+
+/** A bound for either body limit: a body is held whole in memory while it is read. */
+const MAX_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+function bodyLimit(env: Env, name: string, fallback: number, problems: string[]): number {
+  const value = positiveInteger(env, name, fallback, problems);
+  if (value > MAX_BODY_LIMIT_BYTES) problems.push(`${name} must be at most ${MAX_BODY_LIMIT_BYTES} (16 MiB)`);
+  return value;
+}
 
 function parseCorsOrigins(raw: string | undefined, problems: string[]): string[] {
   const origins = (raw ?? '')

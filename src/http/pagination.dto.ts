@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
-export const MAX_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 100;
 
 /** Query strings are text: turn plain digit strings into numbers, leave anything else for the validators to refuse. */
 const toInteger = ({ value }: { value: unknown }): unknown =>

@@ -6,22 +6,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import typeIs from 'type-is';
 import { toErrorResponse } from './api-exception.filter';
 
-/** Largest request body accepted; larger ones get 413 `{"detail"}`. */
-export const BODY_LIMIT = '64kb';
-/** Bodies a route reads itself (@ReadsOwnBody: Stripe's deliveries, whose signature covers the raw bytes) may be larger. */
-export const RAW_BODY_LIMIT = '1mb';
+/** The largest bodies read, in bytes (HttpConfig.bodyLimits); a larger one is a 413 `{"detail"}`. */
+export interface BodyLimits {
+  /** JSON and form bodies. */
+  jsonBytes: number;
+  /** Bodies a route reads itself (@ReadsOwnBody, e.g. a signed delivery whose signature covers the raw bytes). */
+  ownBodyBytes: number;
+}
 
 const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 
 type RawRequest = IncomingMessage & { body?: unknown };
 type Parser = ReturnType<typeof json>;
 export type BodyHook = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
-
-// Compressed bodies are refused (415) rather than inflated; JSON must be an object or an array.
-const jsonParser = json({ limit: BODY_LIMIT, inflate: false });
-const formParser = urlencoded({ extended: false, limit: BODY_LIMIT, inflate: false });
-// The webhook receiver verifies Stripe's signature over the exact bytes: keep them, whatever the content type.
-const rawParser = raw({ type: () => true, limit: RAW_BODY_LIMIT, inflate: false });
 
 /** Parse errors (invalid JSON, too large, compressed...) become the API's `{"detail"}` errors. */
 function finish(request: FastifyRequest, done: (error?: Error) => void, error: unknown): void {
@@ -49,6 +46,8 @@ interface BodyRouteConfig {
   readsOwnBody?: boolean;
   /** @AcceptsMediaTypes: the media types the body may have (default: JSON only). */
   mediaTypes?: string[];
+  /** Set on @ReadsOwnBody routes when they are registered: the parser readRawBody uses. */
+  ownBodyParser?: Parser;
 }
 
 /** Marks an operation that takes no request body (e.g. a POST that only triggers work): none is read. */
@@ -56,7 +55,7 @@ export const TakesNoBody = (): MethodDecorator => RouteConfig({ takesNoBody: tru
 
 /**
  * Marks an operation that reads its body itself with readRawBody (the exact bytes, any content type,
- * up to RAW_BODY_LIMIT), once it knows the request has somewhere to go. A request that matches no
+ * up to BodyLimits.ownBodyBytes), once it knows the request has somewhere to go. A request that matches no
  * route under the same path (up to its first parameter) has its body read the same way.
  */
 export const ReadsOwnBody = (): MethodDecorator => RouteConfig({ readsOwnBody: true } satisfies BodyRouteConfig);
@@ -76,48 +75,61 @@ export function unsupportedMediaTypeDetail(accepted: string[], contentType: stri
   return `Content-Type must be ${accepted.join(' or ')} (${got})`;
 }
 
-/**
- * A route's body hook: a body of another media type (or none at all) is a 415 naming the accepted
- * types, before anything is parsed. Otherwise JSON, or the OAuth2 form where accepted.
- */
-function parseRouteBody(accepted: string[]): BodyHook {
-  return (request, reply, done) => {
+/** The body hooks, with body-parser's parsers built once for the configured limits. */
+function bodyHooks(limits: BodyLimits) {
+  // Compressed bodies are refused (415) rather than inflated; JSON must be an object or an array.
+  const jsonParser = json({ limit: limits.jsonBytes, inflate: false });
+  const formParser = urlencoded({ extended: false, limit: limits.jsonBytes, inflate: false });
+  // A route that reads its own body gets the exact bytes (a signature may cover them), whatever the content type.
+  const rawParser = raw({ type: () => true, limit: limits.ownBodyBytes, inflate: false });
+
+  /** JSON or the OAuth2 form (`application/x-www-form-urlencoded`); any other body is left unread. */
+  const parseApiBody: BodyHook = (request, reply, done) => {
     if (METHODS_WITHOUT_BODY.has(request.method)) return done();
-    if (!typeIs(request.raw, accepted))
-      return done(
-        new HttpException({ detail: unsupportedMediaTypeDetail(accepted, request.headers['content-type']) }, 415),
-      );
-    parseApiBody(request, reply, done);
+    run(jsonParser, request, reply, (error) => {
+      if (error) return finish(request, done, error);
+      run(formParser, request, reply, (formError) => finish(request, done, formError));
+    });
   };
+
+  /**
+   * A route's body hook: a body of another media type (or none at all) is a 415 naming the accepted
+   * types, before anything is parsed. Otherwise JSON, or the OAuth2 form where accepted.
+   */
+  const parseRouteBody =
+    (accepted: string[]): BodyHook =>
+    (request, reply, done) => {
+      if (METHODS_WITHOUT_BODY.has(request.method)) return done();
+      if (!typeIs(request.raw, accepted))
+        return done(
+          new HttpException({ detail: unsupportedMediaTypeDetail(accepted, request.headers['content-type']) }, 415),
+        );
+      parseApiBody(request, reply, done);
+    };
+
+  /** The exact bytes (any content type) as `request.rawBody`, as a @ReadsOwnBody route would read them. */
+  const parseRawBody: BodyHook = (request, reply, done) => {
+    run(rawParser, request, reply, (error) => {
+      const body = (request.raw as RawRequest).body;
+      (request as FastifyRequest & { rawBody?: Buffer }).rawBody = Buffer.isBuffer(body) ? body : undefined;
+      finish(request, done, error);
+    });
+  };
+
+  return { rawParser, parseApiBody, parseRouteBody, parseRawBody };
 }
-
-/** JSON or the OAuth2 form (`application/x-www-form-urlencoded`); any other body is left unread. */
-const parseApiBody: BodyHook = (request, reply, done) => {
-  if (METHODS_WITHOUT_BODY.has(request.method)) return done();
-  run(jsonParser, request, reply, (error) => {
-    if (error) return finish(request, done, error);
-    run(formParser, request, reply, (formError) => finish(request, done, formError));
-  });
-};
-
-/** The exact bytes (any content type, up to 1 MB) as `request.rawBody`, as a @ReadsOwnBody route would read them. */
-const parseRawBody: BodyHook = (request, reply, done) => {
-  run(rawParser, request, reply, (error) => {
-    const body = (request.raw as RawRequest).body;
-    (request as FastifyRequest & { rawBody?: Buffer }).rawBody = Buffer.isBuffer(body) ? body : undefined;
-    finish(request, done, error);
-  });
-};
 
 /**
  * The body of a @ReadsOwnBody route, read when the handler asks (the webhook receiver: once it knows
  * the delivery has somewhere to go: project, configuration, secret): the exact bytes (any content
- * type, up to 1 MB), with the same errors as every other body (413, 415 for a compressed one, 400 for
+ * type, up to BodyLimits.ownBodyBytes), with the same errors as every other body (413, 415 for a compressed one, 400 for
  * an aborted one). Not Fastify's `rawBody`: that is read before the handler runs, for every request.
  */
 export function readRawBody(request: FastifyRequest): Promise<Buffer | undefined> {
+  const { ownBodyParser } = request.routeOptions.config as BodyRouteConfig;
+  if (!ownBodyParser) return Promise.reject(new Error('readRawBody: the route is not marked @ReadsOwnBody'));
   return new Promise((resolve, reject) => {
-    rawParser(request.raw, {} as ServerResponse, (error?: unknown) => {
+    ownBodyParser(request.raw, {} as ServerResponse, (error?: unknown) => {
       if (error) {
         const { status, body } = toErrorResponse(error, request.url);
         return reject(new HttpException(body, status));
@@ -129,7 +141,7 @@ export function readRawBody(request: FastifyRequest): Promise<Buffer | undefined
 }
 
 /**
- * Bodies are read by body-parser, as they were under Express, rather than by Fastify's content-type
+ * Bodies are read by body-parser rather than by Fastify's content-type
  * parsers (or Nest's `rawBody`): what is accepted and how it fails must stay byte for byte the same,
  * and that is body-parser's behaviour (covered by test/wrong-inputs, hostile-input-*, abuse-limits):
  * JSON in any `utf-*` charset (decoded by iconv-lite) and any other charset a 415; `strict` JSON (an
@@ -141,7 +153,8 @@ export function readRawBody(request: FastifyRequest): Promise<Buffer | undefined
  * checked that the delivery has somewhere to go (test/webhook-receiver-flood). Only routes that take
  * a body get the parsing hook, so a GET runs no body code at all.
  */
-export function installBodyParsing(fastify: FastifyInstance): BodyHook {
+export function installBodyParsing(fastify: FastifyInstance, limits: BodyLimits): BodyHook {
+  const { rawParser, parseApiBody, parseRouteBody, parseRawBody } = bodyHooks(limits);
   // The path space of the @ReadsOwnBody routes (each up to its first parameter), case-insensitive.
   const rawBodyPaths: string[] = [];
   let underRawBodyPath: RegExp | undefined;
@@ -153,6 +166,7 @@ export function installBodyParsing(fastify: FastifyInstance): BodyHook {
     const config = (route.config ?? {}) as BodyRouteConfig;
     // Read by the handler (readRawBody), after its own checks.
     if (config.readsOwnBody) {
+      route.config = { ...route.config, ownBodyParser: rawParser } satisfies BodyRouteConfig;
       rawBodyPaths.push(staticPrefix(route.url));
       underRawBodyPath = new RegExp(`^(?:${rawBodyPaths.map(escapeRegExp).join('|')})(?:[/?#]|$)`, 'i');
       return;

@@ -22,8 +22,8 @@ export const SECRET_FIELDS = [
  * What every log line goes through, in one walk: values under secret-named keys (any depth, any case)
  * become `[Redacted]`, and any Stripe key shape left in a string is masked. Request and response
  * bodies are not logged at all; this is the second line of defence. Raw request/response objects
- * are never walked: only the fields the `req`/`res` serializers below keep are logged (walking them
- * cost ~7% of the CPU of a GET config, and pino's wildcard `redact` paths another ~12%: docs/benchmarks.md).
+ * are never walked: only the fields the `req`/`res` serializers below keep are logged (walking them,
+ * or pino's wildcard `redact` paths, would cost a visible share of each request's CPU: docs/benchmarks.md).
  */
 function logMasking(secretFields: readonly string[]): DeepMaskOptions {
   return {
@@ -38,7 +38,7 @@ function logMasking(secretFields: readonly string[]): DeepMaskOptions {
 }
 
 /** What the `log` formatter does to each line's object; `secretFields` are censored besides SECRET_FIELDS. */
-export function logSanitizer(secretFields: readonly string[] = []): <T>(value: T) => T {
+function logSanitizer(secretFields: readonly string[] = []): <T>(value: T) => T {
   const options = logMasking(secretFields);
   return <T>(value: T): T => maskSecretsDeep(value, options);
 }
@@ -112,8 +112,8 @@ export function sanitizeRequestLogFields(req: RequestLogFields): RequestLogField
 /**
  * pino configuration of the request-line logger (REQUEST_LOGGER): no serializers, no hook and no
  * formatter walk. It writes only the line logRequestCompleted builds from fields it has already
- * sanitized (URL, request id) or that cannot carry text (status, time, method, address): the walk
- * of every line by the root logger cost ~10 µs of a GET config (issue 13).
+ * sanitized (URL, request id) or that cannot carry text (status, time, method, address), so the
+ * request path pays for no walk of the line (docs/benchmarks.md).
  */
 export function buildRequestLoggerOptions(config: LoggingConfig): LoggerOptions {
   return { level: config.level };

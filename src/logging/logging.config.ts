@@ -1,6 +1,6 @@
 import { type ConfigOf, defineConfig } from '../config/config-area';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** LOG_LEVEL (default `info`, case-insensitive): the pino level of every JSON log line. */

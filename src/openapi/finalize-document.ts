@@ -1,31 +1,40 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { API_PREFIX } from '../common/api-prefix';
-import { REQUEST_EXAMPLES } from './request-examples';
+import { REQUEST_EXAMPLE_EXTENSION, TRAILING_SLASH_EXTENSION } from './openapi.decorators';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 /**
- * Paths that the reference API writes with a trailing slash. Nest registers them without it; express'
- * non-strict routing serves both, and the spec uses the reference's spelling so generated clients match.
- */
-const TRAILING_SLASH_PATHS = [`/${API_PREFIX}/projects`];
-
-/**
- * Each request body's example (see request-examples.ts), as the media type's only named example:
- * Swagger UI pre-fills it instead of inventing values from the schema's patterns.
+ * Each request body's example (declared with @ApiRequestExample beside its operation), as the JSON
+ * media type's only named example: Swagger UI pre-fills it instead of inventing values from the
+ * schema's patterns. The extension itself is removed.
  */
 function addRequestExamples(paths: JsonObject): void {
   for (const item of Object.values(paths)) {
     for (const [method, operation] of Object.entries(item as JsonObject)) {
       if (!HTTP_METHODS.has(method) || !isObject(operation)) continue;
-      const example = REQUEST_EXAMPLES[operation.operationId as string];
+      const example = operation[REQUEST_EXAMPLE_EXTENSION] as JsonObject | undefined;
+      delete operation[REQUEST_EXAMPLE_EXTENSION];
       const json = ((operation.requestBody as JsonObject | undefined)?.content as JsonObject | undefined)?.[
         'application/json'
       ] as JsonObject | undefined;
-      if (example && json) json.examples = { example: { summary: example.summary, value: example.value as JsonObject } };
+      if (example && json) json.examples = { example: { summary: example.summary, value: example.value } };
     }
   }
+}
+
+/**
+ * A path whose operations carry @ApiPathWithTrailingSlash is written with the trailing slash the
+ * reference API uses; the extension itself is removed.
+ */
+function withTrailingSlashIfMarked(path: string, item: JsonObject): string {
+  let marked = false;
+  for (const [method, operation] of Object.entries(item)) {
+    if (!HTTP_METHODS.has(method) || !isObject(operation) || !(TRAILING_SLASH_EXTENSION in operation)) continue;
+    marked = true;
+    delete operation[TRAILING_SLASH_EXTENSION];
+  }
+  return marked && !path.endsWith('/') ? `${path}/` : path;
 }
 
 /** Keywords that describe the value itself and stay on the outer schema when `null` is added. */
@@ -78,7 +87,8 @@ const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head',
 function markPublicOperations(item: JsonObject): JsonObject {
   const marked: JsonObject = {};
   for (const [key, value] of Object.entries(item)) {
-    marked[key] = HTTP_METHODS.has(key) && isObject(value) && !('security' in value) ? { ...value, security: [] } : value;
+    if (!HTTP_METHODS.has(key) || !isObject(value)) marked[key] = value;
+    else marked[key] = 'security' in value ? { ...value } : { ...value, security: [] };
   }
   return marked;
 }
@@ -86,13 +96,13 @@ function markPublicOperations(item: JsonObject): JsonObject {
 /**
  * Turns the document @nestjs/swagger builds (OpenAPI 3.0) into the one that is served and committed:
  * OpenAPI 3.1 nullability, the reference's trailing-slash paths, explicit `security: []` on public
- * operations, an example for every request body, sorted keys.
+ * operations, the request body examples the operations declare, sorted keys.
  */
 export function finalizeOpenApiDocument(document: OpenAPIObject): OpenAPIObject {
   const paths: JsonObject = {};
   for (const [path, item] of Object.entries(document.paths)) {
-    const finalPath = TRAILING_SLASH_PATHS.includes(path) ? `${path}/` : path;
-    paths[finalPath] = markPublicOperations(item as unknown as JsonObject);
+    const marked = markPublicOperations(item as unknown as JsonObject);
+    paths[withTrailingSlashIfMarked(path, marked)] = marked;
   }
   const converted = convertSchemas({ ...(document as unknown as JsonObject), paths }) as JsonObject;
   addRequestExamples(converted.paths as JsonObject);

@@ -3,21 +3,29 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ApiDeveloperAuth } from '../auth/api-developer-auth.decorator';
 import { ApiErrorResponses } from '../http/api-error-responses.decorator';
+import type { PathParameterNames } from '../http/api-exception.filter';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { HTTPError } from '../http/error-response.dto';
 import { ProjectCreatedResponse, ProjectCreateRequest, ProjectResponse } from './dto/project.dto';
 import { OwnedProject, RequestProject } from './guards/project-ownership.guard';
 import type { Project } from './project.entity';
 import { ProjectsService } from './projects.service';
+import { ApiPathWithTrailingSlash, ApiRequestExample } from '../openapi/openapi.decorators';
+import { ROLE_HEADERS_REFUSED } from '../auth/role-headers.guard';
+
+/** `projects/{project_id}`: an undecodable project id is a 422 naming it (see PathParameterNames). */
+export const PROJECT_PATH_PARAMETERS: PathParameterNames = { projects: [{ name: 'project_id', uuid: true }] };
 
 @ApiTags('Project Management')
 @ApiDeveloperAuth()
-@ApiErrorResponses(400, 503)
+@ApiErrorResponses(ROLE_HEADERS_REFUSED, 503)
 @Controller('projects')
 export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
 
   @Post()
+  @ApiRequestExample({ summary: 'A project', value: { name: 'My SaaS', description: 'Billing for my SaaS' } })
+  @ApiPathWithTrailingSlash()
   @ApiOperation({
     operationId: 'createProject',
     summary: 'Create Project',
@@ -43,6 +51,7 @@ export class ProjectsController {
   }
 
   @Get()
+  @ApiPathWithTrailingSlash()
   @ApiOperation({
     operationId: 'listProjects',
     summary: 'List Projects',

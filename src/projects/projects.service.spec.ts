@@ -1,7 +1,8 @@
 import { ConflictException } from '@nestjs/common';
 import type { Project } from './project.entity';
 import type { ProjectsRepository } from './projects.repository';
-import { MAX_PROJECTS_PER_DEVELOPER, ProjectsService } from './projects.service';
+import { DEFAULT_MAX_PROJECTS_PER_DEVELOPER as MAX_PROJECTS_PER_DEVELOPER } from './projects.config';
+import { ProjectsService } from './projects.service';
 
 const OWNER = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
 
@@ -23,7 +24,8 @@ class FakeProjects {
   }
 }
 
-const serviceOn = (projects: FakeProjects) => new ProjectsService(projects as unknown as ProjectsRepository);
+const serviceOn = (projects: FakeProjects) =>
+  new ProjectsService(projects as unknown as ProjectsRepository, { maxPerDeveloper: MAX_PROJECTS_PER_DEVELOPER });
 
 describe('ProjectsService', () => {
   describe('create', () => {

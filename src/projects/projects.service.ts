@@ -1,29 +1,26 @@
-import { ConflictException, Injectable } from '@nestjs/common';
+import { ConflictException, Inject, Injectable } from '@nestjs/common';
 import { ProjectCreateRequest } from './dto/project.dto';
 import type { Project } from './project.entity';
+import { projectsConfig, type ProjectsConfig } from './projects.config';
 import { ProjectsRepository } from './projects.repository';
-
-/**
- * Projects one developer may own. GET /projects/ answers them all in one array (as the reference API
- * does, no pagination): with names ≤ 255 and descriptions ≤ 1,000 characters, 200 projects are at most
- * ~1.5 MB of JSON, so one developer cannot make that answer (or the memory behind it) grow without end.
- */
-export const MAX_PROJECTS_PER_DEVELOPER = 200;
 
 @Injectable()
 export class ProjectsService {
-  constructor(private readonly projects: ProjectsRepository) {}
+  constructor(
+    private readonly projects: ProjectsRepository,
+    @Inject(projectsConfig.KEY) private readonly config: ProjectsConfig,
+  ) {}
 
-  /** 409 once the owner has MAX_PROJECTS_PER_DEVELOPER (checked and inserted under a lock per owner). */
+  /** 409 once the owner has `maxPerDeveloper` projects (checked and inserted under a lock per owner). */
   async create(ownerId: string, input: ProjectCreateRequest): Promise<Project> {
     const project = await this.projects.createWithinLimit(
       ownerId,
       { name: input.name, description: input.description ?? null },
-      MAX_PROJECTS_PER_DEVELOPER,
+      this.config.maxPerDeveloper,
     );
     if (!project) {
       throw new ConflictException(
-        `Project limit reached: a developer can own at most ${MAX_PROJECTS_PER_DEVELOPER} projects`,
+        `Project limit reached: a developer can own at most ${this.config.maxPerDeveloper} projects`,
       );
     }
     return project;

@@ -7,7 +7,7 @@ import { RateLimitCountersRepository, type RateLimitRecord } from './rate-limit-
 export type { RateLimitRecord } from './rate-limit-counters.repository';
 
 /** The library's own in-memory store sweeps idle records every minute; so does this one. */
-export const SWEEP_INTERVAL_MS = 60_000;
+const SWEEP_INTERVAL_MS = 60_000;
 
 /**
  * Rate-limit counters in PostgreSQL (table `rate_limit_counters`, UNLOGGED), so that every instance

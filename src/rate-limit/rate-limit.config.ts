@@ -6,7 +6,7 @@ export interface RateLimit {
   ttlSeconds: number;
 }
 
-export const RATE_LIMIT_STORES = ['postgres', 'memory'] as const;
+const RATE_LIMIT_STORES = ['postgres', 'memory'] as const;
 export type RateLimitStore = (typeof RATE_LIMIT_STORES)[number];
 
 /** The RATE_LIMIT_* limits, and RATE_LIMIT_STORE: where their counters live. */
@@ -30,7 +30,7 @@ export const rateLimitConfig = defineConfig('rate limits', (env, problems) => {
 export type RateLimitConfig = ConfigOf<typeof rateLimitConfig>;
 
 /** Parses `limit/window`, e.g. `10/60`, `10/1m` or `0` (off). */
-export function parseRateLimit(name: string, raw: string, problems: string[]): RateLimit {
+function parseRateLimit(name: string, raw: string, problems: string[]): RateLimit {
   const trimmed = raw.trim();
   if (trimmed === '0') return { limit: 0, ttlSeconds: 60 };
   const match = /^(\d+)\s*\/\s*(\S+)$/.exec(trimmed);

@@ -29,6 +29,9 @@ import { ValidateStripeCredentialsRequest, ValidateStripeCredentialsResponse } f
 import { StripeConfigView, toStripeConfigResponse } from './stripe-config.mapper';
 import { STRIPE_CONFIG_PRELOAD } from './stripe-config.preload';
 import { describeCleanups, StripeConfigService } from './stripe-config.service';
+import { ApiRequestExample } from '../openapi/openapi.decorators';
+import { EXAMPLE_CREDENTIALS } from './example-credentials';
+import { ROLE_HEADERS_REFUSED } from '../auth/role-headers.guard';
 
 /** Response header of DELETE config telling what happened to the webhook endpoints created in Stripe. */
 export const WEBHOOK_CLEANUP_HEADER = 'Stripe-Webhook-Endpoint-Cleanup';
@@ -51,7 +54,7 @@ const IF_MATCH_HEADER = {
 
 @ApiTags('Stripe Configuration')
 @ApiDeveloperAuth()
-@ApiErrorResponses(400, 503)
+@ApiErrorResponses(ROLE_HEADERS_REFUSED, 503)
 @OwnedProject('project_id')
 @Controller('payments/stripe/projects/:project_id')
 export class StripeConfigController {
@@ -82,6 +85,10 @@ export class StripeConfigController {
   }
 
   @Put('config')
+  @ApiRequestExample({
+    summary: "Test-mode only, the documentation's example keys (not real; never sent to Stripe)",
+    value: { ...EXAMPLE_CREDENTIALS },
+  })
   @ApiOperation({
     operationId: 'updateStripeConfig',
     summary: 'Update Stripe Configuration',
@@ -159,6 +166,10 @@ export class StripeConfigController {
   @Post('validate-credentials')
   @StripeCallRateLimit()
   @HttpCode(HttpStatus.OK)
+  @ApiRequestExample({
+    summary: "The documentation's example key: answered valid=false without calling Stripe",
+    value: { secret_key: EXAMPLE_CREDENTIALS.test_secret_key, is_test_mode: true },
+  })
   @ApiOperation({
     operationId: 'validateStripeCredentials',
     summary: 'Validate Stripe Credentials',

@@ -13,6 +13,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ApiDeveloperAuth } from '../auth/api-developer-auth.decorator';
 import { ApiErrorResponses } from '../http/api-error-responses.decorator';
+import type { PathParameterNames } from '../http/api-exception.filter';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { Public } from '../auth/public.decorator';
 import { CurrentRequestMeta, RequestMeta } from '../http/request-context';
@@ -31,6 +32,16 @@ import {
 } from './dto/webhook-event.dto';
 import { StripeWebhooksService } from './stripe-webhooks.service';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { ApiRequestExample } from '../openapi/openapi.decorators';
+import { ROLE_HEADERS_REFUSED } from '../auth/role-headers.guard';
+
+/**
+ * The receiver's path parameters, by the literal segment they follow (`.../webhooks/{project_id}/{mode}`):
+ * an undecodable one is a 422 naming it (see PathParameterNames).
+ */
+export const WEBHOOK_RECEIVER_PATH_PARAMETERS: PathParameterNames = {
+  [WEBHOOK_RECEIVER_PATH.split('/').pop()!]: [{ name: 'project_id', uuid: true }, { name: 'mode' }],
+};
 
 /** Where Stripe delivers events: public (Stripe signs the body instead of sending a bearer token). */
 @ApiTags('Stripe Webhooks')
@@ -44,6 +55,17 @@ export class StripeWebhookReceiverController {
   // The body is read by the handler (readRawBody), once the project, configuration and secret are checked.
   @ReadsOwnBody()
   @HttpCode(HttpStatus.OK)
+  @ApiRequestExample({
+    summary: 'An event as Stripe sends it (refused with 400 without a valid Stripe-Signature)',
+    value: {
+      id: 'evt_EXAMPLE',
+      object: 'event',
+      type: 'checkout.session.completed',
+      livemode: false,
+      created: 1700000000,
+      data: { object: { id: 'cs_test_EXAMPLE', object: 'checkout.session' } },
+    },
+  })
   @ApiOperation({
     operationId: 'receiveStripeWebhook',
     summary: 'Receive Stripe Webhook',
@@ -102,7 +124,7 @@ export class StripeWebhookReceiverController {
 
 @ApiTags('Stripe Webhooks')
 @ApiDeveloperAuth()
-@ApiErrorResponses(400, 503)
+@ApiErrorResponses(ROLE_HEADERS_REFUSED, 503)
 @OwnedProject('project_id')
 @Controller('payments/stripe/projects/:project_id')
 export class StripeWebhooksController {
@@ -153,6 +175,10 @@ export class StripeWebhooksController {
   @Post('webhook-endpoints')
   @HttpCode(HttpStatus.CREATED)
   @StripeCallRateLimit()
+  @ApiRequestExample({
+    summary: 'Test mode (needs a real test secret key stored; the example key is refused with 409)',
+    value: { mode: 'test' },
+  })
   @ApiOperation({
     operationId: 'createWebhookEndpoint',
     summary: 'Create Webhook Endpoint',

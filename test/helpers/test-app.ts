@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app.setup';
-import { type AppConfig, loadConfig } from '../../src/config/app-config';
+import { type AppConfig, loadConfig } from '../../src/app.config';
 import { FakeStripe } from './fake-stripe';
 import { Developer, fakeKey, projectWithConfig, registerDeveloper } from './fixtures';
 import { OpenApiResponseValidator, VALIDATED_METHODS } from './openapi-validator';

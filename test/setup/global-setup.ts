@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { appDataSourceOptions } from '../../src/app.entities';
 import { startThrowawayEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/database/embedded-postgres';
 
 declare global {
@@ -46,7 +46,7 @@ export default async function globalSetup(): Promise<void> {
   }
   // Set before migrating, so that the teardown drops it even when a migration fails.
   process.env.TEST_DATABASE_TEMPLATE = template;
-  const dataSource = new DataSource({ ...buildDataSourceOptions(databaseUrl(adminUrl, template)), logging: false });
+  const dataSource = new DataSource({ ...appDataSourceOptions(databaseUrl(adminUrl, template)), logging: false });
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });

@@ -1,5 +1,21 @@
+import { domainToASCII } from 'node:url';
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { normalizeEmail } from '../../users/email-address';
+
+/**
+ * The normalised form as this migration defines it (the same as normalizeEmail in
+ * src/users/email-address.ts when it was written): a migration keeps its own copy, so that what it
+ * does never changes with the feature's code.
+ */
+const INVISIBLE =
+  /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Z}\p{Default_Ignorable_Code_Point}\u2800\u3164\uffa0\u115f\u1160]/u;
+
+function normalizeEmail(raw: string): string {
+  const text = raw.trim().normalize('NFKC').toLowerCase().normalize('NFKC');
+  const at = text.lastIndexOf('@');
+  if (at <= 0 || INVISIBLE.test(text)) return text;
+  const domain = domainToASCII(text.slice(at + 1));
+  return domain ? `${text.slice(0, at)}@${domain}` : text;
+}
 
 /**
  * Rewrites stored emails to the normalised form (NFKC, lower case, IDNA ASCII domain) that register and

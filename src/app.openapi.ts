@@ -1,6 +1,7 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { buildOpenApiDocument, createApp } from '../app.setup';
-import { loadConfig } from '../config/app-config';
+import { createApp } from './app.setup';
+import { buildOpenApiDocument } from './app.swagger';
+import { loadConfig } from './app.config';
 
 /**
  * The spec as the code declares it, built without a database: `preview: true` creates no provider

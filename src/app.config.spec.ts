@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jwtSecretProblem } from '../auth/auth.config';
-import { DEFAULT_DATABASE_DEADLINES } from '../database/database.config';
-import { developmentDatabase } from '../database/embedded-postgres';
-import { loadConfig } from './app-config';
-import { ConfigError, parseDurationSeconds } from './config-area';
-import { createExclusively } from './dev-secrets';
+import { jwtSecretProblem } from './auth/auth.config';
+import { DEFAULT_DATABASE_DEADLINES } from './database/database.config';
+import { developmentDatabase } from './database/embedded-postgres';
+import { loadConfig } from './app.config';
+import { ConfigError, parseDurationSeconds } from './config/config-area';
+import { createExclusively } from './config/dev-secrets';
 
 const key = () => `k1:${randomBytes(32).toString('base64')}`;
 const SECRET = randomBytes(32).toString('base64url');
@@ -197,7 +197,7 @@ describe('loadConfig: operations settings', () => {
   });
 });
 
-describe('loadConfig: start-up refusals (issue 11)', () => {
+describe('loadConfig: start-up refusals', () => {
   const base = { NODE_ENV: 'test', ENCRYPTION_KEYS: key(), DATABASE_URL };
 
   it.each([
