@@ -164,6 +164,65 @@ describe('Stripe integration health: background re-validation (e2e)', () => {
     }
   });
 
+  it("one developer's refresh loop does not spend the background checks' budget", async () => {
+    // 4 calls a second: 2 background checks a second. Refreshes are limited per developer only
+    // (RATE_LIMIT_STRIPE, generous here so that the loop stays within it).
+    const t = await createTestApp({
+      env: {
+        STRIPE_API_BASE: stripe.url,
+        HEALTH_CHECK_INTERVAL: '10s',
+        HEALTH_CHECK_RATE: '4',
+        RATE_LIMIT_STRIPE: '10000/60',
+      },
+    });
+    let looping = true;
+    try {
+      // The looping developer (4 loops): one project with a key of each mode, two claims per refresh.
+      const looper = await registerDeveloper(t);
+      const testKey = fakeKey('sk_test_', 32);
+      const liveKey = fakeKey('sk_live_', 32);
+      stripe.validKeys.add(testKey);
+      stripe.validKeys.add(liveKey);
+      const looped = await projectWithConfig(t, looper, { test_secret_key: testKey, live_secret_key: liveKey });
+      const refreshes: number[] = [];
+      const loop = async () => {
+        while (looping) {
+          const res = await t.http().post(configPath(looped, 'health/refresh')).set(looper.auth);
+          refreshes.push(res.status);
+        }
+      };
+      const loops = [loop(), loop(), loop(), loop()];
+      await until('the refresh loop to run', async () => (refreshes.length >= 4 ? true : undefined));
+
+      // Meanwhile another developer stores 5 keys: the background checks must still reach each of them.
+      const since = stripe.requests.length;
+      const keys = await storeValidKeys(t, 5);
+      const checkedKeys = () =>
+        new Set(
+          stripe.requests
+            .slice(since)
+            .filter((r) => keys.includes(keyOf(r)) && r.path.startsWith('/v1/webhook_endpoints'))
+            .map(keyOf),
+        );
+      const refreshesBefore = refreshes.length;
+      await until('a background check of each key', async () => (checkedKeys().size === 5 ? true : undefined), 8_000)
+        // The count is asserted below, with the figures that tell why.
+        .catch(() => undefined);
+      looping = false;
+      await Promise.all(loops);
+
+      // The loop ran all along, within its limit, and its refreshes reached Stripe...
+      expect(refreshes.filter((status) => status !== 200)).toEqual([]);
+      expect(refreshes.length - refreshesBefore).toBeGreaterThan(3);
+      expect(stripe.requests.filter((r) => keyOf(r) === testKey).length).toBeGreaterThan(refreshes.length / 2);
+      // ...and every other project was checked in the background meanwhile.
+      expect(checkedKeys().size).toBe(5);
+    } finally {
+      looping = false;
+      await t.close();
+    }
+  });
+
   it('app.close() during a check waits for it, stores its outcome, and no check runs after', async () => {
     const database = await createTestDatabase();
     const t = await createTestApp({

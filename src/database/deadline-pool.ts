@@ -61,12 +61,22 @@ function translateConnectError(error: Error): Error {
  * - waiting for a connection while all are busy: `poolAcquireTimeoutMs`, and at most `poolMaxWaiting`
  *   waiters; both refusals are DatabaseBusyError ("the service is busy"), not "the database cannot be
  *   reached": a full pool says nothing about the database.
+ *
+ * Every connection also has an 'error' listener of its own, so that a database restart never ends the
+ * process (the pool itself has TypeORM's listener).
  */
 export function deadlineDriver(deadlines: DatabaseDeadlines): typeof pg {
   class DeadlineClient extends pg.Client {
     constructor(config: pg.ClientConfig = {}) {
       super({ ...config, connectionTimeoutMillis: deadlines.connectTimeoutMs });
       closeOnReadTimeout(this);
+      // pg emits 'error' on a client whose connection broke (the server restarted or went away) when
+      // no statement of it is running, e.g. while a request holds it between statements, or when the
+      // server's "terminating connection" arrives in the same packet as the last statement's answer.
+      // Without a listener that event ends the process. The connection is already marked unusable
+      // (pg sets `_queryable = false`), so the pool drops it on release, and whoever holds it sees its
+      // next statement fail (503): nothing else is to be done here.
+      this.on('error', () => undefined);
     }
   }
 

@@ -30,12 +30,19 @@ export class SqlClient {
 
   async query<T extends QueryResultRow>(statement: PreparedStatement, values: unknown[]): Promise<T[]> {
     const [client, release] = (await this.driver.obtainMasterConnection()) as [PoolClient, (error?: Error) => void];
+    // While held, the connection may break between statements (e.g. the server restarts): it is then
+    // released with that error, so that the pool closes it instead of handing it out again.
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken ??= error);
+    client.on('error', onError);
     try {
       const result = await client.query<T>({ name: statement.name, text: statement.text, values });
-      release();
+      client.off('error', onError);
+      release(broken);
       return result.rows;
     } catch (error) {
       // As pg's pool.query does: a connection whose statement failed is not handed out again if broken.
+      client.off('error', onError);
       release(error as Error);
       throw error;
     }

@@ -20,6 +20,7 @@ const ERROR_TYPES: Record<string, string> = {
   min: 'greater_than_equal',
   max: 'less_than_equal',
   matches: 'string_pattern_mismatch',
+  noBidiControls: 'value_error',
 };
 
 /** Constraints that check the type of a value; when one fails, the others say nothing useful. */

@@ -3,6 +3,7 @@ import { HttpException } from '@nestjs/common';
 import { json, raw, urlencoded } from 'body-parser';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseContentType } from 'content-type';
 import typeIs from 'type-is';
 import { toErrorResponse } from './api-exception.filter';
 
@@ -86,6 +87,7 @@ function bodyHooks(limits: BodyLimits) {
   /** JSON or the OAuth2 form (`application/x-www-form-urlencoded`); any other body is left unread. */
   const parseApiBody: BodyHook = (request, reply, done) => {
     if (METHODS_WITHOUT_BODY.has(request.method)) return done();
+    if (declaresUnsupportedJsonCharset(request)) return finish(request, done, unsupportedCharset());
     run(jsonParser, request, reply, (error) => {
       if (error) return finish(request, done, error);
       run(formParser, request, reply, (formError) => finish(request, done, formError));
@@ -118,6 +120,32 @@ function bodyHooks(limits: BodyLimits) {
 
   return { rawParser, parseApiBody, parseRouteBody, parseRawBody };
 }
+
+/**
+ * The charsets a JSON body may declare: UTF-8, and the UTF-16 and UTF-32 forms JSON parsers detect.
+ * body-parser takes any name that starts with `utf-` and that iconv-lite knows, and iconv-lite drops
+ * every character of a name but letters and digits: `utf-7` (which lets markup slip past filters that
+ * read UTF-8) or `utf-8/` would be decoded. Read with the parser body-parser uses (content-type), so
+ * that both see the same charset; a header it cannot parse is left to body-parser's own error.
+ */
+const JSON_CHARSETS = new Set(['utf-8', 'utf-16', 'utf-16le', 'utf-16be', 'utf-32', 'utf-32le', 'utf-32be']);
+
+function declaresUnsupportedJsonCharset(request: FastifyRequest): boolean {
+  if (!typeIs(request.raw, [JSON_MEDIA_TYPE])) return false;
+  const header = request.headers['content-type'];
+  if (typeof header !== 'string') return false;
+  let charset: string | undefined;
+  try {
+    charset = parseContentType(header).parameters.charset?.toLowerCase();
+  } catch {
+    return false;
+  }
+  return charset !== undefined && !JSON_CHARSETS.has(charset);
+}
+
+/** body-parser's own error for a charset it does not decode: the same 415 `{"detail"}` follows. */
+const unsupportedCharset = () =>
+  Object.assign(new Error('unsupported charset'), { status: 415, type: 'charset.unsupported' });
 
 /**
  * The body of a @ReadsOwnBody route, read when the handler asks (the webhook receiver: once it knows

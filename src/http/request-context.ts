@@ -2,6 +2,7 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 
 /** The response header that carries the request id (see requestIdOf for how it is chosen). */
 export const REQUEST_ID_HEADER = 'X-Request-Id';
@@ -32,8 +33,18 @@ export function requestIdOf(req: RequestWithId): string {
   return id;
 }
 
+/**
+ * The client's IP address: the peer's, or the one X-Forwarded-For names when TRUST_PROXY trusts the
+ * proxy in front. Fastify takes the forwarded value as it is, so anything a client puts there
+ * (`<script>`) would pass for an address: only a valid IPv4 or IPv6 address is kept, else null.
+ */
+export function clientIpOf(req: Pick<FastifyRequest, 'ip'>): string | null {
+  const ip = req.ip;
+  return typeof ip === 'string' && isIP(ip) !== 0 ? ip : null;
+}
+
 export function requestMetaOf(req: FastifyRequest): RequestMeta {
-  return { requestId: requestIdOf(req), clientIp: req.ip ?? null };
+  return { requestId: requestIdOf(req), clientIp: clientIpOf(req) };
 }
 
 /** Param decorator: the current request's {@link RequestMeta}. */

@@ -11,6 +11,7 @@ import {
   STRIPE_CALLS,
   type RateLimitGroup,
 } from './rate-limit.constants';
+import { clientIpOf } from '../http/request-context';
 import { PostgresThrottlerStorage } from './postgres-throttler.storage';
 import type { RateLimit, RateLimitConfig } from './rate-limit.config';
 import { RateLimitGuard } from './rate-limit.guard';
@@ -32,8 +33,9 @@ function loginAccountKey(req: FastifyRequest, context: ExecutionContext): string
   return metadataOf<(request: FastifyRequest) => string>(LOGIN_ACCOUNT_OF, context)?.(req) ?? '';
 }
 
+/** A forwarded value that is not an IP address counts as the proxy's (the peer's) address. */
 function clientIp(req: FastifyRequest): string {
-  return req.ip ?? req.socket?.remoteAddress ?? 'unknown';
+  return clientIpOf(req) ?? req.socket?.remoteAddress ?? 'unknown';
 }
 
 function throttler(

@@ -57,8 +57,9 @@ UPDATE stripe_health_checks h SET next_check_at = now()
    AND h.key_fingerprint IS DISTINCT FROM ${secretFingerprint('h.mode')}`;
 
 /**
- * Claims the checks that are due, at most `$1` minus those claimed by any instance in the last second
- * (the overall rate cap); reads the `next_check_at` index only. `FOR UPDATE SKIP LOCKED`: rows another
+ * Claims the checks that are due, at most `$1` minus those the background checks of any instance
+ * claimed in the last second (the overall rate cap: `claimed_at` is set by these claims only, never by
+ * a refresh, whose calls are limited per developer instead); reads the `next_check_at` index only. `FOR UPDATE SKIP LOCKED`: rows another
  * instance is claiming right now are skipped, not waited for; the claim (`claimed_until`, a lease of
  * `$2` ms) then keeps them from every other claimer until the outcome is stored or the lease runs out
  * (an instance that died mid-check).
@@ -81,11 +82,16 @@ UPDATE stripe_health_checks h
  WHERE h.project_id = due.project_id AND h.mode = due.mode
 RETURNING h.project_id, h.mode`;
 
-/** Claims one project's mode now (refresh), unless another claimer holds it. */
+/**
+ * Claims one project's mode now (refresh), unless another claimer holds it. It leaves `claimed_at`
+ * alone: a refresh is not counted in the background checks' rate (HEALTH_CHECK_RATE), so that one
+ * developer's refreshes, within their own limit (RATE_LIMIT_STRIPE), never hold back the re-validation
+ * of every other project.
+ */
 const CLAIM_ONE = `
-INSERT INTO stripe_health_checks AS h (project_id, mode, next_check_at, claimed_until, claimed_at)
-VALUES ($1, $2, now(), clock_timestamp() + $3::int * interval '1 millisecond', clock_timestamp())
-ON CONFLICT (project_id, mode) DO UPDATE SET claimed_until = EXCLUDED.claimed_until, claimed_at = EXCLUDED.claimed_at
+INSERT INTO stripe_health_checks AS h (project_id, mode, next_check_at, claimed_until)
+VALUES ($1, $2, now(), clock_timestamp() + $3::int * interval '1 millisecond')
+ON CONFLICT (project_id, mode) DO UPDATE SET claimed_until = EXCLUDED.claimed_until
  WHERE h.claimed_until IS NULL OR h.claimed_until < clock_timestamp()
 RETURNING h.project_id`;
 

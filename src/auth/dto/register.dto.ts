@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, MaxLength, MinLength, ValidateBy } from 'class-validator';
+import { NoBidiControls } from '../../common/display-text';
 import { emailLookAlikeProblem, normalizeEmail } from '../../users/email-address';
 
 /** Login: trimmed and lower-cased only; the lookup tries this form (how older rows were stored) and the normalised one. */
@@ -54,6 +55,7 @@ export class UserCreateRequest {
   @IsOptional()
   @IsString()
   @MaxLength(255)
+  @NoBidiControls()
   full_name?: string | null;
 }
 

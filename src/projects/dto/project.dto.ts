@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { NoBidiControls } from '../../common/display-text';
 import type { Project } from '../project.entity';
 
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -11,6 +12,7 @@ export class ProjectCreateRequest {
   @IsString()
   @MinLength(1, { message: 'name must not be empty' })
   @MaxLength(255)
+  @NoBidiControls()
   name: string;
 
   @ApiPropertyOptional({
@@ -23,6 +25,7 @@ export class ProjectCreateRequest {
   @IsOptional()
   @IsString()
   @MaxLength(1000)
+  @NoBidiControls()
   description?: string | null;
 }
 
