@@ -7,6 +7,8 @@ import { databaseConfig } from '../database/database.config';
 import { stripeApiConfig } from '../stripe/stripe-api.config';
 import { webhookUrlsConfig } from '../stripe/webhook-urls.config';
 import { healthCheckConfig } from '../stripe-health/health-check.config';
+import { webhooksConfig } from '../stripe-webhooks/webhooks.config';
+import { auditConfig } from '../audit/audit.config';
 import { type ConfigOf, ConfigError, deepFreeze, type Env } from './config-area';
 import { withDevelopmentSecrets } from './dev-secrets';
 
@@ -21,6 +23,8 @@ export const CONFIG_AREAS = {
   stripeApi: stripeApiConfig,
   rateLimits: rateLimitConfig,
   healthCheck: healthCheckConfig,
+  webhooks: webhooksConfig,
+  audit: auditConfig,
 };
 
 /** Everything the service reads from its environment, validated once at start-up and frozen. */

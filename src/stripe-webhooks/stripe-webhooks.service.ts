@@ -14,7 +14,8 @@ import {
 } from './dto/webhook-event.dto';
 import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook-events.repository';
 import { WebhookBodySlots } from './webhook-body-slots';
-import { WebhookFailureCounter, type WebhookFailureCause } from './webhook-failure-counter';
+import type { WebhookFailureCause } from './webhook-failure-counter';
+import { WebhookDeliveryConfirmer } from './webhook-delivery-confirmer';
 import { stripeSdk } from '../stripe/stripe-sdk';
 
 /**
@@ -64,7 +65,7 @@ export class StripeWebhooksService {
     private readonly credentials: CredentialsService,
     private readonly events: StripeWebhookEventsRepository,
     private readonly bodySlots: WebhookBodySlots,
-    private readonly failures: WebhookFailureCounter,
+    private readonly refusals: WebhookDeliveryConfirmer,
   ) {}
 
   /** Project ids recently found not to exist → when that stops being remembered. Insertion-ordered. */
@@ -73,13 +74,15 @@ export class StripeWebhooksService {
   /**
    * Verifies a delivery from Stripe (signature over the raw body with the stored webhook secret of
    * the mode, as Stripe specifies) and stores the event once. Every refusal is a 400 whose detail
-   * names the cause and nothing secret.
+   * names the cause and nothing secret. A refusal that would blame the project's setup is counted
+   * once Stripe confirms the event (WebhookDeliveryConfirmer), in the background.
    */
   async receive(
     rawProjectId: string,
     rawMode: string,
     signatureHeader: string | string[] | undefined,
     body: WebhookBody,
+    clientAddress: string | null = null,
   ): Promise<WebhookReceivedResponse> {
     if (!isUuid(rawProjectId)) {
       throw UnprocessableEntityError.invalidUuid(['path', 'project_id']);
@@ -98,7 +101,7 @@ export class StripeWebhooksService {
       );
     }
     try {
-      return await this.verifyAndStore(projectId, mode, secret, header, await body.read());
+      return await this.verifyAndStore(projectId, mode, secret, header, await body.read(), clientAddress);
     } finally {
       release();
     }
@@ -136,12 +139,16 @@ export class StripeWebhooksService {
     secret: string,
     header: string,
     rawBody: Buffer | undefined,
+    clientAddress: string | null,
   ): Promise<WebhookReceivedResponse> {
     if (!rawBody || rawBody.length === 0) throw new BadRequestException('Empty request body');
 
-    const event = this.verify(rawBody, header, secret, (cause) => this.failures.record(projectId, mode, cause));
+    const refusal = (cause: WebhookFailureCause) => ({ projectId, mode, cause, clientAddress, at: new Date() });
+    // Signature or timestamp refused: the body is unverified; its event id is asked about with this mode's key.
+    const event = this.verify(rawBody, header, secret, (cause) => this.refusals.refused(refusal(cause), rawBody, mode));
     if (event.livemode !== (mode === 'live')) {
-      this.failures.record(projectId, mode, 'wrong_url_mode');
+      // Verified, but of the other mode: Stripe knows it under that mode's key.
+      this.refusals.refused(refusal('wrong_url_mode'), undefined, event.livemode ? 'live' : 'test', event.id);
       throw new BadRequestException(
         `The event is a ${event.livemode ? 'live' : 'test'}-mode event, sent to the ${mode}-mode webhook URL`,
       );

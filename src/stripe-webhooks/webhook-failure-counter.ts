@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { StripeMode } from '../credentials/credential-fields';
 import { WebhookFailureCountsRepository } from './webhook-failure-counts.repository';
@@ -11,6 +12,44 @@ import { WebhookFailureCountsRepository } from './webhook-failure-counts.reposit
 export const WEBHOOK_FAILURE_CAUSES = ['secret_mismatch', 'clock_skew', 'wrong_url_mode'] as const;
 export type WebhookFailureCause = (typeof WEBHOOK_FAILURE_CAUSES)[number];
 
+/**
+ * A refusal counts under its cause only once Stripe confirmed that the account of the project's key
+ * sent that event (see WebhookDeliveryConfirmer); otherwise under one of these, which blame no setting:
+ * - `unknown_to_account`: Stripe answered 404: the key's account never sent it (a stranger, or a
+ *   webhook endpoint of another Stripe account registered on this URL);
+ * - `unconfirmed`: not checked (no event id, no key, a restricted key without the permission, Stripe
+ *   did not answer, or the project's confirmations per minute were used up).
+ */
+export const UNCONFIRMED_REFUSALS = ['unconfirmed', 'unknown_to_account'] as const;
+export type UnconfirmedRefusal = (typeof UNCONFIRMED_REFUSALS)[number];
+export type CountedRefusal = WebhookFailureCause | UnconfirmedRefusal;
+
+/**
+ * Distinct client addresses of unconfirmed refusals are counted with a k-minimum-values sketch: the
+ * CLIENT_SKETCH_SIZE smallest 48-bit keyed hashes of the addresses, per row. Exact below that many
+ * addresses, an estimate (about ±13 %) above; a flood from a million addresses still stores 64 numbers.
+ */
+export const CLIENT_SKETCH_SIZE = 64;
+const HASH_RANGE = 2 ** 48;
+/** Keyed per process: the stored hashes cannot be reversed into addresses by trying all IPv4 ones. */
+const CLIENT_HASH_KEY = randomBytes(32);
+
+export function clientHash(address: string): number {
+  return createHmac('sha256', CLIENT_HASH_KEY).update(address).digest().readUIntBE(0, 6);
+}
+
+/** The sketch of the union of two sketches: the smallest distinct values, at most CLIENT_SKETCH_SIZE. */
+export function mergeSketch(a: readonly number[], b: readonly number[]): number[] {
+  return [...new Set([...a, ...b])].sort((x, y) => x - y).slice(0, CLIENT_SKETCH_SIZE);
+}
+
+/** Distinct addresses a sketch stands for: exact below CLIENT_SKETCH_SIZE, else the KMV estimate. */
+export function sketchCount(sketch: readonly number[]): { count: number; exact: boolean } {
+  if (sketch.length < CLIENT_SKETCH_SIZE) return { count: sketch.length, exact: true };
+  const kth = sketch[CLIENT_SKETCH_SIZE - 1] + 1;
+  return { count: Math.round(((CLIENT_SKETCH_SIZE - 1) * HASH_RANGE) / kth), exact: false };
+}
+
 /** How often the counts gathered in memory are written (one upsert per project, mode, cause and hour). */
 export const FAILURE_FLUSH_INTERVAL_MS = 5_000;
 /** Distinct (project, mode, cause, hour) keys held before an early flush: bounds the memory a flood can take. */
@@ -22,16 +61,30 @@ const SWEEP_EVERY_MS = 10 * 60_000;
 export interface Pending {
   projectId: string;
   mode: StripeMode;
-  cause: WebhookFailureCause;
+  cause: CountedRefusal;
   bucketStart: Date;
   failures: number;
   lastFailureAt: Date;
+  /** Sketch of the client addresses (unconfirmed refusals only; see CLIENT_SKETCH_SIZE). */
+  clients: number[];
 }
 
 export interface FailureCounts {
+  /** Refusals Stripe confirmed as its own deliveries, by cause. */
   total: number;
   byCause: Record<WebhookFailureCause, number>;
   lastFailureAt: Date | null;
+  /** Refusals not confirmed as Stripe's: they blame no setting. */
+  unconfirmed: UnconfirmedCounts;
+}
+
+export interface UnconfirmedCounts {
+  total: number;
+  /** Of which Stripe said the key's account never sent the event (404). */
+  unknownToAccount: number;
+  /** Distinct client addresses they came from (an estimate when not `exact`). */
+  clientAddresses: number;
+  clientAddressesExact: boolean;
 }
 
 /**
@@ -54,10 +107,21 @@ export class WebhookFailureCounter implements OnApplicationBootstrap, OnModuleDe
 
   constructor(private readonly repository: WebhookFailureCountsRepository) {}
 
-  /** O(1), no I/O: called on the receiver's refusal path. */
-  record(projectId: string, mode: StripeMode, cause: WebhookFailureCause, at = new Date()): void {
+  /**
+   * O(1), no I/O. `clientAddress` is kept (as a keyed hash in a bounded sketch) for unconfirmed
+   * refusals only.
+   */
+  record(
+    projectId: string,
+    mode: StripeMode,
+    cause: CountedRefusal,
+    at = new Date(),
+    clientAddress: string | null = null,
+  ): void {
     const bucketStart = new Date(Math.floor(at.getTime() / 3_600_000) * 3_600_000);
-    this.merge({ projectId, mode, cause, bucketStart, failures: 1, lastFailureAt: at });
+    const unconfirmed = (UNCONFIRMED_REFUSALS as readonly string[]).includes(cause);
+    const clients = unconfirmed && clientAddress ? [clientHash(clientAddress)] : [];
+    this.merge({ projectId, mode, cause, bucketStart, failures: 1, lastFailureAt: at, clients });
     if (this.pending.size >= MAX_PENDING_KEYS) void this.flush();
   }
 
@@ -67,10 +131,11 @@ export class WebhookFailureCounter implements OnApplicationBootstrap, OnModuleDe
     if (!entry) {
       // Bounded even while the database is down (flushes failing): new keys are then dropped.
       if (this.pending.size >= MAX_PENDING_KEYS * 2) return;
-      this.pending.set(key, { ...counted });
+      this.pending.set(key, { ...counted, clients: [...counted.clients] });
       return;
     }
     entry.failures += counted.failures;
+    if (counted.clients.length > 0) entry.clients = mergeSketch(entry.clients, counted.clients);
     if (counted.lastFailureAt > entry.lastFailureAt) entry.lastFailureAt = counted.lastFailureAt;
   }
 
@@ -90,14 +155,31 @@ export class WebhookFailureCounter implements OnApplicationBootstrap, OnModuleDe
    */
   async countsSince24h(projectId: string, mode: StripeMode): Promise<FailureCounts> {
     await this.flush();
-    const rows = await this.repository.last24Hours(projectId, mode);
+    const [rows, sketch] = await Promise.all([
+      this.repository.last24Hours(projectId, mode),
+      this.repository.clientSketchLast24Hours(projectId, mode, UNCONFIRMED_REFUSALS, CLIENT_SKETCH_SIZE),
+    ]);
     const byCause = { secret_mismatch: 0, clock_skew: 0, wrong_url_mode: 0 };
+    const unconfirmed = { unconfirmed: 0, unknown_to_account: 0 };
     let lastFailureAt: Date | null = null;
     for (const row of rows) {
-      if (row.cause in byCause) byCause[row.cause] = row.failures;
-      if (!lastFailureAt || row.last_failure_at > lastFailureAt) lastFailureAt = row.last_failure_at;
+      if (row.cause in byCause) {
+        byCause[row.cause as WebhookFailureCause] = row.failures;
+        if (!lastFailureAt || row.last_failure_at > lastFailureAt) lastFailureAt = row.last_failure_at;
+      } else if (row.cause in unconfirmed) unconfirmed[row.cause as UnconfirmedRefusal] = row.failures;
     }
-    return { total: rows.reduce((sum, r) => sum + r.failures, 0), byCause, lastFailureAt };
+    const addresses = sketchCount(sketch);
+    return {
+      total: byCause.secret_mismatch + byCause.clock_skew + byCause.wrong_url_mode,
+      byCause,
+      lastFailureAt,
+      unconfirmed: {
+        total: unconfirmed.unconfirmed + unconfirmed.unknown_to_account,
+        unknownToAccount: unconfirmed.unknown_to_account,
+        clientAddresses: addresses.count,
+        clientAddressesExact: addresses.exact,
+      },
+    };
   }
 
   onApplicationBootstrap(): void {
