@@ -363,6 +363,7 @@ export interface components {
         AuditLogEntryResponse: {
             /**
              * Action
+             * @description `coalesced`: the summary of the writes beyond the per-minute cap (see `coalesced_writes`)
              * @enum {string}
              */
             action: "create" | "update" | "deactivate" | "coalesced";
@@ -377,6 +378,12 @@ export interface components {
             changed_fields: string[];
             /** Client Ip */
             client_ip: string | null;
+            /**
+             * Coalesced Writes
+             * @description How many writes the entry records: 1, or for a `coalesced` entry the writes of that minute beyond AUDIT_MAX_ROWS_PER_MINUTE (user, request and address of the last one; `changed_fields` the union of their fields)
+             * @example 1
+             */
+            coalesced_writes: number;
             /**
              * Created At
              * Format: date-time

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { AuditEntry, auditEntryValues, auditInsertSql } from '../audit/audit-log.repository';
+import { auditConfig, type AuditConfig, DEFAULT_AUDIT_ROWS_PER_MINUTE } from '../audit/audit.config';
 import { CREDENTIAL_FIELDS, CredentialField, StripeMode } from '../credentials/credential-fields';
 import { PreparedStatement, SqlClient } from '../database/sql-client';
 import { CREDENTIAL_COLUMNS, MODE_COLUMNS, StripeConfig } from './stripe-config.entity';
@@ -117,7 +118,7 @@ WHERE NOT EXISTS (SELECT 1 FROM written)`,
  * locked row, so a reactivation is audited exactly even when a DELETE committed just before.
  *
  * $1 project · credential pairs · $P test touched · $P+1 live touched · $P+2 If-Match given ·
- * $P+3 If-Match versions (null = `*`) · $P+4 … $P+7 the audit entry (auditEntryValues)
+ * $P+3 If-Match versions (null = `*`) · $P+4 … $P+8 the audit entry (auditEntryValues)
  */
 const WRITE_CREDENTIALS: PreparedStatement = {
   name: 'stripe_config_write_credentials',
@@ -148,7 +149,7 @@ WHERE NOT EXISTS (SELECT 1 FROM written)`,
 /**
  * POST webhook-endpoints: stores the new endpoint's signing secret (ciphertext and masked form) and id
  * as a change of the configuration (version and updated_at move, the mode counts as configured), with
- * its audit entry, in one statement. $1 project · $2 ciphertext · $3 masked · $4 endpoint id · $5 … $8 audit.
+ * its audit entry, in one statement. $1 project · $2 ciphertext · $3 masked · $4 endpoint id · $5 … $9 audit.
  */
 function storeWebhookSecretSql(mode: StripeMode): string {
   const secret = CREDENTIAL_COLUMNS[`${mode}_webhook_secret`];
@@ -172,7 +173,7 @@ const STORE_WEBHOOK_SECRET: Record<StripeMode, string> = {
 
 /**
  * DELETE config: marks it inactive and bumps its version if If-Match holds ($2 null: no condition),
- * with its audit entry, in one statement. $1 project · $2 versions · $3 … $6 audit.
+ * with its audit entry, in one statement. $1 project · $2 versions · $3 … $7 audit.
  */
 const DEACTIVATE = `
 WITH written AS (
@@ -197,11 +198,16 @@ const NOT_UNDER_KEY = `(${ENCRYPTED_COLUMNS.map((c) => `(${c} IS NOT NULL AND le
 export class StripeConfigRepository {
   private readonly configs: Repository<StripeConfig>;
 
+  /** Audit rows per project and minute before writes are coalesced (see auditInsertSql). */
+  private readonly auditRowsPerMinute: number;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly sql: SqlClient,
+    @Optional() @Inject(auditConfig.KEY) audit?: AuditConfig,
   ) {
     this.configs = dataSource.getRepository(StripeConfig);
+    this.auditRowsPerMinute = audit?.maxRowsPerMinute ?? DEFAULT_AUDIT_ROWS_PER_MINUTE;
   }
 
   /**
@@ -221,7 +227,13 @@ export class StripeConfigRepository {
       const credential = credentials.find((c) => c.field === field);
       values.push(credential?.ciphertext ?? null, credential?.masked ?? null);
     }
-    values.push(touched.test, touched.live, ifMatch !== undefined, ifMatch ?? null, ...auditEntryValues(audit));
+    values.push(
+      touched.test,
+      touched.live,
+      ifMatch !== undefined,
+      ifMatch ?? null,
+      ...auditEntryValues(audit, this.auditRowsPerMinute),
+    );
     // The usual case first: the row exists and nobody else writes it at the same moment.
     const [fast] = await this.sql.query<Record<string, unknown>>(UPDATE_CREDENTIALS, values);
     if (fast?.outcome === 'written')
@@ -258,7 +270,7 @@ export class StripeConfigRepository {
       secret.ciphertext,
       secret.masked,
       endpointId,
-      ...auditEntryValues(audit),
+      ...auditEntryValues(audit, this.auditRowsPerMinute),
     ])) as { written: number }[];
     return rows[0].written > 0;
   }
@@ -293,7 +305,7 @@ export class StripeConfigRepository {
     const [written] = (await this.dataSource.query(DEACTIVATE, [
       projectId,
       ifMatch ?? null,
-      ...auditEntryValues(audit),
+      ...auditEntryValues(audit, this.auditRowsPerMinute),
     ])) as {
       written: number;
     }[];

@@ -67,6 +67,10 @@ describe('health report (pure)', () => {
       signature_failures_24h: 0,
       failures_by_cause: noFailures.byCause,
       last_failure_at: null,
+      unconfirmed_failures_24h: 0,
+      unconfirmed_unknown_to_account_24h: 0,
+      unconfirmed_client_addresses_24h: 0,
+      unconfirmed_client_addresses_exact: true,
     });
     expect(worstStatus(checks)).toBe('ok');
   });

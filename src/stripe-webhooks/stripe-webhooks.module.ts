@@ -7,6 +7,7 @@ import { StripeWebhooksService } from './stripe-webhooks.service';
 import { WebhookBodySlots } from './webhook-body-slots';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 import { WebhookDeliveryConfirmer } from './webhook-delivery-confirmer';
+import { WebhookEventRetention } from './webhook-event-retention';
 import { WebhookFailureCounter } from './webhook-failure-counter';
 import { WebhookFailureCountsRepository } from './webhook-failure-counts.repository';
 import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
@@ -24,6 +25,7 @@ import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
     WebhookFailureCounter,
     WebhookFailureCountsRepository,
     WebhookDeliveryConfirmer,
+    WebhookEventRetention,
   ],
   exports: [WebhookFailureCounter, WebhookDeliveryConfirmer, StripeWebhookEventsRepository],
 })

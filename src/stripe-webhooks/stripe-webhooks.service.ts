@@ -16,6 +16,7 @@ import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook
 import { WebhookBodySlots } from './webhook-body-slots';
 import type { WebhookFailureCause } from './webhook-failure-counter';
 import { WebhookDeliveryConfirmer } from './webhook-delivery-confirmer';
+import { WebhookEventRetention } from './webhook-event-retention';
 import { stripeSdk } from '../stripe/stripe-sdk';
 
 /**
@@ -66,6 +67,7 @@ export class StripeWebhooksService {
     private readonly events: StripeWebhookEventsRepository,
     private readonly bodySlots: WebhookBodySlots,
     private readonly refusals: WebhookDeliveryConfirmer,
+    private readonly retention: WebhookEventRetention,
   ) {}
 
   /** Project ids recently found not to exist → when that stops being remembered. Insertion-ordered. */
@@ -153,13 +155,16 @@ export class StripeWebhooksService {
         `The event is a ${event.livemode ? 'live' : 'test'}-mode event, sent to the ${mode}-mode webhook URL`,
       );
     }
+    const payloadJson = JSON.stringify(event);
     const stored = await this.events.insertOnce(projectId, {
       mode,
       eventId: event.id,
       eventType: event.type,
       stripeCreatedAt: new Date(event.created * 1000),
-      payloadJson: JSON.stringify(event),
+      payloadJson,
     });
+    // The quota's cheap check: a tally in memory; the oldest are deleted in the background.
+    if (stored) this.retention.stored(projectId, Buffer.byteLength(payloadJson));
     return { received: true, duplicate: !stored };
   }
 
