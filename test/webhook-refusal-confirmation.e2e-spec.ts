@@ -211,9 +211,11 @@ describe('Refused webhook deliveries are confirmed with Stripe before they blame
     let settled = false;
     const pending = confirmer.idle().then(() => (settled = true));
     // Stripe has the call and never answers; the delivery was answered all the same.
-    while (!eventCalls().some((c) => c.path === '/v1/events/evt_slowstripe1')) {
+    const until = Date.now() + 5_000;
+    while (!eventCalls().some((c) => c.path === '/v1/events/evt_slowstripe1') && Date.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    expect(eventCalls().map((c) => c.path)).toContain('/v1/events/evt_slowstripe1');
     expect(settled).toBe(false);
     await pending; // the call's deadline (STRIPE_TIMEOUT_MS)
     const check = await deliveries(dev, projectId);
