@@ -363,9 +363,10 @@ export interface components {
         AuditLogEntryResponse: {
             /**
              * Action
+             * @description `coalesced`: the summary of the writes beyond the per-minute cap (see `coalesced_writes`)
              * @enum {string}
              */
-            action: "create" | "update" | "deactivate";
+            action: "create" | "update" | "deactivate" | "coalesced";
             /**
              * Changed Fields
              * @description Names of the fields written (never their values)
@@ -377,6 +378,12 @@ export interface components {
             changed_fields: string[];
             /** Client Ip */
             client_ip: string | null;
+            /**
+             * Coalesced Writes
+             * @description How many writes the entry records: 1, or for a `coalesced` entry the writes of that minute beyond AUDIT_MAX_ROWS_PER_MINUTE (user, request and address of the last one; `changed_fields` the union of their fields)
+             * @example 1
+             */
+            coalesced_writes: number;
             /**
              * Created At
              * Format: date-time
@@ -523,14 +530,12 @@ export interface components {
              * @example secret_key_invalid
              * @enum {string}
              */
-            code: "config_inactive" | "secret_key_valid" | "secret_key_invalid" | "secret_key_expired" | "secret_key_missing_permission" | "secret_key_rate_limited" | "secret_key_unreachable" | "secret_key_not_stored" | "secret_key_not_checked" | "publishable_key_ok" | "publishable_key_not_stored" | "publishable_key_other_account" | "webhook_endpoint_ok" | "webhook_endpoint_missing" | "webhook_endpoint_wrong_url" | "webhook_endpoint_disabled" | "webhook_endpoint_missing_events" | "webhook_endpoint_not_checked" | "webhook_deliveries_ok" | "webhook_no_events" | "webhook_secret_not_stored" | "webhook_secret_mismatch" | "webhook_clock_skew" | "webhook_wrong_url_mode" | "go_live_ready" | "go_live_not_ready";
+            code: "config_inactive" | "secret_key_valid" | "secret_key_invalid" | "secret_key_expired" | "secret_key_missing_permission" | "secret_key_rate_limited" | "secret_key_unreachable" | "secret_key_not_stored" | "secret_key_not_checked" | "publishable_key_ok" | "publishable_key_not_stored" | "publishable_key_other_account" | "webhook_endpoint_ok" | "webhook_endpoint_missing" | "webhook_endpoint_wrong_url" | "webhook_endpoint_disabled" | "webhook_endpoint_missing_events" | "webhook_endpoint_not_checked" | "webhook_deliveries_ok" | "webhook_no_events" | "webhook_secret_not_stored" | "webhook_secret_mismatch" | "webhook_clock_skew" | "webhook_wrong_url_mode" | "webhook_unconfirmed_refusals" | "go_live_ready" | "go_live_not_ready";
             /**
              * Details
-             * @description `webhook_deliveries` only: `last_verified_event_at`, `signature_failures_24h`, `failures_by_cause` (`secret_mismatch`, `clock_skew`, `wrong_url_mode`), `last_failure_at`
+             * @description `webhook_deliveries` only: the counts the check is made of
              */
-            details?: {
-                [key: string]: unknown;
-            };
+            details?: components["schemas"]["WebhookDeliveryDetails"];
             /**
              * Message
              * @description One line for a human; names fields and masked forms only, never a secret
@@ -932,6 +937,52 @@ export interface components {
              * @example string_pattern_mismatch
              */
             type: string;
+        };
+        WebhookDeliveryDetails: {
+            /**
+             * Failures By Cause
+             * @description The confirmed refusals by cause
+             */
+            failures_by_cause?: {
+                clock_skew: number;
+                secret_mismatch: number;
+                wrong_url_mode: number;
+            };
+            /**
+             * Last Failure At
+             * Format: date-time
+             */
+            last_failure_at: string | null;
+            /**
+             * Last Verified Event At
+             * Format: date-time
+             */
+            last_verified_event_at: string | null;
+            /**
+             * Signature Failures 24h
+             * @description Refused deliveries of the last 24 h that Stripe confirmed it sent (GET /v1/events/{id} with the stored key of the mode answered 200): only these blame the setup
+             */
+            signature_failures_24h: number;
+            /**
+             * Unconfirmed Client Addresses 24h
+             * @description From how many distinct client addresses the unconfirmed refusals came
+             */
+            unconfirmed_client_addresses_24h: number;
+            /**
+             * Unconfirmed Client Addresses Exact
+             * @description false: more than 63 addresses, and the count is an estimate (about ±13 %)
+             */
+            unconfirmed_client_addresses_exact: boolean;
+            /**
+             * Unconfirmed Failures 24h
+             * @description Refused deliveries of the last 24 h not confirmed by Stripe as sent by the account of the stored key (anyone can POST to the URL); they blame no setting
+             */
+            unconfirmed_failures_24h: number;
+            /**
+             * Unconfirmed Unknown To Account 24h
+             * @description Of those, Stripe answered 404 for the event id: the account never sent it (a stranger, or a webhook endpoint of another Stripe account registered on this URL)
+             */
+            unconfirmed_unknown_to_account_24h: number;
         };
         WebhookEndpointResponse: {
             /**
@@ -2063,7 +2114,11 @@ export interface operations {
                      *               },
                      *               "last_failure_at": null,
                      *               "last_verified_event_at": null,
-                     *               "signature_failures_24h": 0
+                     *               "signature_failures_24h": 0,
+                     *               "unconfirmed_client_addresses_24h": 0,
+                     *               "unconfirmed_client_addresses_exact": true,
+                     *               "unconfirmed_failures_24h": 0,
+                     *               "unconfirmed_unknown_to_account_24h": 0
                      *             },
                      *             "message": "No live event has been verified yet, and no delivery was refused in the last 24 h",
                      *             "status": "unknown"
@@ -2115,7 +2170,11 @@ export interface operations {
                      *               },
                      *               "last_failure_at": "2026-12-01T09:28:10.000Z",
                      *               "last_verified_event_at": null,
-                     *               "signature_failures_24h": 14
+                     *               "signature_failures_24h": 14,
+                     *               "unconfirmed_client_addresses_24h": 9,
+                     *               "unconfirmed_client_addresses_exact": true,
+                     *               "unconfirmed_failures_24h": 212,
+                     *               "unconfirmed_unknown_to_account_24h": 180
                      *             },
                      *             "message": "14 test deliveries refused in the last 24 h, most likely because the stored webhook secret does not match the endpoint sending events: test_webhook_secret (whsec_...iJkL) is not the signing secret of the endpoint that delivers to https://api.example.com/api/v1/payments/stripe/webhooks/3fa85f64-5717-4562-b3fc-2c963f66afa6/test; copy that endpoint's signing secret from Stripe",
                      *             "status": "failing"
@@ -2267,7 +2326,11 @@ export interface operations {
                      *               },
                      *               "last_failure_at": null,
                      *               "last_verified_event_at": null,
-                     *               "signature_failures_24h": 0
+                     *               "signature_failures_24h": 0,
+                     *               "unconfirmed_client_addresses_24h": 0,
+                     *               "unconfirmed_client_addresses_exact": true,
+                     *               "unconfirmed_failures_24h": 0,
+                     *               "unconfirmed_unknown_to_account_24h": 0
                      *             },
                      *             "message": "No live event has been verified yet, and no delivery was refused in the last 24 h",
                      *             "status": "unknown"
@@ -2319,7 +2382,11 @@ export interface operations {
                      *               },
                      *               "last_failure_at": "2026-12-01T09:28:10.000Z",
                      *               "last_verified_event_at": null,
-                     *               "signature_failures_24h": 14
+                     *               "signature_failures_24h": 14,
+                     *               "unconfirmed_client_addresses_24h": 9,
+                     *               "unconfirmed_client_addresses_exact": true,
+                     *               "unconfirmed_failures_24h": 212,
+                     *               "unconfirmed_unknown_to_account_24h": 180
                      *             },
                      *             "message": "14 test deliveries refused in the last 24 h, most likely because the stored webhook secret does not match the endpoint sending events: test_webhook_secret (whsec_...iJkL) is not the signing secret of the endpoint that delivers to https://api.example.com/api/v1/payments/stripe/webhooks/3fa85f64-5717-4562-b3fc-2c963f66afa6/test; copy that endpoint's signing secret from Stripe",
                      *             "status": "failing"

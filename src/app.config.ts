@@ -11,6 +11,8 @@ import { webhookUrlsConfig } from './stripe/webhook-urls.config';
 import { healthCheckConfig } from './stripe-health/health-check.config';
 import { projectsConfig } from './projects/projects.config';
 import { stripeWebhooksConfig } from './stripe-webhooks/stripe-webhooks.config';
+import { webhooksConfig } from './stripe-webhooks/webhooks.config';
+import { auditConfig } from './audit/audit.config';
 
 /**
  * Every settings area of the service, each defined and parsed by the module that owns it
@@ -29,6 +31,8 @@ export const CONFIG_AREAS = {
   projects: projectsConfig,
   stripeWebhooks: stripeWebhooksConfig,
   healthCheck: healthCheckConfig,
+  webhooks: webhooksConfig,
+  audit: auditConfig,
 };
 
 /** Everything the service reads from its environment, validated once at start-up and frozen. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import type { Response } from 'supertest';
+import { WebhookDeliveryConfirmer } from '../src/stripe-webhooks/webhook-delivery-confirmer';
 import { FakeStripe } from './helpers/fake-stripe';
 import { configPath, fakeKey, setupWebhookEndpoint, uniqueEmail, validateCredentials } from './helpers/fixtures';
 import { LogCapture } from './helpers/log-capture';
@@ -127,12 +128,18 @@ describe('Secrets never leak (e2e, logs at debug level)', () => {
       created: 1,
       livemode: false,
     });
+    // Sent by Stripe (the account of the stored test key): its refusal is confirmed and blames the secret.
+    stripe.events.set(`evt_${run}`, {
+      event: JSON.parse(event) as Record<string, unknown>,
+      apiKey: stripeKeys.test_secret_key,
+    });
     const signature = Stripe.webhooks.generateTestHeaderString({ payload: event, secret: endpointSecret });
     const webhookPath = `/api/v1/payments/stripe/webhooks/${projectId}/test`;
     const post = (sig: string) =>
       t.http().post(webhookPath).set('Stripe-Signature', sig).set('Content-Type', 'application/json').send(event);
     record(await post(signature).expect(200));
     record(await post(signature.replace(/v1=\w+/, `v1=${'0'.repeat(64)}`)).expect(400));
+    await t.app.get(WebhookDeliveryConfirmer).idle();
     record(await t.http().get(configPath(projectId, 'webhook-events')).set(auth).expect(200));
     // Integration health: the refused delivery above is reported (naming the field and masked secret),
     // refresh checks both stored secret keys, and the scheduler checks them again on its own.

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { CHECK_CODES, CHECK_STATUSES } from '../src/stripe-health/health-report';
+import { WebhookDeliveryConfirmer } from '../src/stripe-webhooks/webhook-delivery-confirmer';
 import { WebhookFailureCounter } from '../src/stripe-webhooks/webhook-failure-counter';
-import { addDashboardWebhookEndpoint, FakeStripe, setWebhookEndpointStatus } from './helpers/fake-stripe';
+import { addDashboardWebhookEndpoint, FakeStripe, sendEvent, setWebhookEndpointStatus } from './helpers/fake-stripe';
 import {
   configPath,
   createProject,
@@ -71,10 +72,13 @@ describe('Stripe integration health (e2e, local Stripe-like server)', () => {
   }
 
   async function health(dev: Developer, projectId: string): Promise<Health> {
+    // Refusals are counted once Stripe has confirmed (or not) their events, in the background.
+    await t.app.get(WebhookDeliveryConfirmer).idle();
     return remember((await t.http().get(configPath(projectId, 'health')).set(dev.auth).expect(200)).body);
   }
 
   async function refresh(dev: Developer, projectId: string): Promise<Health> {
+    await t.app.get(WebhookDeliveryConfirmer).idle();
     return remember((await t.http().post(configPath(projectId, 'health/refresh')).set(dev.auth).expect(200)).body);
   }
 
@@ -178,7 +182,8 @@ describe('Stripe integration health (e2e, local Stripe-like server)', () => {
     // The endpoint that really delivers to this URL signs with its own secret.
     const real = addDashboardWebhookEndpoint(stripe, key, { url: webhookUrl(projectId, 'test') });
     for (let i = 0; i < 3; i++) {
-      const payload = event();
+      // Events Stripe sent (it confirms them with the stored key): only those blame the secret.
+      const payload = sendEvent(stripe, key);
       const res = await deliver(
         projectId,
         'test',
@@ -204,9 +209,11 @@ describe('Stripe integration health (e2e, local Stripe-like server)', () => {
   });
 
   it('timestamps outside the tolerance are named as clock skew', async () => {
+    const key = fakeKey('sk_test_', 32);
+    stripe.validKeys.add(key);
     const secret = fakeKey('whsec_', 32);
-    const { dev, projectId } = await project({ test_webhook_secret: secret });
-    const payload = event();
+    const { dev, projectId } = await project({ test_secret_key: key, test_webhook_secret: secret });
+    const payload = sendEvent(stripe, key);
     const old = Math.floor(Date.now() / 1000) - 1_000;
     await deliver(
       projectId,
@@ -226,7 +233,7 @@ describe('Stripe integration health (e2e, local Stripe-like server)', () => {
     const { dev, projectId } = await project({ test_webhook_secret: secret, live_secret_key: liveKey });
     // The live-mode endpoint was registered on the project's TEST URL (so it signs with the secret stored there).
     addDashboardWebhookEndpoint(stripe, liveKey, { url: webhookUrl(projectId, 'test') });
-    const payload = event({ livemode: true });
+    const payload = sendEvent(stripe, liveKey);
     await deliver(projectId, 'test', payload, Stripe.webhooks.generateTestHeaderString({ payload, secret })).expect(
       400,
     );
@@ -403,14 +410,16 @@ describe('Stripe integration health (e2e, local Stripe-like server)', () => {
     await t.http().get(configPath(projectId, 'health')).set(dev.auth).expect(200);
   });
 
-  it('a flood of bad signatures costs one upsert per flush, not one write per delivery', async () => {
+  it('a flood of bad signatures costs one upsert per flush and one call to Stripe, not one per delivery', async () => {
+    const key = fakeKey('sk_test_', 32);
+    stripe.validKeys.add(key);
     const secret = fakeKey('whsec_', 32);
-    const { dev, projectId } = await project({ test_webhook_secret: secret });
+    const { dev, projectId } = await project({ test_secret_key: key, test_webhook_secret: secret });
     const counter = t.app.get(WebhookFailureCounter);
     await counter.flush();
     const statementsBefore = counter.statementsWritten;
     const flood = 300;
-    const payload = event();
+    const payload = sendEvent(stripe, key);
     const bad = Stripe.webhooks.generateTestHeaderString({ payload, secret: fakeKey('whsec_', 32) });
     for (let i = 0; i < flood; i += 30) {
       await Promise.all(Array.from({ length: 30 }, () => deliver(projectId, 'test', payload, bad).expect(400)));
@@ -424,6 +433,20 @@ describe('Stripe integration health (e2e, local Stripe-like server)', () => {
       [projectId],
     );
     expect(rows).toEqual([{ cause: 'secret_mismatch', failures: flood }]);
+    // Every copy of the event waited for, or reused, one confirmation.
+    const confirmations = stripe.requests.filter((r) => r.headers.authorization === `Bearer ${key}`);
+    expect(confirmations.map((r) => r.path)).toEqual([`/v1/events/${JSON.parse(payload).id}`]);
+  });
+
+  it('deliveries Stripe did not send blame nothing: reported as unconfirmed, apart', async () => {
+    const secret = fakeKey('whsec_', 32);
+    const { dev, projectId } = await project({ test_webhook_secret: secret });
+    const payload = event();
+    const forged = Stripe.webhooks.generateTestHeaderString({ payload, secret: fakeKey('whsec_', 32) });
+    await deliver(projectId, 'test', payload, forged).expect(400);
+    const deliveries = find(await health(dev, projectId), 'test', 'webhook_deliveries');
+    expect(deliveries).toMatchObject({ code: 'webhook_unconfirmed_refusals', status: 'unknown' });
+    expect(deliveries.details).toMatchObject({ signature_failures_24h: 0, unconfirmed_failures_24h: 1 });
   });
 
   it('every check status and code was reached by a scenario above', () => {

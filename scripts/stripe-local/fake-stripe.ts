@@ -47,6 +47,15 @@ export interface FakeWebhookEndpoint {
   apiKey: string;
 }
 
+/** An event Stripe created for the account and mode of `apiKey` (what `GET /v1/events/{id}` returns). */
+export interface FakeEvent {
+  event: Record<string, unknown>;
+  apiKey: string;
+}
+
+/** The permission a restricted key needs to read events (`GET /v1/events/{id}`). */
+export const EVENT_READ_PERMISSION = 'rak_event_read';
+
 /** Requests the fake handles at once but answers only after `ms` (see FakeStripe.answerLate). */
 interface LateAnswerRule {
   method: string;
@@ -86,6 +95,13 @@ export class FakeStripe {
   readonly behaviors = new Map<string, KeyBehavior>();
   /** Webhook endpoints created through the API, by id. */
   readonly webhookEndpoints = new Map<string, FakeWebhookEndpoint>();
+  /** Events Stripe created, by id (see sendEvent). */
+  readonly events = new Map<string, FakeEvent>();
+  /**
+   * Restricted keys and the permissions they were given: such a key gets 403 where it lacks the
+   * permission (only the events API checks it). Keys not listed may do everything.
+   */
+  readonly keyPermissions = new Map<string, ReadonlySet<string>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private lateAnswers: LateAnswerRule[] = [];
   /** Results saved per (key, Idempotency-Key), replayed like Stripe does (https://docs.stripe.com/api/idempotent_requests). */
@@ -198,6 +214,35 @@ export class FakeStripe {
         return;
       }
     }
+  }
+
+  /** `GET /v1/events/{id}`: 200 with the event when the key's account and mode created it, else 404. */
+  private eventsApi(key: string, req: RecordedRequest, res: ServerResponse): boolean {
+    const match = /^\/v1\/events\/([^/?]+)(?:\?.*)?$/.exec(req.path);
+    if (!match || req.method !== 'GET') return false;
+    const permissions = this.keyPermissions.get(key);
+    if (permissions && !permissions.has(EVENT_READ_PERMISSION)) {
+      stripeError(res, 403, {
+        message: `The provided key '${maskedKey(req.headers.authorization)}' does not have the required permissions for this endpoint on account 'acct_1FakeAccount42'. Having the '${EVENT_READ_PERMISSION}' permission would allow this request to continue.`,
+        type: 'invalid_request_error',
+      });
+      return true;
+    }
+    const id = decodeURIComponent(match[1]);
+    const found = this.events.get(id);
+    if (!found || found.apiKey !== key) {
+      stripeError(res, 404, {
+        code: 'resource_missing',
+        doc_url: 'https://stripe.com/docs/error-codes/resource-missing',
+        message: `No such event: '${id}'`,
+        param: 'id',
+        type: 'invalid_request_error',
+      });
+      return true;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Request-Id': `req_${Date.now()}` });
+    res.end(JSON.stringify(found.event));
+    return true;
   }
 
   private webhookEndpointsApi(key: string, req: RecordedRequest, res: ServerResponse): boolean {
@@ -392,6 +437,7 @@ export class FakeStripe {
       );
       return;
     }
+    if (this.eventsApi(key, req, res)) return;
     if (this.webhookEndpointsApi(key, req, res)) return;
     stripeError(res, 404, {
       message: `Unrecognized request URL (${req.method}: ${req.path}).`,
@@ -439,4 +485,23 @@ export function setWebhookEndpointStatus(fake: FakeStripe, id: string, status: '
   const endpoint = fake.webhookEndpoints.get(id);
   if (!endpoint) throw new Error(`FakeStripe has no webhook endpoint ${id}`);
   endpoint.status = status;
+}
+
+/**
+ * An event Stripe creates in the account and mode of `apiKey` (so `GET /v1/events/{id}` with that key
+ * finds it); returns its JSON, as Stripe delivers it (id first), ready to be signed and delivered.
+ */
+export function sendEvent(fake: FakeStripe, apiKey: string, overrides: Record<string, unknown> = {}): string {
+  const event: Record<string, unknown> = {
+    id: randomId('evt_'),
+    object: 'event',
+    api_version: '2024-06-20',
+    created: Math.floor(Date.now() / 1000),
+    livemode: apiKey.includes('_live_'),
+    type: 'invoice.paid',
+    data: { object: {} },
+    ...overrides,
+  };
+  fake.events.set(event.id as string, { event, apiKey });
+  return JSON.stringify(event);
 }

@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Project } from '../projects/project.entity';
 
-export const AUDIT_ACTIONS = ['create', 'update', 'deactivate'] as const;
+/** `coalesced`: the summary row of the writes beyond AUDIT_MAX_ROWS_PER_MINUTE in one minute. */
+export const AUDIT_ACTIONS = ['create', 'update', 'deactivate', 'coalesced'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**
@@ -10,6 +11,10 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
  */
 @Entity({ name: 'audit_log' })
 @Index('IDX_audit_log_project_id_created_at', ['projectId', 'createdAt', 'id'])
+@Index('UQ_audit_log_project_coalesced_minute', ['projectId', 'coalescedMinute'], {
+  unique: true,
+  where: 'coalesced_minute IS NOT NULL',
+})
 export class AuditLogEntry {
   /** Monotonic: breaks ties between entries of the same instant (newest first = highest id). */
   @PrimaryGeneratedColumn('identity', { type: 'bigint', primaryKeyConstraintName: 'PK_audit_log_id' })
@@ -41,4 +46,12 @@ export class AuditLogEntry {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  /** How many writes this row records: 1, or the count of a `coalesced` summary row. */
+  @Column({ name: 'coalesced_writes', type: 'integer', default: 1 })
+  coalescedWrites: number;
+
+  /** The minute a `coalesced` row summarises (one per project and minute); null for other rows. */
+  @Column({ name: 'coalesced_minute', type: 'timestamptz', nullable: true })
+  coalescedMinute: Date | null;
 }

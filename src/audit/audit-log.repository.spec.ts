@@ -7,7 +7,13 @@ describe('audit row definition', () => {
     const entry = auditEntry(actor, ['test_secret_key', 'is_active']);
     expect(entry.requestId).toHaveLength(128);
     expect(entry.clientIp).toHaveLength(64);
-    expect(auditEntryValues(entry)).toEqual(['u1', entry.requestId, entry.clientIp, ['test_secret_key', 'is_active']]);
+    expect(auditEntryValues(entry, 60)).toEqual([
+      'u1',
+      entry.requestId,
+      entry.clientIp,
+      ['test_secret_key', 'is_active'],
+      60,
+    ]);
     expect(auditEntry({ ...actor, clientIp: null }, []).clientIp).toBeNull();
   });
 
@@ -18,8 +24,15 @@ describe('audit row definition', () => {
 
   it('builds the INSERT used inside the statement that makes the change', () => {
     const sql = auditInsertSql({ projectId: 'project_id', action: `'update'`, entry: 5, from: 'written' });
-    expect(sql.replace(/\s+/g, ' ')).toBe(
-      "INSERT INTO audit_log (project_id, user_id, action, changed_fields, request_id, client_ip) SELECT project_id, $5::uuid, 'update', $8::text[], $6::varchar, $7::varchar FROM written",
+    const flat = sql.replace(/\s+/g, ' ');
+    expect(flat).toContain(
+      "SELECT e.project_id, $5::uuid, CASE WHEN o.over THEN 'coalesced' ELSE e.action END, e.fields, $6::varchar, $7::varchar",
     );
+    expect(flat).toContain(
+      "FROM (SELECT project_id AS project_id, 'update' AS action, $8::text[] AS fields FROM written) e",
+    );
+    // Beyond $9 rows this minute, the write is counted in the project's summary row of the minute.
+    expect(flat).toContain('count(*) >= $9::int');
+    expect(flat).toContain('ON CONFLICT (project_id, coalesced_minute) WHERE coalesced_minute IS NOT NULL DO UPDATE');
   });
 });

@@ -42,14 +42,17 @@ export function auditEntry(actor: AuditActor, changedFields: readonly string[]):
   };
 }
 
-/** The bind values of an AuditEntry, in the order of AuditSqlParams' `entry` placeholders. */
-export function auditEntryValues(entry: AuditEntry): unknown[] {
-  return [entry.userId, entry.requestId, entry.clientIp, entry.changedFields];
+/**
+ * The bind values of an AuditEntry, in the order of AuditSqlParams' `entry` placeholders, then the
+ * project's audit rows per minute (AUDIT_MAX_ROWS_PER_MINUTE) beyond which writes are coalesced.
+ */
+export function auditEntryValues(entry: AuditEntry, maxRowsPerMinute: number): unknown[] {
+  return [entry.userId, entry.requestId, entry.clientIp, entry.changedFields, maxRowsPerMinute];
 }
 
 /**
- * SQL expressions of one audit row: `entry` is the first of four consecutive placeholders holding
- * auditEntryValues (user, request id, client IP, fields); `changedFields` may rewrite the fields
+ * SQL expressions of one audit row: `entry` is the first of five consecutive placeholders holding
+ * auditEntryValues (user, request id, client IP, fields, rows per minute); `changedFields` may rewrite the fields
  * (`$n` stands for the fields' placeholder); `from` the rows the entry is written for.
  */
 export interface AuditSqlParams {
@@ -63,15 +66,30 @@ export interface AuditSqlParams {
 /**
  * `INSERT INTO audit_log ...`, to run inside the statement that makes the change (a CTE), so that a
  * change is never stored without its entry and a refused change writes none.
+ *
+ * Bounded per project: once the project has `maxRowsPerMinute` rows in the current minute, a write
+ * still records that it happened, in ONE summary row per project and minute (action `coalesced`,
+ * `coalesced_writes` counting, `changed_fields` the union of the names, the last writer's user, request
+ * and address), kept unique by UQ_audit_log_project_coalesced_minute. The check reads at most
+ * `maxRowsPerMinute` index entries; concurrent writers may overshoot it by the writes in flight.
  */
 export function auditInsertSql(p: AuditSqlParams): string {
   const fields = `$${p.entry + 3}::text[]`;
-  return (
-    `INSERT INTO audit_log (project_id, user_id, action, changed_fields, request_id, client_ip)\n` +
-    `  SELECT ${p.projectId}, $${p.entry}::uuid, ${p.action}, ${p.changedFields ? p.changedFields(fields) : fields}, ` +
-    `$${p.entry + 1}::varchar, $${p.entry + 2}::varchar` +
-    (p.from ? `\n  FROM ${p.from}` : '')
-  );
+  const cap = `$${p.entry + 4}::int`;
+  return `INSERT INTO audit_log AS a (project_id, user_id, action, changed_fields, request_id, client_ip, coalesced_minute)
+  SELECT e.project_id, $${p.entry}::uuid, CASE WHEN o.over THEN 'coalesced' ELSE e.action END, e.fields,
+    $${p.entry + 1}::varchar, $${p.entry + 2}::varchar, CASE WHEN o.over THEN date_trunc('minute', now()) END
+  FROM (SELECT ${p.projectId} AS project_id, ${p.action} AS action, ${p.changedFields ? p.changedFields(fields) : fields} AS fields
+        FROM ${p.from ?? '(SELECT 1) AS one'}) e
+  CROSS JOIN LATERAL (
+    SELECT count(*) >= ${cap} AS over FROM (
+      SELECT 1 FROM audit_log r
+       WHERE r.project_id = e.project_id AND r.created_at >= date_trunc('minute', now()) AND r.coalesced_minute IS NULL
+       LIMIT ${cap}) recent) o
+  ON CONFLICT (project_id, coalesced_minute) WHERE coalesced_minute IS NOT NULL DO UPDATE SET
+    coalesced_writes = a.coalesced_writes + 1,
+    changed_fields = ARRAY(SELECT DISTINCT f FROM unnest(a.changed_fields || EXCLUDED.changed_fields) AS f ORDER BY f),
+    user_id = EXCLUDED.user_id, request_id = EXCLUDED.request_id, client_ip = EXCLUDED.client_ip`;
 }
 
 /**

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { AuditEntry, auditEntryValues, auditInsertSql } from '../audit/audit-log.repository';
 import type { CiphertextBatch, CiphertextStore, CiphertextSwap, SealedRow } from '../credentials/ciphertext-store';
+import { auditConfig, type AuditConfig, DEFAULT_AUDIT_ROWS_PER_MINUTE } from '../audit/audit.config';
 import { PreparedStatement, SqlClient } from '../database/sql-client';
 import { CREDENTIAL_FIELDS, CredentialField, StripeMode } from '../stripe/stripe-keys';
 import {
@@ -129,7 +130,7 @@ WHERE NOT EXISTS (SELECT 1 FROM written)`,
  * locked row, so a reactivation is audited exactly even when a DELETE committed just before.
  *
  * $1 project · credential pairs · $P test touched · $P+1 live touched · $P+2 If-Match given ·
- * $P+3 If-Match versions (null = `*`) · $P+4 … $P+7 the audit entry (auditEntryValues)
+ * $P+3 If-Match versions (null = `*`) · $P+4 … $P+8 the audit entry (auditEntryValues)
  */
 const WRITE_CREDENTIALS: PreparedStatement = {
   name: 'stripe_config_write_credentials',
@@ -185,7 +186,7 @@ const STORE_WEBHOOK_SECRET: Record<StripeMode, string> = {
 
 /**
  * DELETE config: marks it inactive and bumps its version if If-Match holds ($2 null: no condition),
- * with its audit entry, in one statement. $1 project · $2 versions · $3 … $6 audit.
+ * with its audit entry, in one statement. $1 project · $2 versions · $3 … $7 audit.
  */
 const DEACTIVATE = `
 WITH written AS (
@@ -214,11 +215,16 @@ export class StripeConfigRepository implements CiphertextStore {
   readonly slots = ENCRYPTED_COLUMNS;
   private readonly configs: Repository<StripeConfig>;
 
+  /** Audit rows per project and minute before writes are coalesced (see auditInsertSql). */
+  private readonly auditRowsPerMinute: number;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly sql: SqlClient,
+    @Optional() @Inject(auditConfig.KEY) audit?: AuditConfig,
   ) {
     this.configs = dataSource.getRepository(StripeConfig);
+    this.auditRowsPerMinute = audit?.maxRowsPerMinute ?? DEFAULT_AUDIT_ROWS_PER_MINUTE;
   }
 
   /**
@@ -239,7 +245,13 @@ export class StripeConfigRepository implements CiphertextStore {
       values.push(credential?.ciphertext ?? null, credential?.masked ?? null, credential?.fingerprint ?? null);
       if (others.length > 2) values.push(credential?.account ?? null);
     }
-    values.push(touched.test, touched.live, ifMatch !== undefined, ifMatch ?? null, ...auditEntryValues(audit));
+    values.push(
+      touched.test,
+      touched.live,
+      ifMatch !== undefined,
+      ifMatch ?? null,
+      ...auditEntryValues(audit, this.auditRowsPerMinute),
+    );
     // The usual case first: the row exists and nobody else writes it at the same moment.
     const [fast] = await this.sql.query<Record<string, unknown>>(UPDATE_CREDENTIALS, values);
     if (fast?.outcome === 'written')
@@ -277,7 +289,7 @@ export class StripeConfigRepository implements CiphertextStore {
       secret.masked,
       endpointId,
       secret.fingerprint,
-      ...auditEntryValues(audit),
+      ...auditEntryValues(audit, this.auditRowsPerMinute),
     ])) as { written: number }[];
     return rows[0].written > 0;
   }
@@ -312,7 +324,7 @@ export class StripeConfigRepository implements CiphertextStore {
     const [written] = (await this.dataSource.query(DEACTIVATE, [
       projectId,
       ifMatch ?? null,
-      ...auditEntryValues(audit),
+      ...auditEntryValues(audit, this.auditRowsPerMinute),
     ])) as {
       written: number;
     }[];

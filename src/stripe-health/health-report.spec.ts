@@ -10,7 +10,13 @@ import {
 const NOW = new Date('2026-03-01T12:00:00Z');
 const CHECKED = new Date('2026-03-01T11:00:00Z');
 const EVENT = new Date('2026-03-01T11:30:00Z');
-const noFailures = { total: 0, byCause: { secret_mismatch: 0, clock_skew: 0, wrong_url_mode: 0 }, lastFailureAt: null };
+const noUnconfirmed = { total: 0, unknownToAccount: 0, clientAddresses: 0, clientAddressesExact: true };
+const noFailures = {
+  total: 0,
+  byCause: { secret_mismatch: 0, clock_skew: 0, wrong_url_mode: 0 },
+  lastFailureAt: null,
+  unconfirmed: noUnconfirmed,
+};
 
 /** A mode with everything in order: keys stored and checked, endpoint found, events verified. */
 function healthy(overrides: Partial<ModeHealthInput> = {}): ModeHealthInput {
@@ -61,6 +67,10 @@ describe('health report (pure)', () => {
       signature_failures_24h: 0,
       failures_by_cause: noFailures.byCause,
       last_failure_at: null,
+      unconfirmed_failures_24h: 0,
+      unconfirmed_unknown_to_account_24h: 0,
+      unconfirmed_client_addresses_24h: 0,
+      unconfirmed_client_addresses_exact: true,
     });
     expect(worstStatus(checks)).toBe('ok');
   });
@@ -145,6 +155,7 @@ describe('health report (pure)', () => {
       total: 3,
       byCause: { secret_mismatch: 1, clock_skew: 0, wrong_url_mode: 2 },
       lastFailureAt: CHECKED,
+      unconfirmed: noUnconfirmed,
     };
     const deliveries = byCheck(buildModeChecks(healthy({ failures }))).webhook_deliveries;
     expect(deliveries).toMatchObject({ code: 'webhook_wrong_url_mode', status: 'failing' });
@@ -152,11 +163,48 @@ describe('health report (pure)', () => {
       '3 test deliveries refused in the last 24 h, most likely because live-mode events arrive at the test URL: the endpoint is registered on the wrong URL; register the live-mode endpoint on https://api.example.test/api/v1/payments/stripe/webhooks/p/live',
     );
     expect(deliveries.details).toMatchObject({ signature_failures_24h: 3, last_failure_at: CHECKED.toISOString() });
-    const one = { total: 1, byCause: { secret_mismatch: 0, clock_skew: 1, wrong_url_mode: 0 }, lastFailureAt: CHECKED };
+    const one = {
+      total: 1,
+      byCause: { secret_mismatch: 0, clock_skew: 1, wrong_url_mode: 0 },
+      lastFailureAt: CHECKED,
+      unconfirmed: noUnconfirmed,
+    };
     expect(byCheck(buildModeChecks(healthy({ failures: one }))).webhook_deliveries).toMatchObject({
       code: 'webhook_clock_skew',
       status: 'warning',
       message: expect.stringMatching(/^1 test delivery refused/),
+    });
+  });
+
+  it('refusals Stripe did not confirm blame no setting: counted apart, with both readings of a 404', () => {
+    const unconfirmed = { total: 40, unknownToAccount: 30, clientAddresses: 7, clientAddressesExact: true };
+    const failures = { ...noFailures, unconfirmed };
+    const alone = byCheck(buildModeChecks(healthy({ failures, lastVerifiedEventAt: null }))).webhook_deliveries;
+    expect(alone).toMatchObject({ code: 'webhook_unconfirmed_refusals', status: 'unknown' });
+    expect(alone.message).toMatch(
+      /^40 test deliveries refused in the last 24 h, from 7 client addresses, were not confirmed/,
+    );
+    expect(alone.message).toContain(
+      '30 are unknown to the Stripe account of test_secret_key: sent by someone other than Stripe, or by a webhook endpoint of another Stripe account',
+    );
+    expect(alone.message).toContain('10 could not be checked with Stripe');
+    expect(alone.message).not.toMatch(/webhook secret does not match|clock skew/);
+    expect(alone.details).toMatchObject({
+      signature_failures_24h: 0,
+      unconfirmed_failures_24h: 40,
+      unconfirmed_unknown_to_account_24h: 30,
+      unconfirmed_client_addresses_24h: 7,
+      unconfirmed_client_addresses_exact: true,
+    });
+    // With Stripe's own deliveries verified, strangers' refusals leave the check ok.
+    const verified = byCheck(buildModeChecks(healthy({ failures }))).webhook_deliveries;
+    expect(verified).toMatchObject({ code: 'webhook_deliveries_ok', status: 'ok' });
+    expect(verified.message).toContain('40 test deliveries refused');
+    // Confirmed refusals still name their cause, whatever else was refused.
+    const confirmed = { ...failures, total: 2, byCause: { secret_mismatch: 2, clock_skew: 0, wrong_url_mode: 0 } };
+    expect(byCheck(buildModeChecks(healthy({ failures: confirmed }))).webhook_deliveries).toMatchObject({
+      code: 'webhook_secret_mismatch',
+      message: expect.stringMatching(/^2 test deliveries refused/),
     });
   });
 

@@ -1,5 +1,5 @@
 import type { StripeMode } from '../stripe/stripe-keys';
-import type { WebhookFailureCause } from '../stripe-webhooks/webhook-failures';
+import type { FailureCounts, WebhookFailureCause } from '../stripe-webhooks/webhook-failures';
 
 export const CHECK_STATUSES = ['ok', 'warning', 'failing', 'unknown'] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];
@@ -51,6 +51,7 @@ export const CHECK_CODES = {
   webhook_secret_mismatch: 'webhook_deliveries',
   webhook_clock_skew: 'webhook_deliveries',
   webhook_wrong_url_mode: 'webhook_deliveries',
+  webhook_unconfirmed_refusals: 'webhook_deliveries',
   go_live_ready: 'go_live',
   go_live_not_ready: 'go_live',
 } as const satisfies Record<string, CheckName>;
@@ -90,7 +91,8 @@ export interface ModeHealthInput {
     endpointMessage: string | null;
     endpointCheckedAt: Date | null;
   } | null;
-  failures: { total: number; byCause: Record<WebhookFailureCause, number>; lastFailureAt: Date | null };
+  /** Refusals of the last 24 h: those Stripe confirmed as its own (by cause), and the others. */
+  failures: FailureCounts;
   lastVerifiedEventAt: Date | null;
 }
 
@@ -222,12 +224,39 @@ function causeMessage(input: ModeHealthInput, cause: WebhookFailureCause): strin
   }
 }
 
+/**
+ * Refusals Stripe did not confirm as its own deliveries blame no setting: anyone can POST to the URL.
+ * Said as counts, the two possibilities of a 404, and the reasons a refusal can stay unchecked.
+ */
+function unconfirmedNote(input: ModeHealthInput): string {
+  const u = input.failures.unconfirmed;
+  const addresses = `${u.clientAddressesExact ? '' : 'about '}${u.clientAddresses} client address${u.clientAddresses === 1 ? '' : 'es'}`;
+  const parts: string[] = [];
+  if (u.unknownToAccount > 0) {
+    parts.push(
+      `${u.unknownToAccount} ${u.unknownToAccount === 1 ? 'is' : 'are'} unknown to the Stripe account of ${input.mode}_secret_key: sent by someone other than Stripe, or by a webhook endpoint of another Stripe account registered on ${input.webhookUrl}`,
+    );
+  }
+  const unchecked = u.total - u.unknownToAccount;
+  if (unchecked > 0) {
+    parts.push(
+      `${unchecked} could not be checked with Stripe (no event id, no ${input.mode} secret key stored, a restricted key without permission to read events, Stripe did not answer, or the project's confirmations per minute were used up)`,
+    );
+  }
+  return `${u.total} ${input.mode} deliver${u.total === 1 ? 'y' : 'ies'} refused in the last 24 h, from ${addresses}, were not confirmed by Stripe as sent by this project's account, so they say nothing about this setup: ${parts.join('; ')}`;
+}
+
 function webhookDeliveriesCheck(input: ModeHealthInput): HealthCheckView {
+  const u = input.failures.unconfirmed;
   const details = {
     last_verified_event_at: input.lastVerifiedEventAt?.toISOString() ?? null,
     signature_failures_24h: input.failures.total,
     failures_by_cause: input.failures.byCause,
     last_failure_at: input.failures.lastFailureAt?.toISOString() ?? null,
+    unconfirmed_failures_24h: u.total,
+    unconfirmed_unknown_to_account_24h: u.unknownToAccount,
+    unconfirmed_client_addresses_24h: u.clientAddresses,
+    unconfirmed_client_addresses_exact: u.clientAddressesExact,
   };
   if (input.failures.total > 0) {
     const causes = Object.entries(input.failures.byCause) as [WebhookFailureCause, number][];
@@ -252,13 +281,18 @@ function webhookDeliveriesCheck(input: ModeHealthInput): HealthCheckView {
     );
   }
   if (input.lastVerifiedEventAt) {
+    // Stripe's deliveries are verified: refusals it did not confirm are someone else's, not a fault.
+    const others = u.total > 0 ? `; ${unconfirmedNote(input)}` : '';
     return check(
       'webhook_deliveries_ok',
       'ok',
-      `Last ${input.mode} event verified at ${input.lastVerifiedEventAt.toISOString()}; no delivery refused in the last 24 h`,
+      `Last ${input.mode} event verified at ${input.lastVerifiedEventAt.toISOString()}; no delivery Stripe sent was refused in the last 24 h${others}`,
       input.now,
       details,
     );
+  }
+  if (u.total > 0) {
+    return check('webhook_unconfirmed_refusals', 'unknown', unconfirmedNote(input), input.now, details);
   }
   return check(
     'webhook_no_events',

@@ -10,7 +10,13 @@ const URLS = {
   live_webhook_url: `https://api.example.test/api/v1/payments/stripe/webhooks/${PROJECT}/live`,
 };
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
-const noFailures = { total: 0, byCause: { secret_mismatch: 0, clock_skew: 0, wrong_url_mode: 0 }, lastFailureAt: null };
+const noUnconfirmed = { total: 0, unknownToAccount: 0, clientAddresses: 0, clientAddressesExact: true };
+const noFailures = {
+  total: 0,
+  byCause: { secret_mismatch: 0, clock_skew: 0, wrong_url_mode: 0 },
+  lastFailureAt: null,
+  unconfirmed: noUnconfirmed,
+};
 
 /** A configuration row with a test secret key only (ciphertexts are opaque strings here, never read). */
 function configRow(overrides: Partial<StripeConfig> = {}): StripeConfig {

@@ -9,6 +9,8 @@ import type { StripeMode } from '../stripe/stripe-keys';
 @Entity({ name: 'stripe_webhook_events' })
 @Unique('UQ_stripe_webhook_events_project_mode_event', ['projectId', 'mode', 'eventId'])
 @Index('IDX_stripe_webhook_events_project_received', ['projectId', 'receivedAt'])
+// The retention job deletes the oldest events of every project in bounded batches.
+@Index('IDX_stripe_webhook_events_received_at', ['receivedAt'])
 export class StripeWebhookEvent {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'PK_stripe_webhook_events_id' })
   id: string;

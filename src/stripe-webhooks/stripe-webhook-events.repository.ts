@@ -95,6 +95,48 @@ export class StripeWebhookEventsRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * Deletes up to `limit` events received before `now() - olderThanMs` (oldest first, through the
+   * received_at index); returns how many were deleted.
+   */
+  async deleteOlderThan(olderThanMs: number, limit: number): Promise<number> {
+    const rows: unknown[] = await this.dataSource.query(
+      `DELETE FROM stripe_webhook_events WHERE id IN (
+         SELECT id FROM stripe_webhook_events WHERE received_at < now() - make_interval(secs => $1::float8 / 1000)
+          ORDER BY received_at LIMIT $2)
+       RETURNING 1`,
+      [olderThanMs, limit],
+    );
+    return rows.length;
+  }
+
+  /**
+   * Keeps the project's newest events within `maxCount` events and `maxBytes` of payload: deletes up
+   * to `limit` of the oldest beyond either. Reads the project's rows once (index on project_id, received_at).
+   */
+  async deleteBeyondQuota(projectId: string, maxCount: number, maxBytes: number, limit: number): Promise<number> {
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH ranked AS (
+         SELECT id, row_number() OVER w AS n, sum(payload_size) OVER w AS bytes
+           FROM stripe_webhook_events WHERE project_id = $1
+         WINDOW w AS (ORDER BY received_at DESC, id DESC)
+       )
+       DELETE FROM stripe_webhook_events WHERE id IN (
+         SELECT id FROM ranked WHERE n > $2 OR bytes > $3 ORDER BY n DESC LIMIT $4)
+       RETURNING 1`,
+      [projectId, maxCount, maxBytes, limit],
+    );
+    return rows.length;
+  }
+
+  /** Projects that hold events (for the first quota pass after start-up), at most `limit`. */
+  async projectsWithEvents(limit: number): Promise<string[]> {
+    const rows = (await this.dataSource.query(`SELECT DISTINCT project_id FROM stripe_webhook_events LIMIT $1`, [
+      limit,
+    ])) as { project_id: string }[];
+    return rows.map((r) => r.project_id);
+  }
+
   /** When the last event of each mode was verified and stored (index on project_id, received_at); for the health report. */
   async lastVerifiedEvents(projectId: string): Promise<Record<StripeMode, Date | null>> {
     const rows = (await this.dataSource.query(

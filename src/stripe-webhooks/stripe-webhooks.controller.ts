@@ -113,12 +113,19 @@ export class StripeWebhookReceiverController {
     @Param('mode') mode: string,
     @Headers('stripe-signature') signature: string | undefined,
     @Req() req: FastifyRequest,
+    @CurrentRequestMeta() meta: RequestMeta,
   ): Promise<WebhookReceivedResponse> {
     const length = req.headers['content-length'];
-    return this.webhooks.receive(projectId, mode, signature, {
-      length: length === undefined || req.headers['transfer-encoding'] ? undefined : Number(length),
-      read: () => readRawBody(req),
-    });
+    return this.webhooks.receive(
+      projectId,
+      mode,
+      signature,
+      {
+        length: length === undefined || req.headers['transfer-encoding'] ? undefined : Number(length),
+        read: () => readRawBody(req),
+      },
+      meta.clientIp,
+    );
   }
 }
 

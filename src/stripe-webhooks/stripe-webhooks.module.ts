@@ -6,6 +6,8 @@ import { StripeWebhookReceiverController, StripeWebhooksController } from './str
 import { StripeWebhooksService } from './stripe-webhooks.service';
 import { WebhookBodySlots } from './webhook-body-slots';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { WebhookDeliveryConfirmer } from './webhook-delivery-confirmer';
+import { WebhookEventRetention } from './webhook-event-retention';
 import { WebhookFailureCounter } from './webhook-failure-counter';
 import { WebhookFailureCountsRepository } from './webhook-failure-counts.repository';
 import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
@@ -22,7 +24,9 @@ import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
     WebhookBodySlots,
     WebhookFailureCounter,
     WebhookFailureCountsRepository,
+    WebhookDeliveryConfirmer,
+    WebhookEventRetention,
   ],
-  exports: [WebhookFailureCounter, StripeWebhookEventsRepository],
+  exports: [WebhookFailureCounter, WebhookDeliveryConfirmer, StripeWebhookEventsRepository],
 })
 export class StripeWebhooksModule {}

@@ -14,8 +14,9 @@ import {
 } from './dto/webhook-event.dto';
 import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook-events.repository';
 import { WebhookBodySlots } from './webhook-body-slots';
-import { WebhookFailureCounter } from './webhook-failure-counter';
 import type { WebhookFailureCause } from './webhook-failures';
+import { WebhookDeliveryConfirmer } from './webhook-delivery-confirmer';
+import { WebhookEventRetention } from './webhook-event-retention';
 import { stripeSdk } from '../stripe/stripe-sdk';
 
 /**
@@ -65,7 +66,8 @@ export class StripeWebhooksService {
     private readonly credentials: StripeConfigCredentials,
     private readonly events: StripeWebhookEventsRepository,
     private readonly bodySlots: WebhookBodySlots,
-    private readonly failures: WebhookFailureCounter,
+    private readonly refusals: WebhookDeliveryConfirmer,
+    private readonly retention: WebhookEventRetention,
   ) {}
 
   /** Project ids recently found not to exist → when that stops being remembered. Insertion-ordered. */
@@ -74,13 +76,15 @@ export class StripeWebhooksService {
   /**
    * Verifies a delivery from Stripe (signature over the raw body with the stored webhook secret of
    * the mode, as Stripe specifies) and stores the event once. Every refusal is a 400 whose detail
-   * names the cause and nothing secret.
+   * names the cause and nothing secret. A refusal that would blame the project's setup is counted
+   * once Stripe confirms the event (WebhookDeliveryConfirmer), in the background.
    */
   async receive(
     rawProjectId: string,
     rawMode: string,
     signatureHeader: string | string[] | undefined,
     body: WebhookBody,
+    clientAddress: string | null = null,
   ): Promise<WebhookReceivedResponse> {
     if (!isUuid(rawProjectId)) {
       throw UnprocessableEntityError.invalidUuid(['path', 'project_id']);
@@ -99,7 +103,7 @@ export class StripeWebhooksService {
       );
     }
     try {
-      return await this.verifyAndStore(projectId, mode, secret, header, await body.read());
+      return await this.verifyAndStore(projectId, mode, secret, header, await body.read(), clientAddress);
     } finally {
       release();
     }
@@ -137,23 +141,30 @@ export class StripeWebhooksService {
     secret: string,
     header: string,
     rawBody: Buffer | undefined,
+    clientAddress: string | null,
   ): Promise<WebhookReceivedResponse> {
     if (!rawBody || rawBody.length === 0) throw new BadRequestException('Empty request body');
 
-    const event = this.verify(rawBody, header, secret, (cause) => this.failures.record(projectId, mode, cause));
+    const refusal = (cause: WebhookFailureCause) => ({ projectId, mode, cause, clientAddress, at: new Date() });
+    // Signature or timestamp refused: the body is unverified; its event id is asked about with this mode's key.
+    const event = this.verify(rawBody, header, secret, (cause) => this.refusals.refused(refusal(cause), rawBody, mode));
     if (event.livemode !== (mode === 'live')) {
-      this.failures.record(projectId, mode, 'wrong_url_mode');
+      // Verified, but of the other mode: Stripe knows it under that mode's key.
+      this.refusals.refused(refusal('wrong_url_mode'), undefined, event.livemode ? 'live' : 'test', event.id);
       throw new BadRequestException(
         `The event is a ${event.livemode ? 'live' : 'test'}-mode event, sent to the ${mode}-mode webhook URL`,
       );
     }
+    const payloadJson = JSON.stringify(event);
     const stored = await this.events.insertOnce(projectId, {
       mode,
       eventId: event.id,
       eventType: event.type,
       stripeCreatedAt: new Date(event.created * 1000),
-      payloadJson: JSON.stringify(event),
+      payloadJson,
     });
+    // The quota's cheap check: a tally in memory; the oldest are deleted in the background.
+    if (stored) this.retention.stored(projectId, Buffer.byteLength(payloadJson));
     return { received: true, duplicate: !stored };
   }
 

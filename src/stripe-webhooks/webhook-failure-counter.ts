@@ -1,6 +1,17 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { StripeMode } from '../stripe/stripe-keys';
-import type { FailureCounts, Pending, WebhookFailureCause } from './webhook-failures';
+import {
+  CLIENT_SKETCH_SIZE,
+  clientHash,
+  type CountedRefusal,
+  type FailureCounts,
+  mergeSketch,
+  type Pending,
+  sketchCount,
+  UNCONFIRMED_REFUSALS,
+  type UnconfirmedRefusal,
+  type WebhookFailureCause,
+} from './webhook-failures';
 import { WebhookFailureCountsRepository } from './webhook-failure-counts.repository';
 
 /** How often the counts gathered in memory are written (one upsert per project, mode, cause and hour). */
@@ -31,10 +42,21 @@ export class WebhookFailureCounter implements OnApplicationBootstrap, OnModuleDe
 
   constructor(private readonly repository: WebhookFailureCountsRepository) {}
 
-  /** O(1), no I/O: called on the receiver's refusal path. */
-  record(projectId: string, mode: StripeMode, cause: WebhookFailureCause, at = new Date()): void {
+  /**
+   * O(1), no I/O. `clientAddress` is kept (as a keyed hash in a bounded sketch) for unconfirmed
+   * refusals only.
+   */
+  record(
+    projectId: string,
+    mode: StripeMode,
+    cause: CountedRefusal,
+    at = new Date(),
+    clientAddress: string | null = null,
+  ): void {
     const bucketStart = new Date(Math.floor(at.getTime() / 3_600_000) * 3_600_000);
-    this.merge({ projectId, mode, cause, bucketStart, failures: 1, lastFailureAt: at });
+    const unconfirmed = (UNCONFIRMED_REFUSALS as readonly string[]).includes(cause);
+    const clients = unconfirmed && clientAddress ? [clientHash(clientAddress)] : [];
+    this.merge({ projectId, mode, cause, bucketStart, failures: 1, lastFailureAt: at, clients });
     if (this.pending.size >= MAX_PENDING_KEYS) void this.flush();
   }
 
@@ -44,10 +66,11 @@ export class WebhookFailureCounter implements OnApplicationBootstrap, OnModuleDe
     if (!entry) {
       // Bounded even while the database is down (flushes failing): new keys are then dropped.
       if (this.pending.size >= MAX_PENDING_KEYS * 2) return;
-      this.pending.set(key, { ...counted });
+      this.pending.set(key, { ...counted, clients: [...counted.clients] });
       return;
     }
     entry.failures += counted.failures;
+    if (counted.clients.length > 0) entry.clients = mergeSketch(entry.clients, counted.clients);
     if (counted.lastFailureAt > entry.lastFailureAt) entry.lastFailureAt = counted.lastFailureAt;
   }
 
@@ -67,14 +90,31 @@ export class WebhookFailureCounter implements OnApplicationBootstrap, OnModuleDe
    */
   async countsSince24h(projectId: string, mode: StripeMode): Promise<FailureCounts> {
     await this.flush();
-    const rows = await this.repository.last24Hours(projectId, mode);
+    const [rows, sketch] = await Promise.all([
+      this.repository.last24Hours(projectId, mode),
+      this.repository.clientSketchLast24Hours(projectId, mode, UNCONFIRMED_REFUSALS, CLIENT_SKETCH_SIZE),
+    ]);
     const byCause = { secret_mismatch: 0, clock_skew: 0, wrong_url_mode: 0 };
+    const unconfirmed = { unconfirmed: 0, unknown_to_account: 0 };
     let lastFailureAt: Date | null = null;
     for (const row of rows) {
-      if (row.cause in byCause) byCause[row.cause] = row.failures;
-      if (!lastFailureAt || row.last_failure_at > lastFailureAt) lastFailureAt = row.last_failure_at;
+      if (row.cause in byCause) {
+        byCause[row.cause as WebhookFailureCause] = row.failures;
+        if (!lastFailureAt || row.last_failure_at > lastFailureAt) lastFailureAt = row.last_failure_at;
+      } else if (row.cause in unconfirmed) unconfirmed[row.cause as UnconfirmedRefusal] = row.failures;
     }
-    return { total: rows.reduce((sum, r) => sum + r.failures, 0), byCause, lastFailureAt };
+    const addresses = sketchCount(sketch);
+    return {
+      total: byCause.secret_mismatch + byCause.clock_skew + byCause.wrong_url_mode,
+      byCause,
+      lastFailureAt,
+      unconfirmed: {
+        total: unconfirmed.unconfirmed + unconfirmed.unknown_to_account,
+        unknownToAccount: unconfirmed.unknown_to_account,
+        clientAddresses: addresses.count,
+        clientAddressesExact: addresses.exact,
+      },
+    };
   }
 
   onApplicationBootstrap(): void {

@@ -207,6 +207,21 @@ export class StripeApiClient {
     }
   }
 
+  /**
+   * Whether the key's account (in the key's mode) has this event: `GET /v1/events/{id}`. true on 200,
+   * false on 404 (Stripe never created it for that account and mode); any other answer (403 of a
+   * restricted key without the events permission, 401, 429, 5xx, no answer in time) throws.
+   */
+  async eventExists(secretKey: string, eventId: string): Promise<boolean> {
+    try {
+      await this.call('retrieve an event', () => this.clientFor(secretKey).events.retrieve(eventId));
+      return true;
+    } catch (error) {
+      if (error instanceof StripeCallError && error.kind === 'not_found') return false;
+      throw error;
+    }
+  }
+
   /** Runs one SDK call under the hard deadline and turns any failure into a StripeCallError. */
   private async call<T>(action: string, work: () => Promise<T>): Promise<T> {
     const timeoutMs = this.config.timeoutMs;

@@ -15,7 +15,11 @@ export class AuditLogEntryResponse {
   @ApiProperty({ type: String, format: 'uuid', title: 'User Id', description: 'Who made the change' })
   user_id: string;
 
-  @ApiProperty({ enum: AUDIT_ACTIONS, title: 'Action' })
+  @ApiProperty({
+    enum: AUDIT_ACTIONS,
+    title: 'Action',
+    description: '`coalesced`: the summary of the writes beyond the per-minute cap (see `coalesced_writes`)',
+  })
   action: string;
 
   @ApiProperty({
@@ -35,6 +39,15 @@ export class AuditLogEntryResponse {
   @ApiProperty({ type: String, format: 'date-time', title: 'Created At' })
   created_at: Date;
 
+  @ApiProperty({
+    type: 'integer',
+    title: 'Coalesced Writes',
+    description:
+      'How many writes the entry records: 1, or for a `coalesced` entry the writes of that minute beyond AUDIT_MAX_ROWS_PER_MINUTE (user, request and address of the last one; `changed_fields` the union of their fields)',
+    example: 1,
+  })
+  coalesced_writes: number;
+
   static from(entry: AuditLogEntry): AuditLogEntryResponse {
     return Object.assign(new AuditLogEntryResponse(), {
       id: String(entry.id),
@@ -45,6 +58,7 @@ export class AuditLogEntryResponse {
       request_id: entry.requestId,
       client_ip: entry.clientIp,
       created_at: entry.createdAt,
+      coalesced_writes: entry.coalescedWrites,
     });
   }
 }

@@ -8,6 +8,7 @@ import { NormalizeUserEmails1795767100000 } from './1795767100000-NormalizeUserE
 import { AddStripeHealth1796155078043 } from './1796155078043-AddStripeHealth';
 import { AddWebhookEventPayloadSize1796160000000 } from './1796160000000-AddWebhookEventPayloadSize';
 import { AddCredentialFingerprintsAndAccounts1796900000000 } from './1796900000000-AddCredentialFingerprintsAndAccounts';
+import { AddStorageBoundsAndRefusalSketch1797120000000 } from './1797120000000-AddStorageBoundsAndRefusalSketch';
 
 /** Every migration, in order. `npm run migration:generate` writes a file here: add its class to this list. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -21,4 +22,5 @@ export const MIGRATIONS: MixedList<Function> = [
   AddStripeHealth1796155078043,
   AddWebhookEventPayloadSize1796160000000,
   AddCredentialFingerprintsAndAccounts1796900000000,
+  AddStorageBoundsAndRefusalSketch1797120000000,
 ];
