@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, NotFoundException, Post } from '@nestjs/common';
 import { AcceptsMediaTypes, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, unsupportedMediaTypeDetail } from '../http/request-body';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../http/api-error-responses.decorator';
 import { ApiDeveloperAuth } from './api-developer-auth.decorator';
 import { CurrentUser } from './current-user.decorator';
@@ -11,7 +11,7 @@ import { UsersService } from '../users/users.service';
 import { AuthService } from './auth.service';
 import type { AuthenticatedUser } from './authenticated-user';
 import { RegistrationResponse, TokenResponse, UserResponse } from './dto/auth-response.dto';
-import { UserCreateRequest, UserLoginRequest } from './dto/register.dto';
+import { OAuth2PasswordRequestForm, UserCreateRequest, UserLoginRequest } from './dto/register.dto';
 import { LoginCredentials, loginAccountOf, LoginValidationPipe } from './login-credentials.decorator';
 
 @ApiTags('Authentication')
@@ -28,7 +28,8 @@ export class AuthController {
   @ApiOperation({
     operationId: 'register',
     summary: 'Register',
-    description: 'Create a developer account and receive an access token.',
+    description:
+      'Create a developer account and receive an access token. The email must not be registered yet (else 409): change the example\'s address before trying it.',
   })
   @ApiResponse({ status: 201, type: RegistrationResponse, description: 'The new developer, with an access token' })
   @ApiErrorResponses({ status: 409, detail: 'A user with this email already exists' }, 413, 415, {
@@ -46,18 +47,25 @@ export class AuthController {
   @AcceptsMediaTypes(JSON_MEDIA_TYPE, FORM_MEDIA_TYPE)
   @LoginRateLimit(loginAccountOf)
   @HttpCode(HttpStatus.OK)
+  @ApiExtraModels(UserLoginRequest, OAuth2PasswordRequestForm)
   @ApiOperation({
     operationId: 'login',
     summary: 'Login',
     description:
-      "Exchange email and password (JSON) for a bearer token. Also accepts the OAuth2 password form, which Swagger UI's Authorize sends to this `tokenUrl`: `application/x-www-form-urlencoded` with `username` (the email) and `password`; `grant_type`, `scope`, `client_id` and `client_secret` are accepted and ignored. The form is described here rather than as a second request body, so that generated clients get one JSON argument. Any other Content-Type is a 415.",
+      "Exchange email and password for a bearer token: JSON `{email, password}`, or the OAuth2 password form that Swagger UI's Authorize sends to this `tokenUrl` (`application/x-www-form-urlencoded` with `username` (the email) and `password`; `grant_type`, `scope`, `client_id` and `client_secret` are accepted and ignored). Any other Content-Type is a 415.",
+    // Both media types, JSON first: generated clients (orval, hey-api, oazapfts, swagger-typescript-api)
+    // take the JSON one and send application/json (test/generated-clients.e2e-spec.ts checks it).
+    requestBody: {
+      required: true,
+      content: {
+        [JSON_MEDIA_TYPE]: { schema: { $ref: getSchemaPath(UserLoginRequest) } },
+        [FORM_MEDIA_TYPE]: { schema: { $ref: getSchemaPath(OAuth2PasswordRequestForm) } },
+      },
+    },
   })
-  // The JSON body only: with the form as a second media type, generators merged both into one
-  // union argument and sent it with no usable Content-Type.
-  @ApiBody({ required: true, type: UserLoginRequest })
   @ApiResponse({ status: 200, type: TokenResponse, description: 'A bearer token' })
   @ApiErrorResponses(
-    { status: 401, detail: 'Incorrect email or password' },
+    { status: 401, detail: 'Incorrect email or password', description: 'Wrong email or password (or no such account)' },
     413,
     { status: 415, detail: unsupportedMediaTypeDetail([JSON_MEDIA_TYPE, FORM_MEDIA_TYPE], 'text/plain') },
     { status: 422, issue: { loc: ['body', 'password'], msg: 'Field required', type: 'missing' } },

@@ -6,7 +6,7 @@ import type { ValidationIssue } from './unprocessable-entity.error';
 import { JSON_MEDIA_TYPE, unsupportedMediaTypeDetail } from './request-body';
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login)',
+  400: "A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header",
   401: 'Missing, malformed, badly signed or expired bearer token',
   403: "The token is not a developer's, or the developer does not own the project",
   404: 'Project (or configuration) not found',
@@ -52,7 +52,10 @@ const PATH_ISSUE: ValidationIssue = {
 };
 
 /** An operation's own example for one status: `{status, detail}`, or `{status: 422, issue}`. */
-export type ErrorExample = { status: number; detail: string } | { status: 422; issue: ValidationIssue };
+export type ErrorExample = ({ status: number; detail: string } | { status: 422; issue: ValidationIssue }) & {
+  /** Instead of the status's usual description, when this operation's reason differs (login's 401). */
+  description?: string;
+};
 
 function exampleBody(status: number, own: ErrorExample | undefined): { detail: unknown } {
   if (own && 'issue' in own) return { detail: [own.issue] };
@@ -72,9 +75,10 @@ export function ApiErrorResponses(...entries: (number | ErrorExample)[]): Method
   return applyDecorators(
     ...entries.map((entry) => {
       const status = typeof entry === 'number' ? entry : entry.status;
+      const own = typeof entry === 'number' ? undefined : entry.description;
       return ApiResponse({
         status,
-        description: DESCRIPTIONS[status] ?? 'Error',
+        description: own ?? DESCRIPTIONS[status] ?? 'Error',
         type: status === 422 ? HTTPValidationError : HTTPError,
         example: exampleBody(status, typeof entry === 'number' ? undefined : entry),
         ...(status === 503 ? { headers: RETRY_AFTER } : {}),

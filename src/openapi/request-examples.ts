@@ -14,7 +14,7 @@ export interface RequestExample {
  */
 export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   register: {
-    summary: 'A developer account',
+    summary: 'A developer account (the email must be new: change it, else 409)',
     value: { email: 'dev@example.com', password: 'correct-horse-battery', full_name: 'Ada Lovelace' },
   },
   login: {
@@ -47,5 +47,13 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
       created: 1700000000,
       data: { object: { id: 'cs_test_EXAMPLE', object: 'checkout.session' } },
     },
+  },
+};
+
+/** The example of the OAuth2 password form login also takes (what Swagger UI's Authorize sends). */
+export const FORM_REQUEST_EXAMPLES: Record<string, RequestExample> = {
+  login: {
+    summary: 'The OAuth2 password form: username is the email',
+    value: { username: 'dev@example.com', password: 'correct-horse-battery', grant_type: 'password' },
   },
 };
