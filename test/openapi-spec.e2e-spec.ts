@@ -93,7 +93,9 @@ describe('openapi/openapi.json', () => {
 
   it('describes every response in its own words: no empty success, no bearer text on login, no undeclared header', () => {
     for (const o of operations) {
-      const declared = new Set(((o.op.parameters ?? []) as JsonObject[]).filter((p) => p.in === 'header').map((p) => p.name));
+      const declared = new Set(
+        ((o.op.parameters ?? []) as JsonObject[]).filter((p) => p.in === 'header').map((p) => p.name),
+      );
       for (const [status, response] of Object.entries(o.op.responses as JsonObject)) {
         const at = `${label(o)} ${status}`;
         expect({ at, description: response.description }).toEqual({ at, description: expect.stringMatching(/\S/) });

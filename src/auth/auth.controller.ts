@@ -29,7 +29,7 @@ export class AuthController {
     operationId: 'register',
     summary: 'Register',
     description:
-      'Create a developer account and receive an access token. The email must not be registered yet (else 409): change the example\'s address before trying it.',
+      "Create a developer account and receive an access token. The email must not be registered yet (else 409): change the example's address before trying it.",
   })
   @ApiResponse({ status: 201, type: RegistrationResponse, description: 'The new developer, with an access token' })
   @ApiErrorResponses({ status: 409, detail: 'A user with this email already exists' }, 413, 415, {

@@ -6,7 +6,7 @@ import type { ValidationIssue } from './unprocessable-entity.error';
 import { JSON_MEDIA_TYPE, unsupportedMediaTypeDetail } from './request-body';
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: "A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header",
+  400: 'A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header',
   401: 'Missing, malformed, badly signed or expired bearer token',
   403: "The token is not a developer's, or the developer does not own the project",
   404: 'Project (or configuration) not found',
