@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * Login
-         * @description Exchange email and password for a bearer token: JSON `{email, password}`, or the OAuth2 password form that Swagger UI's Authorize sends to this `tokenUrl` (`application/x-www-form-urlencoded` with `username` (the email) and `password`; `grant_type`, `scope`, `client_id` and `client_secret` are accepted and ignored). Any other Content-Type is a 415.
+         * @description Exchange email and password for a bearer token: JSON `{email, password}`, or the same fields as a form (`application/x-www-form-urlencoded`). The form is also the OAuth2 password form that Swagger UI's Authorize sends to this `tokenUrl`: `username` (the email) instead of `email`; `grant_type`, `scope`, `client_id` and `client_secret` are accepted and ignored. Any other Content-Type is a 415.
          */
         post: operations["login"];
         delete?: never;
@@ -559,40 +559,6 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "warning" | "failing" | "unknown";
-        };
-        OAuth2PasswordRequestForm: {
-            /**
-             * Client Id
-             * @description Accepted and ignored
-             */
-            client_id?: string;
-            /**
-             * Client Secret
-             * @description Accepted and ignored
-             */
-            client_secret?: string;
-            /**
-             * Grant Type
-             * @description Accepted and ignored
-             * @example password
-             */
-            grant_type?: string;
-            /**
-             * Password
-             * @example correct-horse-battery
-             */
-            password: string;
-            /**
-             * Scope
-             * @description Accepted and ignored
-             */
-            scope?: string;
-            /**
-             * Username
-             * @description The account's email
-             * @example dev@example.com
-             */
-            username: string;
         };
         ProjectCreateRequest: {
             /**
@@ -1239,7 +1205,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UserLoginRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["OAuth2PasswordRequestForm"];
+                "application/x-www-form-urlencoded": components["schemas"]["UserLoginRequest"];
             };
         };
         responses: {

@@ -95,14 +95,9 @@ describe('the README walk-through, run as printed', () => {
     // One shell for all the blocks, as a person pastes them into one terminal: later blocks use the
     // variables earlier ones set (TOKEN, PROJECT). BASE and STRIPE_LOCAL_URL name the started processes.
     const script = ['set -e', ...blocks.map((b, i) => `echo "${MARK} ${i}"\n${b.code}`)].join('\n');
-    const env = {
-      ...process.env,
-      BASE: t.url,
-      STRIPE_LOCAL_URL: stripe.url,
-      NO_COLOR: '1',
-      npm_config_update_notifier: 'false',
-    };
-    delete env.PORT;
+    // Without PORT: the README's `npm run stripe:local -- trigger` would read it as the local Stripe's port.
+    const { PORT: _port, ...inherited } = process.env;
+    const env = { ...inherited, BASE: t.url, STRIPE_LOCAL_URL: stripe.url, NO_COLOR: '1' };
     const { stdout } = await run('bash', ['-c', script], { cwd: ROOT, env, maxBuffer: 4 * 1024 * 1024 }).catch(
       (error: { stdout?: string; stderr?: string; message: string }) => {
         throw new Error(`the walk-through failed: ${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);

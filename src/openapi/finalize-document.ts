@@ -196,6 +196,6 @@ export function finalizeOpenApiDocument(document: OpenAPIObject): OpenAPIObject 
   }
   const converted = convertSchemas({ ...(document as unknown as JsonObject), paths }) as JsonObject;
   addRequestExamples(converted.paths as JsonObject);
-  const sorted = sortKeys({ ...converted, openapi: '3.1.0' });
+  const sorted = sortKeys({ ...converted, openapi: '3.1.0' }) as JsonObject;
   return { ...sorted, paths: inPersonOrder(sorted.paths as JsonObject) } as unknown as OpenAPIObject;
 }

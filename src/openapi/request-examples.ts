@@ -50,10 +50,10 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   },
 };
 
-/** The example of the OAuth2 password form login also takes (what Swagger UI's Authorize sends). */
+/** The example of the form body login also takes. */
 export const FORM_REQUEST_EXAMPLES: Record<string, RequestExample> = {
   login: {
-    summary: 'The OAuth2 password form: username is the email',
-    value: { username: 'dev@example.com', password: 'correct-horse-battery', grant_type: 'password' },
+    summary: 'Email and password (form; the OAuth2 password form sends the email as username)',
+    value: { email: 'dev@example.com', password: 'correct-horse-battery' },
   },
 };

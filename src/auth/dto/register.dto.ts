@@ -69,27 +69,3 @@ export class UserLoginRequest {
   @MaxLength(1024)
   password: string;
 }
-
-/**
- * The OAuth2 password form login also takes (`application/x-www-form-urlencoded`), as Swagger UI's
- * Authorize sends it: documentation only, the form is read into UserLoginRequest (login-credentials.decorator.ts).
- */
-export class OAuth2PasswordRequestForm {
-  @ApiProperty({ type: String, title: 'Username', description: "The account's email", example: 'dev@example.com' })
-  username: string;
-
-  @ApiProperty({ type: String, title: 'Password', example: 'correct-horse-battery' })
-  password: string;
-
-  @ApiPropertyOptional({ type: String, title: 'Grant Type', description: 'Accepted and ignored', example: 'password' })
-  grant_type?: string;
-
-  @ApiPropertyOptional({ type: String, title: 'Scope', description: 'Accepted and ignored' })
-  scope?: string;
-
-  @ApiPropertyOptional({ type: String, title: 'Client Id', description: 'Accepted and ignored' })
-  client_id?: string;
-
-  @ApiPropertyOptional({ type: String, title: 'Client Secret', description: 'Accepted and ignored' })
-  client_secret?: string;
-}
