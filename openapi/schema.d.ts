@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/v1/auth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register
+         * @description Create a developer account and receive an access token. The email must not be registered yet (else 409): change the example's address before trying it.
+         */
+        post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -15,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * Login
-         * @description Exchange email and password (JSON) for a bearer token. Also accepts the OAuth2 password form, which Swagger UI's Authorize sends to this `tokenUrl`: `application/x-www-form-urlencoded` with `username` (the email) and `password`; `grant_type`, `scope`, `client_id` and `client_secret` are accepted and ignored. The form is described here rather than as a second request body, so that generated clients get one JSON argument. Any other Content-Type is a 415.
+         * @description Exchange email and password for a bearer token: JSON `{email, password}`, or the same fields as a form (`application/x-www-form-urlencoded`). The form is also the OAuth2 password form that Swagger UI's Authorize sends to this `tokenUrl`: `username` (the email) instead of `email`; `grant_type`, `scope`, `client_id` and `client_secret` are accepted and ignored. Any other Content-Type is a 415.
          */
         post: operations["login"];
         delete?: never;
@@ -44,27 +64,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/auth/register": {
+    "/api/v1/projects/": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Projects
+         * @description List all projects for the current user
+         */
+        get: operations["listProjects"];
         put?: never;
         /**
-         * Register
-         * @description Create a developer account and receive an access token.
+         * Create Project
+         * @description Create a new project for the current user (at most 200 per developer)
          */
-        post: operations["register"];
+        post: operations["createProject"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/health": {
+    "/api/v1/projects/{project_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -72,50 +96,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Health Check
-         * @description Liveness: 200 while the process serves HTTP. `status` is `healthy`, or `degraded` when the database does not answer a ping (see `database.status`).
+         * Get Project
+         * @description Get details of a specific project
          */
-        get: operations["getHealth"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/health/database": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Database Health Check
-         * @description Readiness: the database answers a ping within 1500 ms; 503 `{"detail"}` otherwise.
-         */
-        get: operations["getDatabaseHealth"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/payments/stripe/projects/{project_id}/audit-log": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List Stripe Configuration Audit Log
-         * @description Every create, update and deactivation of the project's Stripe configuration, newest first: who, when, which fields were written (names only, never values), the request id and the client IP. Owner only.
-         */
-        get: operations["listAuditLog"];
+        get: operations["getProject"];
         put?: never;
         post?: never;
         delete?: never;
@@ -138,7 +122,7 @@ export interface paths {
         get: operations["getStripeConfig"];
         /**
          * Update Stripe Configuration
-         * @description Create or update Stripe payment configuration for a project. Supports both test and live credentials. Omitted or null fields keep their stored value; a deactivated configuration is reactivated.
+         * @description Create or update Stripe payment configuration for a project. Supports both test and live credentials. Omitted or null fields keep their stored value; a deactivated configuration is reactivated. At least one credential must be given: a body with nothing to change (`{}`, or only nulls) is a 422 (`At least one Stripe credential must be provided`). The answer carries the new `version`, whose quoted form is the `ETag`.
          */
         put: operations["updateStripeConfig"];
         post?: never;
@@ -152,7 +136,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/payments/stripe/projects/{project_id}/health": {
+    "/api/v1/payments/stripe/projects/{project_id}/webhook-urls": {
         parameters: {
             query?: never;
             header?: never;
@@ -160,32 +144,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Stripe Integration Health
-         * @description Per mode, a list of checks `{check, code, status, message, checked_at}`: the secret key (the outcome of its last check against Stripe, run in the background every `HEALTH_CHECK_INTERVAL`), the publishable key, the webhook endpoint in Stripe (registered for this project's URL, enabled, listening to the events the service needs), webhook deliveries (last verified event; deliveries refused in the last 24 h and their most likely cause: wrong webhook secret, clock skew, endpoint on the wrong URL), and, for live, go-live readiness. Messages name fields and masked forms only. Reads stored outcomes and counters only: no call to Stripe.
+         * Get Webhook URLs
+         * @description Get the webhook endpoint URLs to configure in your Stripe dashboard for test and live modes.
          */
-        get: operations["getStripeHealth"];
+        get: operations["getWebhookUrls"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/payments/stripe/projects/{project_id}/health/refresh": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Refresh Stripe Integration Health
-         * @description Checks the stored secret key of each mode and its account's webhook endpoints against Stripe now (a mode another instance is checking at this moment is left to it), stores the outcomes, and answers the report. Rate-limited per developer with the other operations that call Stripe (`RATE_LIMIT_STRIPE`): 429 with `Retry-After`. Per mode, a list of checks `{check, code, status, message, checked_at}`: the secret key (the outcome of its last check against Stripe, run in the background every `HEALTH_CHECK_INTERVAL`), the publishable key, the webhook endpoint in Stripe (registered for this project's URL, enabled, listening to the events the service needs), webhook deliveries (last verified event; deliveries refused in the last 24 h and their most likely cause: wrong webhook secret, clock skew, endpoint on the wrong URL), and, for live, go-live readiness. Messages name fields and masked forms only.
-         */
-        post: operations["refreshStripeHealth"];
         delete?: never;
         options?: never;
         head?: never;
@@ -212,6 +176,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/stripe/projects/{project_id}/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Stripe Configuration Audit Log
+         * @description Every create, update and deactivation of the project's Stripe configuration, newest first: who, when, which fields were written (names only, never values), the request id and the client IP. Owner only.
+         */
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/stripe/projects/{project_id}/webhook-endpoints": {
         parameters: {
             query?: never;
@@ -226,6 +210,26 @@ export interface paths {
          * @description With the stored secret key of the mode, creates the project's webhook endpoint in its Stripe account (URL from webhook-urls; checkout, subscription and invoice events) and stores the signing secret Stripe returns as the mode's webhook secret. Calling it again replaces the endpoint it created before (deleted in Stripe, then a new one created). A call that timed out (504) may still have created the endpoint in Stripe: call again, and the retry gets that endpoint back (same Idempotency-Key) or removes it, so Stripe ends up with one endpoint per project and mode. 409 also when the stored key cannot be decrypted.
          */
         post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/webhooks/{project_id}/{mode}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive Stripe Webhook
+         * @description Stripe's deliveries for a project. No bearer token: the `Stripe-Signature` header is verified over the raw body with the webhook secret stored for the mode (HMAC-SHA256, any `v1` signature may match, 300 s tolerance). A verified event is stored once per project, mode and event id; a redelivery answers 200 with `duplicate: true`. The project, its configuration and the secret are checked before the body is read; bodies over 64 KiB are read at most 8 at a time (then 503 with `Retry-After`).
+         */
+        post: operations["receiveStripeWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -272,7 +276,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/payments/stripe/projects/{project_id}/webhook-urls": {
+    "/api/v1/payments/stripe/projects/{project_id}/health": {
         parameters: {
             query?: never;
             header?: never;
@@ -280,10 +284,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Webhook URLs
-         * @description Get the webhook endpoint URLs to configure in your Stripe dashboard for test and live modes.
+         * Get Stripe Integration Health
+         * @description Per mode, a list of checks `{check, code, status, message, checked_at}`: the secret key (the outcome of its last check against Stripe, run in the background every `HEALTH_CHECK_INTERVAL`), the publishable key, the webhook endpoint in Stripe (registered for this project's URL, enabled, listening to the events the service needs), webhook deliveries (last verified event; deliveries refused in the last 24 h and their most likely cause: wrong webhook secret, clock skew, endpoint on the wrong URL), and, for live, go-live readiness. Messages name fields and masked forms only. Reads stored outcomes and counters only: no call to Stripe.
          */
-        get: operations["getWebhookUrls"];
+        get: operations["getStripeHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -292,7 +296,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/payments/stripe/webhooks/{project_id}/{mode}": {
+    "/api/v1/payments/stripe/projects/{project_id}/health/refresh": {
         parameters: {
             query?: never;
             header?: never;
@@ -302,17 +306,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Receive Stripe Webhook
-         * @description Stripe's deliveries for a project. No bearer token: the `Stripe-Signature` header is verified over the raw body with the webhook secret stored for the mode (HMAC-SHA256, any `v1` signature may match, 300 s tolerance). A verified event is stored once per project, mode and event id; a redelivery answers 200 with `duplicate: true`. The project, its configuration and the secret are checked before the body is read; bodies over 64 KiB are read at most 8 at a time (then 503 with `Retry-After`).
+         * Refresh Stripe Integration Health
+         * @description Checks the stored secret key of each mode and its account's webhook endpoints against Stripe now (a mode another instance is checking at this moment is left to it), stores the outcomes, and answers the report. Rate-limited per developer with the other operations that call Stripe (`RATE_LIMIT_STRIPE`): 429 with `Retry-After`. Per mode, a list of checks `{check, code, status, message, checked_at}`: the secret key (the outcome of its last check against Stripe, run in the background every `HEALTH_CHECK_INTERVAL`), the publishable key, the webhook endpoint in Stripe (registered for this project's URL, enabled, listening to the events the service needs), webhook deliveries (last verified event; deliveries refused in the last 24 h and their most likely cause: wrong webhook secret, clock skew, endpoint on the wrong URL), and, for live, go-live readiness. Messages name fields and masked forms only.
          */
-        post: operations["receiveStripeWebhook"];
+        post: operations["refreshStripeHealth"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/projects/": {
+    "/api/v1/health": {
         parameters: {
             query?: never;
             header?: never;
@@ -320,23 +324,19 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Projects
-         * @description List all projects for the current user
+         * Health Check
+         * @description Liveness: 200 while the process serves HTTP. `status` is `healthy`, or `degraded` when the database does not answer a ping (see `database.status`).
          */
-        get: operations["listProjects"];
+        get: operations["getHealth"];
         put?: never;
-        /**
-         * Create Project
-         * @description Create a new project for the current user (at most 200 per developer)
-         */
-        post: operations["createProject"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/projects/{project_id}": {
+    "/api/v1/health/database": {
         parameters: {
             query?: never;
             header?: never;
@@ -344,10 +344,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Project
-         * @description Get details of a specific project
+         * Database Health Check
+         * @description Readiness: the database answers a ping within 1500 ms; 503 `{"detail"}` otherwise.
          */
-        get: operations["getProject"];
+        get: operations["getDatabaseHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -779,6 +779,12 @@ export interface components {
              * Format: date-time
              */
             updated_at: string | null;
+            /**
+             * Version
+             * @description The configuration's version: its quoted form (`"7"` for 7) is the `ETag` of this answer, and what `If-Match` takes on PUT and DELETE. Every change adds one.
+             * @example 7
+             */
+            version: number;
         };
         StripeHealthResponse: {
             /**
@@ -905,7 +911,7 @@ export interface components {
             is_test_mode: boolean;
             /**
              * Secret Key
-             * @description A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored. A publishable key (pk_) is a 422. A key of another shape, of the mode is_test_mode does not say, or the documentation's example key is answered with valid: false without calling Stripe.
+             * @description A secret (sk_) or restricted (rk_) key to check against Stripe; it is not stored. A publishable key (pk_) is a 422. Any other string is accepted and answered: a key of another shape than `sk_`/`rk_` + `test_`/`live_` + 8 or more letters or digits, of the mode is_test_mode does not say, or the documentation's example key is answered with valid: false without calling Stripe (so no pattern is declared).
              */
             secret_key: string;
         };
@@ -1105,218 +1111,6 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    login: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UserLoginRequest"];
-            };
-        };
-        responses: {
-            /** @description A bearer token */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TokenResponse"];
-                };
-            };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Missing, malformed, badly signed or expired bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Incorrect email or password"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Request body larger than 64 KiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Request body too large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Content-Type must be application/json or application/x-www-form-urlencoded (got text/plain)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": [
-                     *         {
-                     *           "loc": [
-                     *             "body",
-                     *             "password"
-                     *           ],
-                     *           "msg": "Field required",
-                     *           "type": "missing"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-            /** @description Too many login attempts from this address or for this email */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Too many requests. Retry after 60 seconds."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-        };
-    };
-    getCurrentUser: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserResponse"];
-                };
-            };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Missing, malformed, badly signed or expired bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authenticated"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description The token is not a developer's, or the developer does not own the project */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Developer role required"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-        };
-    };
     register: {
         parameters: {
             query?: never;
@@ -1339,7 +1133,7 @@ export interface operations {
                     "application/json": components["schemas"]["RegistrationResponse"];
                 };
             };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1452,40 +1246,122 @@ export interface operations {
             };
         };
     };
-    getHealth: {
+    login: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HealthCheckResponse"];
-                };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserLoginRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["UserLoginRequest"];
             };
         };
-    };
-    getDatabaseHealth: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
         responses: {
+            /** @description A bearer token */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DatabaseHealthResponse"];
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Wrong email or password (or no such account) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Incorrect email or password"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json or application/x-www-form-urlencoded (got text/plain)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "password"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many login attempts from this address or for this email */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests. Retry after 60 seconds."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
@@ -1506,12 +1382,312 @@ export interface operations {
             };
         };
     };
-    listAuditLog: {
+    getCurrentUser: {
         parameters: {
-            query?: {
-                page?: number;
-                page_size?: number;
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
             };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Developer role required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    listProjects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectResponse"][];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Developer role required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    createProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectCreatedResponse"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Developer role required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The developer already owns 200 projects (the limit) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project limit reached: a developer can own at most 200 projects"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "name"
+                     *           ],
+                     *           "msg": "name must not be empty",
+                     *           "type": "string_too_short"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    getProject: {
+        parameters: {
+            query?: never;
             header?: never;
             path: {
                 project_id: string;
@@ -1520,15 +1696,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuditLogPage"];
+                    "application/json": components["schemas"]["ProjectResponse"];
                 };
             };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1647,7 +1824,7 @@ export interface operations {
                     "application/json": components["schemas"]["StripeConfigResponse"] | null;
                 };
             };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1762,6 +1939,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Successful Response */
             200: {
                 headers: {
                     /** @description The configuration's version as a strong entity tag, e.g. `"7"`; send it back in `If-Match`. */
@@ -1772,7 +1950,7 @@ export interface operations {
                     "application/json": components["schemas"]["StripeConfigResponse"];
                 };
             };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1948,7 +2126,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2059,6 +2237,1031 @@ export interface operations {
             };
         };
     };
+    getWebhookUrls: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripeWebhookUrlsResponse"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    validateStripeCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ValidateStripeCredentialsRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidateStripeCredentialsResponse"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The project is inactive: nothing can be added to or changed in it"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "secret_key"
+                     *           ],
+                     *           "msg": "secret_key expects a secret (sk_) or restricted (rk_) key, but a publishable key (pk_) was given",
+                     *           "type": "value_error"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many Stripe calls by this developer */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests. Retry after 60 seconds."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Stripe could not be reached */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not reach Stripe"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Stripe did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe did not answer within 8000 ms"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLogPage"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookEndpointRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointResponse"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The project has no active Stripe configuration: PUT its config first"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "mode"
+                     *           ],
+                     *           "msg": "mode must be test or live",
+                     *           "type": "literal_error"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Too many requests
+             *
+             *     Too many Stripe calls by this developer
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests. Retry after 60 seconds."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Stripe could not be reached */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Could not reach Stripe"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Stripe did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Stripe did not answer within 8000 ms"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    receiveStripeWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<timestamp>,v1=<signature>[,v1=...]` */
+                "Stripe-Signature": string;
+            };
+            path: {
+                project_id: string;
+                mode: "test" | "live";
+            };
+            cookie?: never;
+        };
+        /** @description The event, exactly as Stripe sent it (verified byte for byte) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceivedResponse"];
+                };
+            };
+            /** @description Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration or project, an event PostgreSQL cannot store (NUL, unpaired surrogate, nested over 128 levels), or an event whose livemode contradicts the mode */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Missing Stripe-Signature header"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported content encoding or charset"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The database cannot be reached, or too many large deliveries (over 64 KiB) are being received at once; `Retry-After` says when to retry */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many large webhook deliveries are being received at once; retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    listWebhookEvents: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                /** @description Only events of this mode */
+                mode?: "test" | "live";
+                /** @description Only events of this type, e.g. invoice.paid */
+                type?: string;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEventListResponse"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    getWebhookEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+                webhook_event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEventResponse"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Webhook event not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
     getStripeHealth: {
         parameters: {
             query?: never;
@@ -2070,6 +3273,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2282,6 +3486,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2499,906 +3704,7 @@ export interface operations {
             };
         };
     };
-    validateStripeCredentials: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                project_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ValidateStripeCredentialsRequest"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ValidateStripeCredentialsResponse"];
-                };
-            };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Missing, malformed, badly signed or expired bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authenticated"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description The token is not a developer's, or the developer does not own the project */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authorized to access this project"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Project (or configuration) not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Project not found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Conflict with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "The project is inactive: nothing can be added to or changed in it"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Request body larger than 64 KiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Request body too large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Content-Type must be application/json (got text/plain)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": [
-                     *         {
-                     *           "loc": [
-                     *             "body",
-                     *             "secret_key"
-                     *           ],
-                     *           "msg": "secret_key expects a secret (sk_) or restricted (rk_) key, but a publishable key (pk_) was given",
-                     *           "type": "value_error"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-            /** @description Too many Stripe calls by this developer */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Too many requests. Retry after 60 seconds."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Stripe could not be reached */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Could not reach Stripe"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Stripe did not answer in time */
-            504: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Stripe did not answer within 8000 ms"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-        };
-    };
-    createWebhookEndpoint: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                project_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateWebhookEndpointRequest"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookEndpointResponse"];
-                };
-            };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Missing, malformed, badly signed or expired bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authenticated"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description The token is not a developer's, or the developer does not own the project */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authorized to access this project"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Project (or configuration) not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Project not found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Conflict with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "The project has no active Stripe configuration: PUT its config first"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Request body larger than 64 KiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Request body too large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Content-Type must be application/json (got text/plain)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": [
-                     *         {
-                     *           "loc": [
-                     *             "body",
-                     *             "mode"
-                     *           ],
-                     *           "msg": "mode must be test or live",
-                     *           "type": "literal_error"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-            /**
-             * @description Too many requests
-             *
-             *     Too many Stripe calls by this developer
-             */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Too many requests. Retry after 60 seconds."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Stripe could not be reached */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Could not reach Stripe"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Stripe did not answer in time */
-            504: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Stripe did not answer within 8000 ms"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-        };
-    };
-    listWebhookEvents: {
-        parameters: {
-            query?: {
-                page?: number;
-                page_size?: number;
-                /** @description Only events of this mode */
-                mode?: "test" | "live";
-                /** @description Only events of this type, e.g. invoice.paid */
-                type?: string;
-            };
-            header?: never;
-            path: {
-                project_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookEventListResponse"];
-                };
-            };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Missing, malformed, badly signed or expired bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authenticated"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description The token is not a developer's, or the developer does not own the project */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authorized to access this project"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Project (or configuration) not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Project not found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": [
-                     *         {
-                     *           "loc": [
-                     *             "path",
-                     *             "project_id"
-                     *           ],
-                     *           "msg": "Input should be a valid UUID",
-                     *           "type": "uuid_parsing"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-        };
-    };
-    getWebhookEvent: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                webhook_event_id: string;
-                project_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookEventResponse"];
-                };
-            };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Missing, malformed, badly signed or expired bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authenticated"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description The token is not a developer's, or the developer does not own the project */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authorized to access this project"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Project (or configuration) not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Webhook event not found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": [
-                     *         {
-                     *           "loc": [
-                     *             "path",
-                     *             "project_id"
-                     *           ],
-                     *           "msg": "Input should be a valid UUID",
-                     *           "type": "uuid_parsing"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-        };
-    };
-    getWebhookUrls: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                project_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StripeWebhookUrlsResponse"];
-                };
-            };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Missing, malformed, badly signed or expired bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authenticated"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description The token is not a developer's, or the developer does not own the project */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authorized to access this project"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Project (or configuration) not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Project not found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": [
-                     *         {
-                     *           "loc": [
-                     *             "path",
-                     *             "project_id"
-                     *           ],
-                     *           "msg": "Input should be a valid UUID",
-                     *           "type": "uuid_parsing"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-        };
-    };
-    receiveStripeWebhook: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description `t=<timestamp>,v1=<signature>[,v1=...]` */
-                "Stripe-Signature": string;
-            };
-            path: {
-                project_id: string;
-                mode: "test" | "live";
-            };
-            cookie?: never;
-        };
-        /** @description The event, exactly as Stripe sent it (verified byte for byte) */
-        requestBody: {
-            content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookReceivedResponse"];
-                };
-            };
-            /** @description Missing or malformed Stripe-Signature header, no valid signature, timestamp outside the tolerance, unknown mode, no webhook secret stored for the mode, inactive configuration or project, an event PostgreSQL cannot store (NUL, unpaired surrogate, nested over 128 levels), or an event whose livemode contradicts the mode */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Missing Stripe-Signature header"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Project (or configuration) not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Project not found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Request body larger than 1 MiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Request body too large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Unsupported content encoding or charset"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": [
-                     *         {
-                     *           "loc": [
-                     *             "path",
-                     *             "project_id"
-                     *           ],
-                     *           "msg": "Input should be a valid UUID",
-                     *           "type": "uuid_parsing"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-            /** @description The database cannot be reached, or too many large deliveries (over 64 KiB) are being received at once; `Retry-After` says when to retry */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Too many large webhook deliveries are being received at once; retry later"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-        };
-    };
-    listProjects: {
+    getHealth: {
         parameters: {
             query?: never;
             header?: never;
@@ -3407,316 +3713,33 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProjectResponse"][];
-                };
-            };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Missing, malformed, badly signed or expired bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authenticated"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description The token is not a developer's, or the developer does not own the project */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Developer role required"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
+                    "application/json": components["schemas"]["HealthCheckResponse"];
                 };
             };
         };
     };
-    createProject: {
+    getDatabaseHealth: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ProjectCreateRequest"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProjectCreatedResponse"];
-                };
-            };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Missing, malformed, badly signed or expired bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authenticated"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description The token is not a developer's, or the developer does not own the project */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Developer role required"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description The developer already owns 200 projects (the limit) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Project limit reached: a developer can own at most 200 projects"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Request body larger than 64 KiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Request body too large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Content-Type must be application/json (got text/plain)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": [
-                     *         {
-                     *           "loc": [
-                     *             "body",
-                     *             "name"
-                     *           ],
-                     *           "msg": "name must not be empty",
-                     *           "type": "string_too_short"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-        };
-    };
-    getProject: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                project_id: string;
-            };
-            cookie?: never;
-        };
         requestBody?: never;
         responses: {
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProjectResponse"];
-                };
-            };
-            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Missing, malformed, badly signed or expired bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authenticated"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description The token is not a developer's, or the developer does not own the project */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Not authorized to access this project"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Project (or configuration) not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": "Project not found"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPError"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "detail": [
-                     *         {
-                     *           "loc": [
-                     *             "path",
-                     *             "project_id"
-                     *           ],
-                     *           "msg": "Input should be a valid UUID",
-                     *           "type": "uuid_parsing"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["DatabaseHealthResponse"];
                 };
             };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */

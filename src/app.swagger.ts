@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { HTTP_BEARER_SCHEME, OAUTH2_SCHEME } from './auth/api-developer-auth.decorator';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { API_PREFIX } from './common/api-prefix';
 import { finalizeOpenApiDocument } from './openapi/finalize-document';
@@ -20,14 +21,23 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('Stripe Webhooks', "Stripe's webhook deliveries to a project, and their setup in Stripe")
     .addTag('Stripe Integration Health', "What is wrong with a project's Stripe set-up, and why")
     .addTag('Health', 'Liveness and database readiness probes')
-    // One scheme, so operations list one security requirement (generators add one bearer token).
+    // Two ways to the same bearer token (each secured operation accepts either, see ApiDeveloperAuth):
+    // Authorize with email and password, or a pasted token.
     .addOAuth2(
       {
         type: 'oauth2',
         description: `Sign in with your developer account: **username** is the account's email, **password** its password. Leave client_id and client_secret empty. The token comes from \`POST /${API_PREFIX}/auth/login\` and is sent as \`Authorization: Bearer <token>\`.`,
         flows: { password: { tokenUrl: `/${API_PREFIX}/auth/login`, scopes: {} } },
       },
-      'OAuth2PasswordBearer',
+      OAUTH2_SCHEME,
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: `Paste a token from \`POST /${API_PREFIX}/auth/login\` or \`/auth/register\` (\`access_token\`, without "Bearer "); it is sent as \`Authorization: Bearer <token>\`.`,
+      },
+      HTTP_BEARER_SCHEME,
     )
     .build();
   // DocumentBuilder always writes an empty `contact` and a license `url`; this service has neither.

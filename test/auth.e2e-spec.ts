@@ -98,6 +98,19 @@ describe('Developer auth (e2e)', () => {
     await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${res.body.access_token}`).expect(200);
   });
 
+  it('logs in with the documented form fields (email and password, as in JSON)', async () => {
+    const dev = await registerDeveloper(t);
+    const res = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .type('form')
+      .send({ email: dev.email, password: dev.password })
+      .expect(200);
+    await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${res.body.access_token}`).expect(200);
+    const missing = await t.http().post('/api/v1/auth/login').type('form').send({ email: dev.email }).expect(422);
+    expect(missing.body.detail[0].loc).toEqual(['body', 'password']);
+  });
+
   it('answers 401 for a wrong password or an unknown email', async () => {
     const dev = await registerDeveloper(t);
     const wrong = await t

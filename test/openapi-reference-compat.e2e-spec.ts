@@ -46,6 +46,9 @@ const NOT_YET = new Set<string>();
  * the reference verifies both too, it just reads them raw without documenting them.
  */
 const DOCUMENTED_ADDITIONS = new Set([
+  // The config's version in the body, whose quoted form is the ETag (docs/compatibility.md).
+  'GET /api/v1/payments/stripe/projects/{project_id}/config response 200.version: not in the reference',
+  'PUT /api/v1/payments/stripe/projects/{project_id}/config response 200.version: not in the reference',
   'POST /api/v1/payments/stripe/webhooks/{project_id}/{mode} parameter header Stripe-Signature: not in the reference',
   'POST /api/v1/payments/stripe/webhooks/{project_id}/{mode} request body: present, reference absent',
 ]);
@@ -90,7 +93,7 @@ describe('openapi/openapi.json against the reference API', () => {
     const mutated = (change: (doc: JsonObject) => void) => {
       const copy = JSON.parse(JSON.stringify(ours)) as JsonObject;
       change(copy);
-      return diffOperation(copy, reference, configPath, 'put');
+      return diffOperation(copy, reference, configPath, 'put').filter((d) => !DOCUMENTED_ADDITIONS.has(d));
     };
     const schemas = (doc: JsonObject) => doc.components.schemas as JsonObject;
 

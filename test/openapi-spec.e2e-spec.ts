@@ -58,9 +58,84 @@ describe('openapi/openapi.json', () => {
     expect(request.test_secret_key.pattern).toBe('^(sk|rk)_test_[A-Za-z0-9]{8,}$');
   });
 
-  it('gives the key checked by validate-credentials its prefix rule as a pattern', () => {
+  it('declares no pattern for the key validate-credentials checks (any string is answered), and says the pk_ rule', () => {
     const secretKey = committed.components.schemas.ValidateStripeCredentialsRequest.properties.secret_key as JsonObject;
-    expect(secretKey.pattern).toBe('^(sk|rk)_(test|live)_[A-Za-z0-9]{8,}$');
+    expect(secretKey.pattern).toBeUndefined();
+    expect(secretKey.description).toContain('publishable key (pk_) is a 422');
+    expect(secretKey.description).toContain('valid: false');
+  });
+
+  it('states that a PUT with nothing to change is a 422', () => {
+    const put = committed.paths['/api/v1/payments/stripe/projects/{project_id}/config'].put as JsonObject;
+    expect(put.description).toContain('`{}`, or only nulls) is a 422');
+  });
+
+  it('gives the config its version in the body, documented as the ETag', () => {
+    const response = committed.components.schemas.StripeConfigResponse as JsonObject;
+    expect(response.required).toContain('version');
+    expect(response.properties.version).toEqual(
+      expect.objectContaining({ type: 'integer', description: expect.stringContaining('`"7"` for 7) is the `ETag`') }),
+    );
+  });
+
+  it('lists path parameters in the order the path names them', () => {
+    for (const o of operations) {
+      const inPath = [...o.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      const declared = ((o.op.parameters ?? []) as JsonObject[]).filter((p) => p.in === 'path').map((p) => p.name);
+      expect({ at: label(o), declared }).toEqual({ at: label(o), declared: inPath });
+      // Path parameters come first: positional clients take them in the URL's order.
+      const first = ((o.op.parameters ?? []) as JsonObject[]).slice(0, inPath.length).map((p) => p.name);
+      expect({ at: label(o), first }).toEqual({ at: label(o), first: inPath });
+    }
+    const event = committed.paths['/api/v1/payments/stripe/projects/{project_id}/webhook-events/{webhook_event_id}'];
+    expect((event.get.parameters as JsonObject[]).map((p) => p.name)).toEqual(['project_id', 'webhook_event_id']);
+  });
+
+  it('describes every response in its own words: no empty success, no bearer text on login, no undeclared header', () => {
+    for (const o of operations) {
+      const declared = new Set(
+        ((o.op.parameters ?? []) as JsonObject[]).filter((p) => p.in === 'header').map((p) => p.name),
+      );
+      for (const [status, response] of Object.entries(o.op.responses as JsonObject)) {
+        const at = `${label(o)} ${status}`;
+        expect({ at, description: response.description }).toEqual({ at, description: expect.stringMatching(/\S/) });
+        const headers = [...String(response.description).matchAll(/\bX-[A-Za-z-]+/g)].map((m) => m[0]);
+        expect({ at, undeclared: headers.filter((h) => !declared.has(h)) }).toEqual({ at, undeclared: [] });
+      }
+    }
+    const login = committed.paths['/api/v1/auth/login'].post as JsonObject;
+    const me = committed.paths['/api/v1/auth/me'].get as JsonObject;
+    expect(login.responses['401'].description).not.toEqual(me.responses['401'].description);
+    expect(login.responses['401'].description).toMatch(/email or password/);
+  });
+
+  it("lists each tag's operations in the order a person meets them, as the reference does", () => {
+    const byTag = new Map<string, string[]>();
+    for (const o of operations) {
+      const tag = (o.op.tags as string[])[0];
+      byTag.set(tag, [...(byTag.get(tag) ?? []), o.op.operationId as string]);
+    }
+    expect(byTag.get('Authentication')).toEqual(['register', 'login', 'getCurrentUser']);
+    expect(byTag.get('Project Management')).toEqual(['listProjects', 'createProject', 'getProject']);
+    expect(byTag.get('Stripe Configuration')?.slice(0, 5)).toEqual([
+      'getStripeConfig',
+      'updateStripeConfig',
+      'deleteStripeConfig',
+      'getWebhookUrls',
+      'validateStripeCredentials',
+    ]);
+    expect(byTag.get('Stripe Webhooks')?.slice(0, 4)).toEqual([
+      'createWebhookEndpoint',
+      'receiveStripeWebhook',
+      'listWebhookEvents',
+      'getWebhookEvent',
+    ]);
+  });
+
+  it('says in the register example that the email must be new (a second try with it is a 409)', () => {
+    const register = committed.paths['/api/v1/auth/register'].post as JsonObject;
+    expect(register.requestBody.content['application/json'].examples.example.summary).toMatch(/email must be new/);
+    expect(register.description).toMatch(/must not be registered yet \(else 409\)/);
   });
 
   it('has short, unique, camelCase operationIds, a summary, a description and a declared tag on every operation', () => {
@@ -113,9 +188,16 @@ describe('openapi/openapi.json', () => {
     expect(missing).toEqual([]);
   });
 
-  it('gives login one JSON body (generators make one argument of it) and describes the OAuth2 form it also takes', () => {
+  it('gives login its JSON body first and the OAuth2 form it also takes', () => {
     const login = committed.paths['/api/v1/auth/login'].post as JsonObject;
-    expect(Object.keys(login.requestBody.content as JsonObject)).toEqual(['application/json']);
+    expect(Object.keys(login.requestBody.content as JsonObject)).toEqual([
+      'application/json',
+      'application/x-www-form-urlencoded',
+    ]);
+    // One schema for both: generators make one JSON argument of it (see the login comment).
+    for (const media of Object.values(login.requestBody.content as JsonObject)) {
+      expect(media.schema).toEqual({ $ref: '#/components/schemas/UserLoginRequest' });
+    }
     for (const word of ['application/x-www-form-urlencoded', '`username` (the email)', 'password', '415']) {
       expect(login.description).toContain(word);
     }
@@ -181,18 +263,24 @@ describe('openapi/openapi.json', () => {
     }
   });
 
-  it('offers one scheme, the OAuth2 password flow (tokenUrl = the login operation), saying what to type', () => {
+  it('offers the OAuth2 password flow (tokenUrl = the login operation) or a pasted bearer token, each operation either', () => {
     const schemes = committed.components.securitySchemes as JsonObject;
-    expect(Object.keys(schemes)).toEqual(['OAuth2PasswordBearer']);
+    expect(Object.keys(schemes)).toEqual(['HTTPBearer', 'OAuth2PasswordBearer']);
     expect(schemes.OAuth2PasswordBearer).toEqual({
       type: 'oauth2',
       description: expect.stringContaining("**username** is the account's email"),
       flows: { password: { tokenUrl: '/api/v1/auth/login', scopes: {} } },
     });
+    expect(schemes.HTTPBearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
     expect(committed.paths['/api/v1/auth/login'].post).toBeDefined();
     const secured = operations.filter((o) => o.op.security.length > 0);
-    expect(secured.length).toBeGreaterThan(0);
-    for (const o of secured) expect(o.op.security).toEqual([{ OAuth2PasswordBearer: [] }]);
+    expect(secured.length).toBeGreaterThan(10);
+    for (const o of secured) {
+      expect({ at: label(o), security: o.op.security }).toEqual({
+        at: label(o),
+        security: [{ OAuth2PasswordBearer: [] }, { HTTPBearer: [] }],
+      });
+    }
   });
 
   describe('as served', () => {

@@ -54,7 +54,10 @@ describe('Stripe configuration (e2e)', () => {
         live_configured_at: null,
         created_at: expect.any(String),
         updated_at: expect.any(String),
+        version: 1,
       });
+      // The body's version is the ETag, quoted: what a client that sees only bodies sends in If-Match.
+      expect(res.headers.etag).toBe(`"${res.body.version}"`);
       expect(res.body.test_secret_key_masked).toMatch(/^sk_test_\.\.\.[A-Za-z0-9]{4}$/);
       for (const value of Object.values(keys)) expect(JSON.stringify(res.body)).not.toContain(value);
     });

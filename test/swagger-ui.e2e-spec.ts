@@ -79,6 +79,35 @@ describe('Swagger UI in a real browser', () => {
     expect(stored.body.test_secret_key_masked).toBe(`sk_test_...${secret.slice(-4)}`);
   });
 
+  it('takes a pasted token in Authorize (HTTPBearer) and sends it: "Get Current User" answers for that developer', async () => {
+    const dev = await registerDeveloper(t);
+    page = await browser.context.newPage();
+    page.setDefaultTimeout(30_000);
+    await page.addInitScript('window.localStorage.clear()');
+    await page.goto(`${t.url}/docs`);
+    await page.getByRole('heading', { name: /Stripe Configuration Service/ }).waitFor();
+
+    await page.locator('.auth-wrapper button.authorize').click();
+    const bearer = page.locator('.auth-container').filter({ hasText: 'HTTPBearer' });
+    expect(await bearer.innerText()).toContain('Paste a token');
+    await bearer.locator('input').fill(dev.token);
+    await bearer.getByRole('button', { name: 'Apply credentials' }).click();
+    await bearer.getByRole('button', { name: 'Remove authorization' }).waitFor();
+    await page.locator('.dialog-ux button.close-modal').first().click();
+
+    const operation = page.locator('#operations-Authentication-getCurrentUser');
+    await operation.locator('.opblock-summary').click();
+    await operation.getByRole('button', { name: 'Try it out' }).click();
+    await operation.getByRole('button', { name: 'Execute' }).click();
+    const live = operation.locator('.live-responses-table tbody tr.response');
+    await live.waitFor();
+    expect((await live.locator('.response-col_status').innerText()).trim()).toBe('200');
+    const body = await live.locator('.response-col_description .highlight-code pre').first().innerText();
+    expect(JSON.parse(body)).toMatchObject({ id: dev.id, email: dev.email });
+    // The curl line Swagger UI shows carries the pasted token as the bearer.
+    expect(await operation.locator('.curl-command').innerText()).toContain(`Authorization: Bearer ${dev.token}`);
+  });
+
   it('executes the pre-filled example of every operation safely: no 5xx, nothing live stored, nothing sent to Stripe', async () => {
     const spec = JSON.parse(readFileSync(COMMITTED_SPEC_PATH, 'utf8')) as JsonObject;
     const dev = await registerDeveloper(t);

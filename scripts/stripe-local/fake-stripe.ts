@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
+import { buildEvents, type StripeEvent, stripeSignature, TRIGGER_NAMES } from './events';
 
 export interface RecordedRequest {
   method: string;
@@ -55,6 +56,29 @@ export interface FakeEvent {
 
 /** The permission a restricted key needs to read events (`GET /v1/events/{id}`). */
 export const EVENT_READ_PERMISSION = 'rak_event_read';
+/** One signed delivery of `trigger`: where it went and what the endpoint answered. */
+export interface TriggerDelivery {
+  event: string;
+  type: string;
+  endpoint: string;
+  url: string;
+  /** The endpoint's HTTP status, or null when it could not be reached (then `error`). */
+  status: number | null;
+  /** The endpoint's answer, cut at 1,000 characters. */
+  body: string;
+  error?: string;
+}
+
+export interface TriggerResult {
+  events: StripeEvent[];
+  deliveries: TriggerDelivery[];
+}
+
+/** How long the local Stripe waits for an endpoint's answer (Stripe itself gives up after some seconds too). */
+const DELIVERY_TIMEOUT_MS = 10_000;
+
+/** Routes of the local Stripe itself (not Stripe's API): `POST /_local/trigger` delivers events. */
+const LOCAL_ROUTE = /^\/_local\//;
 
 /** Requests the fake handles at once but answers only after `ms` (see FakeStripe.answerLate). */
 interface LateAnswerRule {
@@ -147,7 +171,13 @@ export class FakeStripe {
   async start(port = 0): Promise<void> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        // Stripe's API bodies are small forms; a local fake never needs more than this.
+        if (size > 1024 * 1024) return void req.destroy();
+        chunks.push(c);
+      });
       req.on('end', () => {
         const recorded: RecordedRequest = {
           method: req.method ?? 'GET',
@@ -155,6 +185,7 @@ export class FakeStripe {
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
         };
+        if (LOCAL_ROUTE.test(recorded.path)) return void this.localRoute(recorded, res);
         this.requests.push(recorded);
         for (const handler of this.handlers) if (handler(recorded, res)) return;
         this.defaultHandler(recorded, res);
@@ -164,6 +195,85 @@ export class FakeStripe {
       this.server!.once('error', reject);
       this.server!.listen(port, '127.0.0.1', resolve);
     });
+  }
+
+  /**
+   * What `stripe trigger NAME` does against Stripe: builds the events of NAME (events.ts: a single
+   * event type, or `subscription-lifecycle`), and POSTs each, in order, to every enabled endpoint of
+   * the mode (and, with `apiKey`, of that key's account) whose enabled_events include its type,
+   * signed with that endpoint's secret as Stripe signs (`Stripe-Signature`). Null for an unknown name.
+   */
+  async trigger(name: string, options: { apiKey?: string; livemode?: boolean } = {}): Promise<TriggerResult | null> {
+    const livemode = options.livemode ?? false;
+    const events = buildEvents(name, { livemode });
+    if (!events) return null;
+    const deliveries: TriggerDelivery[] = [];
+    for (const event of events) {
+      const endpoints = [...this.webhookEndpoints.values()].filter(
+        (e) =>
+          e.status === 'enabled' &&
+          e.livemode === livemode &&
+          (options.apiKey === undefined || e.apiKey === options.apiKey) &&
+          (e.enabled_events.includes('*') || e.enabled_events.includes(event.type)),
+      );
+      for (const endpoint of endpoints) deliveries.push(await this.deliver(event, endpoint));
+    }
+    return { events, deliveries };
+  }
+
+  private async deliver(event: StripeEvent, endpoint: FakeWebhookEndpoint): Promise<TriggerDelivery> {
+    const payload = JSON.stringify(event, null, 2);
+    const delivery = { event: event.id, type: event.type, endpoint: endpoint.id, url: endpoint.url };
+    try {
+      const response = await fetch(endpoint.url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json; charset=utf-8',
+          'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+          'Stripe-Signature': stripeSignature(payload, endpoint.secret),
+        },
+        body: payload,
+        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      });
+      return { ...delivery, status: response.status, body: (await response.text()).slice(0, 1000) };
+    } catch (error) {
+      return { ...delivery, status: null, body: '', error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** `POST /_local/trigger` `{"event": NAME, "api_key"?: KEY, "livemode"?: false}`: see trigger(). */
+  private localRoute(req: RecordedRequest, res: ServerResponse): void {
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(`${JSON.stringify(body, null, 2)}\n`);
+    };
+    if (req.method !== 'POST' || req.path.split('?')[0] !== '/_local/trigger') {
+      return json(404, {
+        error: { message: 'Only POST /_local/trigger is served here', type: 'invalid_request_error' },
+      });
+    }
+    let input: { event?: unknown; api_key?: unknown; livemode?: unknown };
+    try {
+      input = JSON.parse(req.body || '{}') as typeof input;
+    } catch {
+      return json(400, {
+        error: { message: 'The body must be JSON: {"event": "invoice.paid"}', type: 'invalid_request_error' },
+      });
+    }
+    const name = typeof input.event === 'string' ? input.event : '';
+    const apiKey = typeof input.api_key === 'string' ? input.api_key : undefined;
+    this.trigger(name, { apiKey, livemode: input.livemode === true }).then(
+      (result) =>
+        result
+          ? json(200, result)
+          : json(400, {
+              error: {
+                message: `Unknown event to trigger: "${name}". Supported: ${TRIGGER_NAMES.join(', ')}`,
+                type: 'invalid_request_error',
+              },
+            }),
+      (error: unknown) => json(500, { error: { message: String(error), type: 'api_error' } }),
+    );
   }
 
   async stop(): Promise<void> {

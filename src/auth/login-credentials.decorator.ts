@@ -9,8 +9,9 @@ import { normalizeEmail } from '../users/email-address';
 const FROM_OAUTH2_FORM = Symbol('fromOAuth2Form');
 
 /**
- * The login body, from JSON `{email, password}` or from the OAuth2 password form
- * (`application/x-www-form-urlencoded` with `username` and `password`, as Swagger UI's Authorize sends it).
+ * The login body, from JSON `{email, password}`, from the same fields as a form, or from the OAuth2
+ * password form (`application/x-www-form-urlencoded` with `username` and `password`, as Swagger UI's
+ * Authorize sends it).
  * LoginValidationPipe then checks it against UserLoginRequest.
  */
 export const LoginCredentials = createParamDecorator((_data: unknown, ctx: ExecutionContext): unknown =>
@@ -22,6 +23,8 @@ function loginCredentialsOf(request: FastifyRequest): unknown {
   const body: unknown = request.body;
   if (typeIs(request.raw, ['application/x-www-form-urlencoded']) && body && typeof body === 'object') {
     const form = body as Record<string, unknown>;
+    // The documented form fields are the JSON ones (email, password); the OAuth2 form names the email `username`.
+    if (form.username === undefined && form.email !== undefined) return { email: form.email, password: form.password };
     const credentials = { email: form.username, password: form.password };
     Object.defineProperty(credentials, FROM_OAUTH2_FORM, { value: true, enumerable: false });
     return credentials;

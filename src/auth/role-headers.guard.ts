@@ -44,7 +44,7 @@ function roleHeaderProblem(request: FastifyRequest): string | undefined {
 export const ROLE_HEADERS_REFUSED = {
   status: 400,
   description:
-    'A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login)',
+    'A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header',
   detail:
     'X-User-Role "end_user" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)',
 } as const satisfies ErrorExample;

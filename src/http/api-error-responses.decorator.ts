@@ -76,9 +76,10 @@ export function ApiErrorResponses(...entries: (number | ErrorExample)[]): Method
   return applyDecorators(
     ...entries.map((entry) => {
       const status = typeof entry === 'number' ? entry : entry.status;
+      const own = typeof entry === 'number' ? undefined : entry.description;
       return ApiResponse({
         status,
-        description: (typeof entry === 'number' ? undefined : entry.description) ?? DESCRIPTIONS[status] ?? 'Error',
+        description: own ?? DESCRIPTIONS[status] ?? 'Error',
         type: status === 422 ? HTTPValidationError : HTTPError,
         example: exampleBody(status, typeof entry === 'number' ? undefined : entry),
         ...(status === 503 ? { headers: RETRY_AFTER } : {}),

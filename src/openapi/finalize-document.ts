@@ -15,10 +15,12 @@ function addRequestExamples(paths: JsonObject): void {
       if (!HTTP_METHODS.has(method) || !isObject(operation)) continue;
       const example = operation[REQUEST_EXAMPLE_EXTENSION] as JsonObject | undefined;
       delete operation[REQUEST_EXAMPLE_EXTENSION];
-      const json = ((operation.requestBody as JsonObject | undefined)?.content as JsonObject | undefined)?.[
-        'application/json'
-      ] as JsonObject | undefined;
-      if (example && json) json.examples = { example: { summary: example.summary, value: example.value } };
+      const content = (operation.requestBody as JsonObject | undefined)?.content as JsonObject | undefined;
+      // The declared example serves every media type the body is taken in (JSON, and login's form).
+      for (const mediaType of ['application/json', 'application/x-www-form-urlencoded']) {
+        const media = content?.[mediaType] as JsonObject | undefined;
+        if (example && media) media.examples = { example: { summary: example.summary, value: example.value } };
+      }
     }
   }
 }
@@ -94,17 +96,112 @@ function markPublicOperations(item: JsonObject): JsonObject {
 }
 
 /**
+ * Path parameters in the order the path names them, then the others as declared: positional
+ * clients (orval, oazapfts, swagger-typescript-api) take them in this order, so
+ * `getWebhookEvent(projectId, webhookEventId)` reads like its URL.
+ */
+function parametersInPathOrder(path: string, item: JsonObject): void {
+  const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+  const rank = (p: Json) => {
+    const param = p as { in?: string; name?: string };
+    return param.in === 'path' && names.includes(param.name ?? '') ? names.indexOf(param.name!) : names.length;
+  };
+  for (const [method, operation] of Object.entries(item)) {
+    if (!HTTP_METHODS.has(method) || !isObject(operation) || !Array.isArray(operation.parameters)) continue;
+    // Array.prototype.sort is stable: parameters of equal rank keep their declared order.
+    operation.parameters = [...operation.parameters].sort((a, b) => rank(a) - rank(b));
+  }
+}
+
+/** What a success response says when its decorator gave no description (the reference's wording). */
+const SUCCESS_DESCRIPTIONS: Record<string, string> = {
+  '200': 'Successful Response',
+  '201': 'Created',
+  '202': 'Accepted',
+  '204': 'No Content',
+};
+
+function describeSuccessResponses(item: JsonObject): void {
+  for (const [method, operation] of Object.entries(item)) {
+    if (!HTTP_METHODS.has(method) || !isObject(operation) || !isObject(operation.responses)) continue;
+    for (const [status, response] of Object.entries(operation.responses)) {
+      if (isObject(response) && !response.description && SUCCESS_DESCRIPTIONS[status]) {
+        response.description = SUCCESS_DESCRIPTIONS[status];
+      }
+    }
+  }
+}
+
+/**
+ * The order a person meets the operations in, as the reference lists them: Swagger UI shows each
+ * tag's operations in the spec's path order (and methods in a path's key order), so the paths are
+ * written in this order instead of alphabetically. Operations not named here (new ones) follow, by
+ * path, then method.
+ */
+export const OPERATION_ORDER = [
+  'register',
+  'login',
+  'getCurrentUser',
+  'listProjects',
+  'createProject',
+  'getProject',
+  'getStripeConfig',
+  'updateStripeConfig',
+  'deleteStripeConfig',
+  'getWebhookUrls',
+  'validateStripeCredentials',
+  'listAuditLog',
+  'createWebhookEndpoint',
+  'receiveStripeWebhook',
+  'listWebhookEvents',
+  'getWebhookEvent',
+  'getStripeHealth',
+  'refreshStripeHealth',
+  'getHealth',
+  'getDatabaseHealth',
+];
+
+const METHOD_ORDER = ['get', 'put', 'post', 'patch', 'delete', 'options', 'head', 'trace'];
+
+function operationRank(operation: Json): number {
+  const id = isObject(operation) ? operation.operationId : undefined;
+  const index = typeof id === 'string' ? OPERATION_ORDER.indexOf(id) : -1;
+  return index === -1 ? OPERATION_ORDER.length : index;
+}
+
+/** Paths (and each path's methods) in OPERATION_ORDER; everything else keeps its sorted keys. */
+function inPersonOrder(paths: JsonObject): JsonObject {
+  const methodKey = (item: JsonObject, method: string) =>
+    HTTP_METHODS.has(method) ? [operationRank(item[method]), METHOD_ORDER.indexOf(method)] : [-1, -1];
+  const byKey = (a: number[], b: number[]) => a[0] - b[0] || a[1] - b[1];
+  const ordered = Object.entries(paths).map(([path, item]) => {
+    const entries = Object.entries(item as JsonObject).sort(
+      ([a], [b]) => byKey(methodKey(item as JsonObject, a), methodKey(item as JsonObject, b)) || a.localeCompare(b),
+    );
+    const first = Math.min(...entries.map(([m, op]) => (HTTP_METHODS.has(m) ? operationRank(op) : Infinity)));
+    return { path, first, item: Object.fromEntries(entries) as JsonObject };
+  });
+  ordered.sort((a, b) => a.first - b.first || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return Object.fromEntries(ordered.map(({ path, item }) => [path, item])) as JsonObject;
+}
+
+/**
  * Turns the document @nestjs/swagger builds (OpenAPI 3.0) into the one that is served and committed:
  * OpenAPI 3.1 nullability, the reference's trailing-slash paths, explicit `security: []` on public
- * operations, the request body examples the operations declare, sorted keys.
+ * operations, path parameters in path order, a description on every success response, an example
+ * for every request body, sorted keys except the paths, which come in the order a person meets them.
  */
 export function finalizeOpenApiDocument(document: OpenAPIObject): OpenAPIObject {
   const paths: JsonObject = {};
   for (const [path, item] of Object.entries(document.paths)) {
     const marked = markPublicOperations(item as unknown as JsonObject);
-    paths[withTrailingSlashIfMarked(path, marked)] = marked;
+    const finalPath = withTrailingSlashIfMarked(path, marked);
+    paths[finalPath] = marked;
+    parametersInPathOrder(finalPath, paths[finalPath] as JsonObject);
+    describeSuccessResponses(paths[finalPath] as JsonObject);
   }
   const converted = convertSchemas({ ...(document as unknown as JsonObject), paths }) as JsonObject;
   addRequestExamples(converted.paths as JsonObject);
-  return sortKeys({ ...converted, openapi: '3.1.0' }) as unknown as OpenAPIObject;
+  const sorted = sortKeys({ ...converted, openapi: '3.1.0' }) as JsonObject;
+  return { ...sorted, paths: inPersonOrder(sorted.paths as JsonObject) } as unknown as OpenAPIObject;
 }

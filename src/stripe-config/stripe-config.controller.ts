@@ -93,7 +93,7 @@ export class StripeConfigController {
     operationId: 'updateStripeConfig',
     summary: 'Update Stripe Configuration',
     description:
-      'Create or update Stripe payment configuration for a project. Supports both test and live credentials. Omitted or null fields keep their stored value; a deactivated configuration is reactivated.',
+      'Create or update Stripe payment configuration for a project. Supports both test and live credentials. Omitted or null fields keep their stored value; a deactivated configuration is reactivated. At least one credential must be given: a body with nothing to change (`{}`, or only nulls) is a 422 (`At least one Stripe credential must be provided`). The answer carries the new `version`, whose quoted form is the `ETag`.',
   })
   @ApiHeader(IF_MATCH_HEADER)
   @ApiOkResponse({ type: StripeConfigResponse, headers: ETAG_HEADER })

@@ -90,5 +90,6 @@ export function toStripeConfigResponse(config: StripeConfigView): StripeConfigRe
     live_configured_at: config.liveConfiguredAt,
     created_at: config.createdAt,
     updated_at: config.updatedAt,
+    version: config.version,
   });
 }

@@ -1,6 +1,6 @@
 import * as sdk from '../generated/hey-api';
 import { client } from '../generated/hey-api/client.gen';
-import { type Answer, type JourneyInput, type JourneyResult, runJourneyWith } from './journey';
+import { type Answer, contentTypeOf, type JourneyInput, type JourneyResult, runJourneyWith } from './journey';
 
 /** A hey-api result (`data` or `error`, with the response) as the journey's answer. */
 async function answer<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<Answer<T>> {
@@ -15,7 +15,7 @@ export async function runJourney(input: JourneyInput): Promise<JourneyResult> {
   client.setConfig({ baseUrl: input.baseUrl, auth: () => token });
   client.interceptors.response.use(async (response, request) => {
     statuses.push(`${request.method} ${response.status}`);
-    await input.observe(request.method, request.url, response.clone());
+    await input.observe(request.method, request.url, response.clone(), contentTypeOf(request));
     return response;
   });
   return runJourneyWith(
@@ -26,12 +26,18 @@ export async function runJourney(input: JourneyInput): Promise<JourneyResult> {
       login: (body) => answer(sdk.login({ body })),
       getCurrentUser: () => answer(sdk.getCurrentUser()),
       createProject: (body) => answer(sdk.createProject({ body })),
-      updateStripeConfig: (project_id, body) => answer(sdk.updateStripeConfig({ path: { project_id }, body })),
+      updateStripeConfig: (project_id, body, ifMatch) =>
+        answer(sdk.updateStripeConfig({ path: { project_id }, body, headers: ifMatch ? { 'If-Match': ifMatch } : {} })),
       getStripeConfig: (project_id) => answer(sdk.getStripeConfig({ path: { project_id } })),
       validateStripeCredentials: (project_id, body) =>
         answer(sdk.validateStripeCredentials({ path: { project_id }, body })),
       getWebhookUrls: (project_id) => answer(sdk.getWebhookUrls({ path: { project_id } })),
-      deleteStripeConfig: (project_id) => answer(sdk.deleteStripeConfig({ path: { project_id } })),
+      createWebhookEndpoint: (project_id, body) => answer(sdk.createWebhookEndpoint({ path: { project_id }, body })),
+      listWebhookEvents: (project_id, query) => answer(sdk.listWebhookEvents({ path: { project_id }, query })),
+      getWebhookEvent: (project_id, webhook_event_id) =>
+        answer(sdk.getWebhookEvent({ path: { project_id, webhook_event_id } })),
+      deleteStripeConfig: (project_id, ifMatch) =>
+        answer(sdk.deleteStripeConfig({ path: { project_id }, headers: ifMatch ? { 'If-Match': ifMatch } : {} })),
     },
     input,
     'Hey API',

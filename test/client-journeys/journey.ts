@@ -10,8 +10,13 @@ export interface JourneyInput {
   /** Known to the fake Stripe the app talks to. */
   testSecretKey: string;
   testPublishableKey: string;
-  /** Sees every response (a clone), e.g. to check it against the committed spec. */
-  observe(method: string, url: string, response: Response): Promise<void>;
+  /**
+   * Sees every response (a clone), e.g. to check it against the committed spec, with the Content-Type
+   * the client sent (null: none), e.g. to check that login went out as JSON.
+   */
+  observe(method: string, url: string, response: Response, requestContentType: string | null): Promise<void>;
+  /** Has Stripe deliver one signed event to the project's test endpoint (created in the journey); its `evt_` id. */
+  deliverEvent(projectId: string): Promise<string>;
 }
 
 export interface JourneyResult {
@@ -20,27 +25,46 @@ export interface JourneyResult {
   tokenType: string | undefined;
   projectId: string;
   maskedAfterPut: string | null | undefined;
+  versionAfterPut: number | undefined;
   maskedOnGet: string | null | undefined;
+  versionOnGet: number | undefined;
+  /** The 412 of a PUT with a stale If-Match: its `detail`, read from the error body. */
+  conflict: { status: number; detail: unknown };
   validation: { valid: boolean; message: string } | undefined;
   testWebhookUrl: string | undefined;
+  endpointSecretMasked: string | undefined;
+  eventsListed: { total: number; types: string[] } | undefined;
+  eventFetched: { type: string; eventId: string } | undefined;
+  deliveredEventId: string;
   activeAfterDelete: boolean | undefined;
+}
+
+/** The Content-Type a fetch call sends, whichever way its headers were given. */
+export function contentTypeOf(init: RequestInit | Request | undefined): string | null {
+  return new Headers(init?.headers).get('content-type');
 }
 
 export function fail(step: string, status: number, body: unknown): never {
   throw new Error(`${step}: HTTP ${status} ${JSON.stringify(body)}`);
 }
 
-/** A generated client's answer to one call: the HTTP status, and the body when the call succeeded. */
+/** A generated client's answer to one call: the HTTP status, and the body (`data` on success, else `error`). */
 export interface Answer<T> {
   status: number;
   data?: T;
   error?: unknown;
 }
 
+interface Config {
+  test_secret_key_masked: string | null;
+  is_active: boolean;
+  version: number;
+}
+
 /**
  * The journey's operations through one generated client (each file of this folder maps its SDK's
  * calls onto these, so that they compile against the generated types); every call after
- * `useToken` carries the bearer token.
+ * `useToken` carries the bearer token. `ifMatch` goes into the If-Match header.
  */
 export interface JourneyClient {
   /** `METHOD status` of every response, in order. */
@@ -53,19 +77,29 @@ export interface JourneyClient {
   updateStripeConfig(
     projectId: string,
     body: { test_secret_key: string; test_publishable_key: string },
-  ): Promise<Answer<{ test_secret_key_masked: string | null }>>;
-  getStripeConfig(
-    projectId: string,
-  ): Promise<Answer<{ test_secret_key_masked: string | null; is_active: boolean } | null>>;
+    ifMatch?: string,
+  ): Promise<Answer<Config>>;
+  getStripeConfig(projectId: string): Promise<Answer<Config | null>>;
   validateStripeCredentials(
     projectId: string,
     body: { secret_key: string; is_test_mode: boolean },
   ): Promise<Answer<{ valid: boolean; message: string }>>;
   getWebhookUrls(projectId: string): Promise<Answer<{ test_webhook_url: string }>>;
-  deleteStripeConfig(projectId: string): Promise<Answer<unknown>>;
+  createWebhookEndpoint(projectId: string, body: { mode: 'test' }): Promise<Answer<{ webhook_secret_masked: string }>>;
+  listWebhookEvents(
+    projectId: string,
+    query: { mode: 'test' },
+  ): Promise<Answer<{ total: number; items: { id: string; type: string }[] }>>;
+  getWebhookEvent(projectId: string, webhookEventId: string): Promise<Answer<{ type: string; event_id: string }>>;
+  deleteStripeConfig(projectId: string, ifMatch?: string): Promise<Answer<unknown>>;
 }
 
-/** The journey, written once: register, log in, create a project, then PUT/GET/validate/URLs/DELETE/GET its config. */
+/**
+ * The journey, written once: register, log in, create a project; PUT its config, GET it, PUT again
+ * with a stale If-Match (412, read from the error body); validate a key, the webhook URLs; create the
+ * webhook endpoint in Stripe, have Stripe deliver an event, list and fetch it; DELETE with the
+ * If-Match built from the body's `version`, and GET the inactive config.
+ */
 export async function runJourneyWith(
   client: JourneyClient,
   input: JourneyInput,
@@ -87,10 +121,25 @@ export async function runJourneyWith(
   const keys = { test_secret_key: input.testSecretKey, test_publishable_key: input.testPublishableKey };
   const put = succeeded('updateStripeConfig', await client.updateStripeConfig(projectId, keys), 200);
   const got = await client.getStripeConfig(projectId);
+  // A stale version: what a second editor's client sends after someone else saved.
+  const stale = await client.updateStripeConfig(projectId, keys, `"${put.version - 1}"`);
+  const conflict = { status: stale.status, detail: (stale.error as { detail?: unknown } | undefined)?.detail };
+
   const check = { secret_key: input.testSecretKey, is_test_mode: true };
   const validated = await client.validateStripeCredentials(projectId, check);
   const urls = await client.getWebhookUrls(projectId);
-  const deleted = await client.deleteStripeConfig(projectId);
+
+  const endpoint = succeeded(
+    'createWebhookEndpoint',
+    await client.createWebhookEndpoint(projectId, { mode: 'test' }),
+    201,
+  );
+  const deliveredEventId = await input.deliverEvent(projectId);
+  const events = succeeded('listWebhookEvents', await client.listWebhookEvents(projectId, { mode: 'test' }), 200);
+  const event = events.items[0] ? await client.getWebhookEvent(projectId, events.items[0].id) : undefined;
+
+  const current = succeeded('getStripeConfig', await client.getStripeConfig(projectId), 200);
+  const deleted = await client.deleteStripeConfig(projectId, `"${current?.version}"`);
   if (deleted.status !== 204) fail('deleteStripeConfig', deleted.status, deleted.error);
   const after = await client.getStripeConfig(projectId);
 
@@ -100,9 +149,16 @@ export async function runJourneyWith(
     tokenType: signedIn.token_type,
     projectId,
     maskedAfterPut: put.test_secret_key_masked,
+    versionAfterPut: put.version,
     maskedOnGet: got.data?.test_secret_key_masked,
+    versionOnGet: got.data?.version,
+    conflict,
     validation: validated.data,
     testWebhookUrl: urls.data?.test_webhook_url,
+    endpointSecretMasked: endpoint.webhook_secret_masked,
+    eventsListed: { total: events.total, types: events.items.map((e) => e.type) },
+    eventFetched: event?.data ? { type: event.data.type, eventId: event.data.event_id } : undefined,
+    deliveredEventId,
     activeAfterDelete: after.data?.is_active,
   };
 }

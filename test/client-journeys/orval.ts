@@ -1,5 +1,5 @@
 import * as api from '../generated/orval/api';
-import { type Answer, type JourneyInput, type JourneyResult, runJourneyWith } from './journey';
+import { type Answer, contentTypeOf, type JourneyInput, type JourneyResult, runJourneyWith } from './journey';
 
 /** The server the committed spec names, which orval wrote into every URL (getBaseUrlFromSpecification). */
 const SPEC_SERVER = 'http://127.0.0.1:3000';
@@ -30,11 +30,13 @@ export async function runJourney(input: JourneyInput): Promise<JourneyResult> {
     const response = await realFetch(target, init);
     const method = init?.method ?? 'GET';
     statuses.push(`${method} ${response.status}`);
-    await input.observe(method, target, response.clone());
+    await input.observe(method, target, response.clone(), contentTypeOf(init));
     return response;
   };
   let token = '';
-  const auth = () => ({ headers: { Authorization: `Bearer ${token}` } });
+  const auth = (ifMatch?: string) => ({
+    headers: { Authorization: `Bearer ${token}`, ...(ifMatch ? { 'If-Match': ifMatch } : {}) },
+  });
   try {
     return await runJourneyWith(
       {
@@ -44,12 +46,16 @@ export async function runJourney(input: JourneyInput): Promise<JourneyResult> {
         login: (body) => answer(api.login(body), 200),
         getCurrentUser: () => answer(api.getCurrentUser(auth()), 200),
         createProject: (body) => answer(api.createProject(body, auth()), 201),
-        updateStripeConfig: (projectId, body) => answer(api.updateStripeConfig(projectId, body, auth()), 200),
+        updateStripeConfig: (projectId, body, ifMatch) =>
+          answer(api.updateStripeConfig(projectId, body, auth(ifMatch)), 200),
         getStripeConfig: (projectId) => answer(api.getStripeConfig(projectId, auth()), 200),
         validateStripeCredentials: (projectId, body) =>
           answer(api.validateStripeCredentials(projectId, body, auth()), 200),
         getWebhookUrls: (projectId) => answer(api.getWebhookUrls(projectId, auth()), 200),
-        deleteStripeConfig: (projectId) => answer(api.deleteStripeConfig(projectId, auth()), 204),
+        createWebhookEndpoint: (projectId, body) => answer(api.createWebhookEndpoint(projectId, body, auth()), 201),
+        listWebhookEvents: (projectId, params) => answer(api.listWebhookEvents(projectId, params, auth()), 200),
+        getWebhookEvent: (projectId, eventId) => answer(api.getWebhookEvent(projectId, eventId, auth()), 200),
+        deleteStripeConfig: (projectId, ifMatch) => answer(api.deleteStripeConfig(projectId, auth(ifMatch)), 204),
       },
       input,
       'Orval',

@@ -112,6 +112,16 @@ export class StripeConfigResponse {
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true, title: 'Updated At' })
   updated_at: Date | null;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    title: 'Version',
+    description:
+      'The configuration\'s version: its quoted form (`"7"` for 7) is the `ETag` of this answer, and what `If-Match` takes on PUT and DELETE. Every change adds one.',
+    example: 7,
+  })
+  version: number;
 }
 
 export class StripeWebhookUrlsResponse {
