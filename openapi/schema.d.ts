@@ -192,6 +192,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/stripe/projects/{project_id}/payments/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Stripe Payment Sync
+         * @description The state of the last (or current) sync of each mode: status, counts, times, last error (null: that mode was never synced). A sync reads the project's existing subscriptions, invoices, payment intents and charges from Stripe (lists of 100, `starting_after`) with the stored secret key of the mode, in the background, and projects each into the ledger as of the moment it was read: an event Stripe delivers meanwhile that is newer wins over the imported state. Bounded: `PAYMENTS_SYNC_MAX_PAGES_PER_RUN` pages per job run (then the next run continues where it stopped, also after a restart), `PAYMENTS_SYNC_MAX_STRIPE_CALLS` calls in all, `PAYMENTS_JOB_STRIPE_RATE` calls a second per instance.
+         */
+        get: operations["getStripePaymentSync"];
+        put?: never;
+        /**
+         * Sync Stripe Payments
+         * @description Queues a sync of one mode and answers its state (`queued`). One sync per project and mode at a time: 409 while one is queued or running. A mode without a stored secret key is a 409 too. Rate-limited per developer with the other operations that call Stripe (`RATE_LIMIT_STRIPE`). A sync reads the project's existing subscriptions, invoices, payment intents and charges from Stripe (lists of 100, `starting_after`) with the stored secret key of the mode, in the background, and projects each into the ledger as of the moment it was read: an event Stripe delivers meanwhile that is newer wins over the imported state. Bounded: `PAYMENTS_SYNC_MAX_PAGES_PER_RUN` pages per job run (then the next run continues where it stopped, also after a restart), `PAYMENTS_SYNC_MAX_STRIPE_CALLS` calls in all, `PAYMENTS_JOB_STRIPE_RATE` calls a second per instance.
+         */
+        post: operations["startStripePaymentSync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/stripe/projects/{project_id}/validate-credentials": {
         parameters: {
             query?: never;
@@ -545,6 +569,46 @@ export interface components {
              */
             status: "ok" | "warning" | "failing" | "unknown";
         };
+        LedgerSweepReport: {
+            /**
+             * Error
+             * @description The failure of the last run, keys masked
+             */
+            error: string | null;
+            /**
+             * Events Filled
+             * @description Undelivered events the last run stored and projected
+             */
+            events_filled: number;
+            /**
+             * Events Filled Total
+             * @description Undelivered events all runs stored
+             */
+            events_filled_total: number;
+            /**
+             * Last Run At
+             * Format: date-time
+             * @description null: not swept yet
+             */
+            last_run_at: string | null;
+            /**
+             * Next Run At
+             * Format: date-time
+             */
+            next_run_at: string;
+            /**
+             * Outcome
+             * @description `ok` (the list was read to its end), `partial` (more pages than one run reads: the next run continues), `failed` (see `error`)
+             * @enum {string|null}
+             */
+            outcome: "ok" | "partial" | "failed" | null;
+            /**
+             * Swept Until
+             * Format: date-time
+             * @description Every listed event created up to this second was seen (Stripe's `created`)
+             */
+            swept_until: string | null;
+        };
         ModeHealth: {
             /** Checks */
             checks: components["schemas"]["HealthCheckResult"][];
@@ -559,6 +623,85 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "warning" | "failing" | "unknown";
+            /**
+             * Sweep
+             * @description The last sweep of Stripe's event list for undelivered events (payments ledger); null: the mode is not swept (no stored secret key, or PAYMENTS_SWEEP_INTERVAL off)
+             * @example {
+             *       "error": null,
+             *       "events_filled": 2,
+             *       "events_filled_total": 5,
+             *       "last_run_at": "2026-12-01T09:12:03.000Z",
+             *       "next_run_at": "2026-12-01T10:10:41.000Z",
+             *       "outcome": "ok",
+             *       "swept_until": "2026-12-01T09:11:58.000Z"
+             *     }
+             */
+            sweep?: components["schemas"]["LedgerSweepReport"] | null;
+        };
+        PaymentSyncState: {
+            /**
+             * Finished At
+             * Format: date-time
+             */
+            finished_at: string | null;
+            /**
+             * Last Error
+             * @description The last failure (a retried one too), one line; keys only ever masked
+             */
+            last_error: string | null;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "test" | "live";
+            /**
+             * Pages Fetched
+             * @description List pages of up to 100 objects read so far
+             */
+            pages_fetched: number;
+            /**
+             * Payments Imported
+             * @description Payment intents (succeeded or failed) read from Stripe and projected: one payment each
+             */
+            payments_imported: number;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string | null;
+            /**
+             * Status
+             * @description `queued` (waiting for a worker), `running`, `succeeded` (everything Stripe listed was imported), `failed` (see `last_error`)
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed";
+            /**
+             * Stripe Calls
+             * @description Calls to Stripe this sync made (at most `PAYMENTS_SYNC_MAX_STRIPE_CALLS`)
+             */
+            stripe_calls: number;
+            /**
+             * Subscriptions Imported
+             * @description Subscriptions read from Stripe and projected
+             */
+            subscriptions_imported: number;
+        };
+        PaymentSyncStatusResponse: {
+            /**
+             * Live
+             * @description null: never synced
+             */
+            live: components["schemas"]["PaymentSyncState"] | null;
+            /**
+             * Test
+             * @description null: never synced
+             */
+            test: components["schemas"]["PaymentSyncState"] | null;
         };
         ProjectCreateRequest: {
             /**
@@ -663,6 +806,15 @@ export interface components {
              * @default bearer
              */
             token_type: string | null;
+        };
+        StartPaymentSyncRequest: {
+            /**
+             * Mode
+             * @description Which stored secret key imports: the test or the live one
+             * @example test
+             * @enum {string}
+             */
+            mode: "test" | "live";
         };
         StripeConfigRequest: {
             /**
@@ -2391,6 +2543,342 @@ export interface operations {
                      *           ],
                      *           "msg": "Input should be a valid UUID",
                      *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many Stripe calls by this developer */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests. Retry after 60 seconds."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    getStripePaymentSync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "live": {
+                     *         "finished_at": "2026-12-01T09:31:10.389Z",
+                     *         "last_error": "Stripe: the restricted key is missing the permission rak_subscription_read",
+                     *         "mode": "live",
+                     *         "pages_fetched": 0,
+                     *         "payments_imported": 0,
+                     *         "requested_at": "2026-12-01T09:31:10.000Z",
+                     *         "started_at": "2026-12-01T09:31:10.203Z",
+                     *         "status": "failed",
+                     *         "stripe_calls": 1,
+                     *         "subscriptions_imported": 0
+                     *       },
+                     *       "test": {
+                     *         "finished_at": "2026-12-01T09:30:04.871Z",
+                     *         "last_error": null,
+                     *         "mode": "test",
+                     *         "pages_fetched": 7,
+                     *         "payments_imported": 318,
+                     *         "requested_at": "2026-12-01T09:30:00.000Z",
+                     *         "started_at": "2026-12-01T09:30:00.412Z",
+                     *         "status": "succeeded",
+                     *         "stripe_calls": 7,
+                     *         "subscriptions_imported": 42
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PaymentSyncStatusResponse"];
+                };
+            };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    startStripePaymentSync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartPaymentSyncRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "finished_at": null,
+                     *       "last_error": null,
+                     *       "mode": "test",
+                     *       "pages_fetched": 0,
+                     *       "payments_imported": 0,
+                     *       "requested_at": "2026-12-01T09:30:00.000Z",
+                     *       "started_at": null,
+                     *       "status": "queued",
+                     *       "stripe_calls": 0,
+                     *       "subscriptions_imported": 0
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PaymentSyncState"];
+                };
+            };
+            /** @description A role header asks for what this service does not serve (X-User-Role other than developer; X-Project-ID; X-Developer-Key at register or login) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A test-mode sync of this project is already running"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "mode"
+                     *           ],
+                     *           "msg": "mode must be test or live",
+                     *           "type": "value_error"
                      *         }
                      *       ]
                      *     }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
+import { FakeStripeObjects, serveStripeObjects } from './fake-stripe-objects';
 
 export interface RecordedRequest {
   method: string;
@@ -86,6 +87,8 @@ export class FakeStripe {
   readonly behaviors = new Map<string, KeyBehavior>();
   /** Webhook endpoints created through the API, by id. */
   readonly webhookEndpoints = new Map<string, FakeWebhookEndpoint>();
+  /** Subscriptions, invoices, payment intents, charges, events and products of each key's account (fake-stripe-objects.ts). */
+  readonly objects = new FakeStripeObjects();
   private readonly timers = new Set<NodeJS.Timeout>();
   private lateAnswers: LateAnswerRule[] = [];
   /** Results saved per (key, Idempotency-Key), replayed like Stripe does (https://docs.stripe.com/api/idempotent_requests). */
@@ -393,6 +396,7 @@ export class FakeStripe {
       return;
     }
     if (this.webhookEndpointsApi(key, req, res)) return;
+    if (serveStripeObjects(this.objects, key, req, res)) return;
     stripeError(res, 404, {
       message: `Unrecognized request URL (${req.method}: ${req.path}).`,
       type: 'invalid_request_error',

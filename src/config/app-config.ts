@@ -7,6 +7,7 @@ import { databaseConfig } from '../database/database.config';
 import { stripeApiConfig } from '../stripe/stripe-api.config';
 import { webhookUrlsConfig } from '../stripe/webhook-urls.config';
 import { healthCheckConfig } from '../stripe-health/health-check.config';
+import { paymentsSyncConfig } from '../payments/payments-sync.config';
 import { type ConfigOf, ConfigError, deepFreeze, type Env } from './config-area';
 import { withDevelopmentSecrets } from './dev-secrets';
 
@@ -21,6 +22,7 @@ export const CONFIG_AREAS = {
   stripeApi: stripeApiConfig,
   rateLimits: rateLimitConfig,
   healthCheck: healthCheckConfig,
+  paymentsSync: paymentsSyncConfig,
 };
 
 /** Everything the service reads from its environment, validated once at start-up and frozen. */

@@ -77,6 +77,7 @@ function setup(
     checker as never,
     failures as never,
     events as never,
+    { findForProject: async () => [] } as never,
     { timeoutMs: 1000 } as never,
     { intervalMs: 60_000 } as never,
   );

@@ -12,6 +12,8 @@ import { buildModeChecks, publishableAccountsDiffer, worstStatus } from './healt
 import { StripeWebhookEventsRepository } from '../stripe-webhooks/stripe-webhook-events.repository';
 import { StripeHealthChecker } from './stripe-health.checker';
 import { StripeHealthRepository, type StoredHealthCheck } from './stripe-health.repository';
+import { LedgerSweepRepository } from '../payments/ledger-sweep.repository';
+import { toSweepReport } from '../payments/dto/ledger-sweep.dto';
 
 const MODES: StripeMode[] = ['test', 'live'];
 /** Nominal interval when background checks are off: only for next_check_at, which nothing then reads. */
@@ -29,6 +31,7 @@ export class StripeHealthService {
     private readonly checker: StripeHealthChecker,
     private readonly failures: WebhookFailureCounter,
     private readonly events: StripeWebhookEventsRepository,
+    private readonly sweeps: LedgerSweepRepository,
     @Inject(stripeApiConfig.KEY) private readonly stripeApi: StripeApiConfig,
     @Inject(healthCheckConfig.KEY) private readonly healthCheck: HealthCheckConfig,
   ) {}
@@ -44,12 +47,13 @@ export class StripeHealthService {
 
   /** The project's health, from stored outcomes and counters: no call to Stripe. */
   async report(projectId: string): Promise<StripeHealthResponse> {
-    const [config, stored, lastEvents, testFailures, liveFailures] = await Promise.all([
+    const [config, stored, lastEvents, testFailures, liveFailures, sweeps] = await Promise.all([
       this.configs.findByProjectId(projectId),
       this.repository.findForProject(projectId),
       this.events.lastVerifiedEvents(projectId),
       this.failures.countsSince24h(projectId, 'test'),
       this.failures.countsSince24h(projectId, 'live'),
+      this.sweeps.findForProject(projectId),
     ]);
     const failures = { test: testFailures, live: liveFailures };
     const urls = this.stripeConfig.webhookUrls(projectId);
@@ -71,7 +75,7 @@ export class StripeHealthService {
         failures: failures[mode],
         lastVerifiedEventAt: lastEvents[mode],
       });
-      return { mode, status: worstStatus(checks), checks };
+      return { mode, status: worstStatus(checks), checks, sweep: toSweepReport(sweeps, mode) };
     });
     return {
       project_id: projectId,

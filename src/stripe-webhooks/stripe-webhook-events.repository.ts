@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { StripeMode } from '../credentials/credential-fields';
 
 export interface NewWebhookEvent {
@@ -41,9 +41,10 @@ export class StripeWebhookEventsRepository {
   /**
    * Stores the event unless this project already has it for this mode; `false` for a redelivery.
    * `ON CONFLICT DO NOTHING` on the unique (project_id, mode, event_id): concurrent copies store one row.
+   * `tx`: inside the caller's transaction (the row and what the event changes commit together).
    */
-  async insertOnce(projectId: string, event: NewWebhookEvent): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+  async insertOnce(projectId: string, event: NewWebhookEvent, tx?: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await (tx ?? this.dataSource).query(
       `INSERT INTO stripe_webhook_events (project_id, mode, event_id, event_type, stripe_created_at, payload, payload_size)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
        ON CONFLICT ON CONSTRAINT "UQ_stripe_webhook_events_project_mode_event" DO NOTHING RETURNING id`,

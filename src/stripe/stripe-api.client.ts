@@ -202,8 +202,11 @@ export class StripeApiClient {
     }
   }
 
-  /** Runs one SDK call under the hard deadline and turns any failure into a StripeCallError. */
-  private async call<T>(action: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one SDK call under the hard deadline and turns any failure into a StripeCallError; for the
+   * features that make calls of their own through clientFor (the payments ledger's list pages).
+   */
+  async call<T>(action: string, work: () => Promise<T>): Promise<T> {
     const timeoutMs = this.config.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const pending = work();
