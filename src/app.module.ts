@@ -16,6 +16,7 @@ import { StripeConfigModule } from './stripe-config/stripe-config.module';
 import { CREDENTIAL_FIELDS } from './credentials/credential-fields';
 import { StripeHealthModule } from './stripe-health/stripe-health.module';
 import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
+import { PaymentsModule } from './payments/payments.module';
 
 /** Infrastructure that tests or a deployment may swap: where logs go, where rate-limit counters live. */
 export interface AppModuleOptions {
@@ -44,6 +45,7 @@ export class AppModule {
         AuditModule,
         StripeWebhooksModule,
         StripeHealthModule,
+        PaymentsModule,
       ],
     };
   }
