@@ -87,9 +87,16 @@ export class LedgerProjector {
 
   /**
    * Applies one event to the ledger of (projectId, mode) inside the caller's transaction (`tx` must be
-   * in one: a savepoint is taken). Idempotent and order-independent.
+   * in one: a savepoint is taken). Idempotent and order-independent. An unprojectable event is counted
+   * for the health report unless `options.countFailures` is false (a rebuild meets them again).
    */
-  async project(tx: EntityManager, projectId: string, mode: StripeMode, event: LedgerEvent): Promise<LedgerOutcome> {
+  async project(
+    tx: EntityManager,
+    projectId: string,
+    mode: StripeMode,
+    event: LedgerEvent,
+    options: { countFailures?: boolean } = {},
+  ): Promise<LedgerOutcome> {
     await tx.query(`SAVEPOINT ${SAVEPOINT}`);
     try {
       const outcome = await this.apply(tx, projectId, mode, event);
@@ -102,7 +109,9 @@ export class LedgerProjector {
       else if (code) reason = `a value was refused by the database (${code})`;
       else throw error;
       await tx.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
-      await this.failures.record(tx, projectId, mode, event, reason);
+      if (options.countFailures !== false) {
+        await this.failures.record(tx, projectId, mode, { id: String(event.id), type: String(event.type) }, reason);
+      }
       return 'unprojectable';
     }
   }

@@ -79,6 +79,7 @@ function setup(
     events as never,
     { timeoutMs: 1000 } as never,
     { intervalMs: 60_000 } as never,
+    { forProject: async () => [] } as never,
   );
   return { service, log, config: config as StripeConfig };
 }

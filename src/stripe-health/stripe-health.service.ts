@@ -12,6 +12,22 @@ import { buildModeChecks, publishableAccountsDiffer, worstStatus } from './healt
 import { StripeWebhookEventsRepository } from '../stripe-webhooks/stripe-webhook-events.repository';
 import { StripeHealthChecker } from './stripe-health.checker';
 import { StripeHealthRepository, type StoredHealthCheck } from './stripe-health.repository';
+import {
+  LedgerProjectionFailuresRepository,
+  type ProjectionFailureSummary,
+} from '../payments/ledger-projection-failures.repository';
+
+function ledgerOf(summary: ProjectionFailureSummary | undefined) {
+  return summary
+    ? {
+        unprojectable: summary.count,
+        lastEventId: summary.lastEventId,
+        lastEventType: summary.lastEventType,
+        lastReason: summary.lastReason,
+        lastAt: summary.lastAt,
+      }
+    : null;
+}
 
 const MODES: StripeMode[] = ['test', 'live'];
 /** Nominal interval when background checks are off: only for next_check_at, which nothing then reads. */
@@ -31,6 +47,7 @@ export class StripeHealthService {
     private readonly events: StripeWebhookEventsRepository,
     @Inject(stripeApiConfig.KEY) private readonly stripeApi: StripeApiConfig,
     @Inject(healthCheckConfig.KEY) private readonly healthCheck: HealthCheckConfig,
+    private readonly ledgerFailures: LedgerProjectionFailuresRepository,
   ) {}
 
   /** A claim outlives every Stripe call of one check (a key check and a few list pages), then lapses. */
@@ -44,12 +61,13 @@ export class StripeHealthService {
 
   /** The project's health, from stored outcomes and counters: no call to Stripe. */
   async report(projectId: string): Promise<StripeHealthResponse> {
-    const [config, stored, lastEvents, testFailures, liveFailures] = await Promise.all([
+    const [config, stored, lastEvents, testFailures, liveFailures, ledgerFailures] = await Promise.all([
       this.configs.findByProjectId(projectId),
       this.repository.findForProject(projectId),
       this.events.lastVerifiedEvents(projectId),
       this.failures.countsSince24h(projectId, 'test'),
       this.failures.countsSince24h(projectId, 'live'),
+      this.ledgerFailures.forProject(projectId),
     ]);
     const failures = { test: testFailures, live: liveFailures };
     const urls = this.stripeConfig.webhookUrls(projectId);
@@ -70,6 +88,7 @@ export class StripeHealthService {
         stored: row ? storedOf(row) : null,
         failures: failures[mode],
         lastVerifiedEventAt: lastEvents[mode],
+        ledger: ledgerOf(ledgerFailures.find((f) => f.mode === mode)),
       });
       return { mode, status: worstStatus(checks), checks };
     });

@@ -100,6 +100,24 @@ export class StripeWebhookEventsRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * Stored events after `after` in storage order (received_at, id), `limit` at a time, with their
+   * payloads: what `npm run ledger:rebuild` projects. Keyset paging: each page is one index range.
+   */
+  async pageInStorageOrder(
+    after: { receivedAt: Date; id: string } | null,
+    limit: number,
+  ): Promise<
+    { id: string; project_id: string; mode: StripeMode; received_at: Date; payload: Record<string, unknown> }[]
+  > {
+    return this.dataSource.query(
+      `SELECT id, project_id, mode, received_at, payload FROM stripe_webhook_events
+        WHERE ($1::timestamptz IS NULL OR (received_at, id) > ($1::timestamptz, $2::uuid))
+        ORDER BY received_at, id LIMIT $3`,
+      [after?.receivedAt ?? null, after?.id ?? null, limit],
+    );
+  }
+
   /** When the last event of each mode was verified and stored (index on project_id, received_at); for the health report. */
   async lastVerifiedEvents(projectId: string): Promise<Record<StripeMode, Date | null>> {
     const rows = (await this.dataSource.query(
