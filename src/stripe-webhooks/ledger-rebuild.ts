@@ -23,9 +23,9 @@ export async function rebuildLedger(
   options: { batchSize?: number; countFailures?: boolean; onBatch?: (report: LedgerRebuildReport) => void } = {},
 ): Promise<LedgerRebuildReport> {
   const report: LedgerRebuildReport = { events: 0, applied: 0, ignored: 0, unprojectable: 0 };
-  let after: { receivedAt: Date; id: string } | null = null;
+  let after: string | null = null;
   for (;;) {
-    const page = await events.pageInStorageOrder(after, options.batchSize ?? 200);
+    const page = await events.pageById(after, options.batchSize ?? 200);
     if (page.length === 0) return report;
     await dataSource.transaction(async (tx) => {
       for (const row of page) {
@@ -42,8 +42,7 @@ export async function rebuildLedger(
         report[outcome] += 1;
       }
     });
-    const last = page[page.length - 1];
-    after = { receivedAt: last.received_at, id: last.id };
+    after = page[page.length - 1].id;
     options.onBatch?.(report);
   }
 }

@@ -101,20 +101,18 @@ export class StripeWebhookEventsRepository {
   }
 
   /**
-   * Stored events after `after` in storage order (received_at, id), `limit` at a time, with their
-   * payloads: what `npm run ledger:rebuild` projects. Keyset paging: each page is one index range.
+   * Stored events after the id `after`, `limit` at a time in id order (keyset paging on the primary key),
+   * with their payloads: what `npm run ledger:rebuild` projects. Any order will do: the projection does
+   * not depend on it.
    */
-  async pageInStorageOrder(
-    after: { receivedAt: Date; id: string } | null,
+  async pageById(
+    after: string | null,
     limit: number,
-  ): Promise<
-    { id: string; project_id: string; mode: StripeMode; received_at: Date; payload: Record<string, unknown> }[]
-  > {
+  ): Promise<{ id: string; project_id: string; mode: StripeMode; payload: Record<string, unknown> }[]> {
     return this.dataSource.query(
-      `SELECT id, project_id, mode, received_at, payload FROM stripe_webhook_events
-        WHERE ($1::timestamptz IS NULL OR (received_at, id) > ($1::timestamptz, $2::uuid))
-        ORDER BY received_at, id LIMIT $3`,
-      [after?.receivedAt ?? null, after?.id ?? null, limit],
+      `SELECT id, project_id, mode, payload FROM stripe_webhook_events
+        WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,
+      [after, limit],
     );
   }
 
