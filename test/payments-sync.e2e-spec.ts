@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { addEvent, addPayment, addSubscription, FakeStripe } from './helpers/fake-stripe';
 import { createTestDatabase, createTestApp, testEncryptionKey, type TestApp } from './helpers/test-app';
 import { type Developer, fakeKey, projectWithConfig, registerDeveloper } from './helpers/fixtures';
+import { deliver, stripeEvent } from './helpers/ledger-events';
 
 /**
  * The ledger's history import (sync) and gap sweep, end to end: a real PostgreSQL (the job queue is
@@ -67,13 +68,20 @@ describe('Payments sync and sweep (e2e)', () => {
     await stripe.stop();
   });
 
-  /** A project of `dev` whose test secret key Stripe knows, with `subscriptions` × 2 payments in Stripe. */
-  async function projectWithHistory(subscriptions: number): Promise<{ projectId: string; key: string }> {
+  /**
+   * A project of `dev` whose test secret key Stripe knows, with `subscriptions` in Stripe, the first
+   * `paying` of them with two payments each: one paid (the first of all refunded 500), one failed.
+   */
+  async function projectWithHistory(
+    subscriptions: number,
+    paying = subscriptions,
+  ): Promise<{ projectId: string; key: string }> {
     const key = fakeKey('sk_test_', 24);
     stripe.validKeys.add(key);
     for (let i = 0; i < subscriptions; i++) {
-      const sub = addSubscription(stripe.objects, key, { created: 1_790_000_000 + i });
-      addPayment(stripe.objects, key, { subscription: sub, created: 1_790_000_000 + i });
+      const sub = addSubscription(stripe.objects, key, { created: 1_790_000_000 + i, nickname: 'Pro monthly' });
+      if (i >= paying) continue;
+      addPayment(stripe.objects, key, { subscription: sub, created: 1_790_000_000 + i, refunded: i === 0 ? 500 : 0 });
       addPayment(stripe.objects, key, {
         subscription: sub,
         status: 'requires_payment_method',
@@ -85,10 +93,10 @@ describe('Payments sync and sweep (e2e)', () => {
   }
 
   const readState = (app: TestApp, projectId: string) => async () =>
-    (await app.http().get(syncPath(projectId)).set(dev.auth).expect(200)).body.test as SyncState | null;
+    (await app.http().get(syncPath(projectId)).set(dev.auth).expect(200)).body.test as SyncState;
 
   it('imports existing subscriptions and payments page by page, with progress, once per project and mode at a time', async () => {
-    const { projectId, key } = await projectWithHistory(120);
+    const { projectId, key } = await projectWithHistory(101, 5);
     const started = await t.http().post(syncPath(projectId)).set(dev.auth).send({ mode: 'test' }).expect(202);
     expect(started.body).toMatchObject({ mode: 'test', status: 'queued', pages_fetched: 0 });
 
@@ -98,31 +106,94 @@ describe('Payments sync and sweep (e2e)', () => {
     const state = await waitFor(readState(t, projectId), (s) => s?.status === 'succeeded', 'the sync to succeed');
     expect(again.status).toBe(409);
 
-    // 120 subscriptions (2 pages), 240 invoices (120 paid, 120 open: 3), 240 payment intents (3), 240 charges (3).
-    expect(state).toMatchObject({ subscriptions_imported: 120, payments_imported: 240, pages_fetched: 11 });
-    expect(state.stripe_calls).toBe(11);
+    // 101 subscriptions (2 pages of 100), then 10 invoices, 10 payment intents, 10 charges (a page each).
+    expect(state).toMatchObject({ subscriptions_imported: 101, payments_imported: 10, pages_fetched: 5 });
+    expect(state.stripe_calls).toBe(5);
     const calls = stripe.requests.filter((r) => r.headers.authorization === `Bearer ${key}`);
     expect(calls.map((r) => r.path.split('?')[0])).toEqual([
-      ...Array(2).fill('/v1/subscriptions'),
-      ...Array(3).fill('/v1/invoices'),
-      ...Array(3).fill('/v1/payment_intents'),
-      ...Array(3).fill('/v1/charges'),
+      '/v1/subscriptions',
+      '/v1/subscriptions',
+      '/v1/invoices',
+      '/v1/payment_intents',
+      '/v1/charges',
     ]);
     const first = new URLSearchParams(calls[0].path.split('?')[1]);
     expect(first.get('limit')).toBe('100');
     expect(first.get('status')).toBe('all');
     // The second page continues after the last id of the first.
     expect(new URLSearchParams(calls[1].path.split('?')[1]).get('starting_after')).toMatch(/^sub_/);
-    // PAYMENTS_SYNC_MAX_PAGES_PER_RUN=2: six job runs, handed over from one to the next.
+    // PAYMENTS_SYNC_MAX_PAGES_PER_RUN=2: three job runs, handed over from one to the next.
     const jobs = await t.db.query(
       `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'payments_sync' AND data->>'projectId' = $1`,
       [projectId],
     );
-    expect(jobs.rows[0].n).toBe(6);
+    expect(jobs.rows[0].n).toBe(3);
 
-    // Finished: a new sync may start.
+    // The developer sees them in the ledger: every subscription, one payment per payment intent
+    // (succeeded and failed), each linked to its subscription through the paid invoice.
+    const subs = await t
+      .http()
+      .get(`/api/v1/payments/stripe/projects/${projectId}/subscriptions?page_size=100`)
+      .set(dev.auth)
+      .expect(200);
+    expect(subs.body.total).toBe(101);
+    expect(new Set(subs.body.subscriptions.map((s: { status: string }) => s.status))).toEqual(new Set(['active']));
+    const payments = await t
+      .http()
+      .get(`/api/v1/payments/stripe/projects/${projectId}/payments?page_size=100`)
+      .set(dev.auth)
+      .expect(200);
+    expect(payments.body.total).toBe(10);
+    const { rows: byStatus } = await t.db.query(
+      `SELECT status, count(*)::int AS n, count(stripe_subscription_id)::int AS linked,
+              sum(refunded_amount_cents)::int AS refunded
+         FROM ledger_payments WHERE project_id = $1 GROUP BY status ORDER BY status`,
+      [projectId],
+    );
+    expect(byStatus).toEqual([
+      { status: 'failed', n: 5, linked: 0, refunded: 0 },
+      { status: 'succeeded', n: 5, linked: 5, refunded: 500 },
+    ]);
+  });
+
+  it('lets an event delivered during the sync that is newer win over the imported state, and not an older one', async () => {
+    const key = fakeKey('sk_test_', 24);
+    const secret = fakeKey('whsec_', 32);
+    stripe.validKeys.add(key);
+    const a = addSubscription(stripe.objects, key, { nickname: 'Pro monthly' });
+    const b = addSubscription(stripe.objects, key, { nickname: 'Pro monthly' });
+    const projectId = await projectWithConfig(t, dev, { test_secret_key: key, test_webhook_secret: secret });
+    // Stripe reads the subscriptions at once (both active) but its answer takes a while to arrive.
+    stripe.answerLate(1500, { method: 'GET', path: /^\/v1\/subscriptions/ });
     await t.http().post(syncPath(projectId)).set(dev.auth).send({ mode: 'test' }).expect(202);
-    await waitFor(readState(t, projectId), (s) => s?.status === 'succeeded', 'the second sync');
+    await waitFor(
+      async () => stripe.requests.some((r) => r.headers.authorization === `Bearer ${key}`),
+      (asked) => asked,
+      'the first page to be asked for',
+    );
+    // Meanwhile: a newer change of A, and a late, older change of B.
+    const now = Math.floor(Date.now() / 1000);
+    await deliver(
+      t,
+      projectId,
+      secret,
+      stripeEvent('evt_newer_a', 'customer.subscription.updated', now + 2, { ...a, status: 'past_due' }),
+    ).expect(200);
+    await deliver(
+      t,
+      projectId,
+      secret,
+      stripeEvent('evt_older_b', 'customer.subscription.updated', now - 3600, { ...b, status: 'past_due' }),
+    ).expect(200);
+    await waitFor(readState(t, projectId), (s) => s?.status === 'succeeded', 'the sync');
+    const { rows } = await t.db.query(
+      `SELECT stripe_subscription_id AS id, status FROM ledger_subscriptions WHERE project_id = $1 ORDER BY status`,
+      [projectId],
+    );
+    expect(rows).toEqual([
+      { id: b.id, status: 'active' },
+      { id: a.id, status: 'past_due' },
+    ]);
   });
 
   it('keeps ids only in the job payload: no key, no secret', async () => {
@@ -138,6 +209,8 @@ describe('Payments sync and sweep (e2e)', () => {
       expect(row.data).not.toContain(key);
       expect(row.data).not.toMatch(/sk_(test|live)_/);
     }
+    // Finished: a new sync of the mode may start.
+    await t.http().post(syncPath(projectId)).set(dev.auth).send({ mode: 'test' }).expect(202);
   });
 
   it('answers 422 for a bad body and 409 for a mode without a stored key', async () => {
@@ -168,7 +241,7 @@ describe('Payments sync and sweep (e2e)', () => {
   });
 
   it('retries a sync whose Stripe call failed, with backoff, and resumes where it stopped', async () => {
-    const { projectId, key } = await projectWithHistory(150);
+    const { projectId, key } = await projectWithHistory(3);
     let failures = 0;
     // The third call (invoices, page 1) fails with a 500, then Stripe recovers.
     stripe.use((req, res) => {
@@ -183,14 +256,13 @@ describe('Payments sync and sweep (e2e)', () => {
     const state = await waitFor(readState(t, projectId), (s) => s?.status === 'succeeded', 'the retried sync');
     expect(failures).toBe(1);
     expect(state.last_error).toBe('Stripe: Stripe returned a server error, try again later');
-    // Each page of subscriptions was read once: the retry resumed at the invoices.
+    // The page of subscriptions was read once: the retry resumed at the invoices.
     const paths = stripe.requests
       .filter((r) => r.headers.authorization === `Bearer ${key}`)
       .map((r) => r.path.split('?')[0]);
-    expect(paths.filter((p) => p === '/v1/subscriptions')).toHaveLength(2);
-    // 300 invoices: 3 pages, the first asked twice.
-    expect(paths.filter((p) => p === '/v1/invoices')).toHaveLength(4);
-    expect(state).toMatchObject({ subscriptions_imported: 150, payments_imported: 300 });
+    expect(paths.filter((p) => p === '/v1/subscriptions')).toHaveLength(1);
+    expect(paths.filter((p) => p === '/v1/invoices')).toHaveLength(2);
+    expect(state).toMatchObject({ subscriptions_imported: 3, payments_imported: 6 });
   });
 
   it('survives a restart: a sync queued by an instance that stops is run by the next one', async () => {

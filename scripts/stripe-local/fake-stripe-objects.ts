@@ -4,7 +4,7 @@ import type { RecordedRequest } from './fake-stripe';
 
 /**
  * The billing objects of the fake Stripe's accounts (subscriptions, invoices, payment intents,
- * charges, events, products), per key (one key is one account and mode), and the list and retrieve
+ * charges, events), per key (one key is one account and mode), and the list and retrieve
  * calls the payments ledger's sync and sweep make, answered like Stripe: newest first, `limit` 1-100
  * (default 10), `starting_after` / `ending_before` cursors, `has_more`, and Stripe's error JSON for a
  * bad parameter or an unknown id.
@@ -17,7 +17,6 @@ export const FAKE_STRIPE_RESOURCES = {
   payment_intents: { object: 'payment_intent', missing: 'payment_intent' },
   charges: { object: 'charge', missing: 'charge' },
   events: { object: 'event', missing: 'event' },
-  products: { object: 'product', missing: 'product' },
 } as const;
 export type FakeStripeResource = keyof typeof FAKE_STRIPE_RESOURCES;
 
@@ -367,17 +366,6 @@ export function addPayment(
     },
   });
   return { paymentIntent, charge, invoice };
-}
-
-export function addProduct(objects: FakeStripeObjects, key: string, id: string, name: string): StripeObject {
-  return objects.put(key, 'products', {
-    id,
-    object: 'product',
-    created: now(),
-    name,
-    active: true,
-    livemode: key.includes('_live_'),
-  });
 }
 
 /** An event of the account's event list (what Stripe shows under `GET /v1/events`), of `object` as it is now. */

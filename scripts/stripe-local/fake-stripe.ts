@@ -44,6 +44,8 @@ export interface FakeWebhookEndpoint {
   status: 'enabled' | 'disabled';
   secret: string;
   created: number;
+  /** The API version its events are rendered in (null: the account's default). */
+  api_version: string | null;
   /** The key that created it: endpoints belong to that key's account and mode. */
   apiKey: string;
 }
@@ -85,9 +87,11 @@ export class FakeStripe {
   readonly validKeys = new Set<string>();
   /** Keys that get a special answer (see KeyBehavior), whether valid or not. */
   readonly behaviors = new Map<string, KeyBehavior>();
+  /** Products, by id (any valid key reads them): `GET /v1/products/{id}`. */
+  readonly products = new Map<string, { id: string; name: string }>();
   /** Webhook endpoints created through the API, by id. */
   readonly webhookEndpoints = new Map<string, FakeWebhookEndpoint>();
-  /** Subscriptions, invoices, payment intents, charges, events and products of each key's account (fake-stripe-objects.ts). */
+  /** Subscriptions, invoices, payment intents, charges and events of each key's account (fake-stripe-objects.ts). */
   readonly objects = new FakeStripeObjects();
   private readonly timers = new Set<NodeJS.Timeout>();
   private lateAnswers: LateAnswerRule[] = [];
@@ -252,6 +256,7 @@ export class FakeStripe {
         status: 'enabled',
         secret: randomId('whsec_', 32),
         created: Math.floor(Date.now() / 1000),
+        api_version: form.get('api_version'),
         apiKey: key,
       };
       this.webhookEndpoints.set(endpoint.id, endpoint);
@@ -274,6 +279,17 @@ export class FakeStripe {
       return true;
     }
     if (req.method === 'GET' && owned) {
+      json(200, publicView(owned));
+      return true;
+    }
+    if (req.method === 'POST' && owned) {
+      // Update in place: the events, url, description, metadata given; the secret and api_version stay.
+      const form = new URLSearchParams(req.body);
+      const events = [...form.entries()].filter(([k]) => k.startsWith('enabled_events')).map(([, v]) => v);
+      if (events.length > 0) owned.enabled_events = events;
+      owned.url = form.get('url') ?? owned.url;
+      owned.description = form.get('description') ?? owned.description;
+      for (const [k, v] of form.entries()) if (k.startsWith('metadata[')) owned.metadata[k.slice(9, -1)] = v;
       json(200, publicView(owned));
       return true;
     }
@@ -396,6 +412,22 @@ export class FakeStripe {
       return;
     }
     if (this.webhookEndpointsApi(key, req, res)) return;
+    const product = /^\/v1\/products\/([A-Za-z0-9_]+)$/.exec(req.path);
+    if (req.method === 'GET' && product) {
+      const found = this.products.get(product[1]);
+      if (!found) {
+        stripeError(res, 404, {
+          code: 'resource_missing',
+          message: `No such product: '${product[1]}'`,
+          param: 'id',
+          type: 'invalid_request_error',
+        });
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ object: 'product', active: true, livemode: key.includes('_live_'), ...found }));
+      return;
+    }
     if (serveStripeObjects(this.objects, key, req, res)) return;
     stripeError(res, 404, {
       message: `Unrecognized request URL (${req.method}: ${req.path}).`,
@@ -432,6 +464,7 @@ export function addDashboardWebhookEndpoint(
     status: endpoint.status ?? 'enabled',
     secret: randomId('whsec_', 32),
     created: Math.floor(Date.now() / 1000),
+    api_version: null,
     apiKey,
   };
   fake.webhookEndpoints.set(created.id, created);

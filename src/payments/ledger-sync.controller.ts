@@ -17,7 +17,7 @@ import { LedgerSyncService } from './ledger-sync.service';
 const SYNC_DESCRIPTION =
   "A sync reads the project's existing subscriptions, invoices, payment intents and charges from Stripe (lists of 100, `starting_after`) with the stored secret key of the mode, in the background, and projects each into the ledger as of the moment it was read: an event Stripe delivers meanwhile that is newer wins over the imported state. Bounded: `PAYMENTS_SYNC_MAX_PAGES_PER_RUN` pages per job run (then the next run continues where it stopped, also after a restart), `PAYMENTS_SYNC_MAX_STRIPE_CALLS` calls in all, `PAYMENTS_JOB_STRIPE_RATE` calls a second per instance.";
 
-@ApiTags('Stripe Payments')
+@ApiTags('Stripe Configuration')
 @ApiDeveloperAuth()
 @ApiErrorResponses(400, 503)
 @OwnedProject('project_id')

@@ -1,22 +1,8 @@
-import type { LedgerEvent } from './ledger-projector';
+import { LEDGER_EVENT_TYPES, type LedgerEvent } from './ledger-projector';
 import type { SyncPhase } from './ledger-sync.repository';
 
-/**
- * The event types the ledger projects, and so the ones the sweep asks Stripe's event list for
- * (`types[]`, at most 20 per request).
- */
-export const SWEPT_EVENT_TYPES = [
-  'checkout.session.completed',
-  'customer.subscription.created',
-  'customer.subscription.updated',
-  'customer.subscription.deleted',
-  'invoice.paid',
-  'invoice.payment_failed',
-  'invoice_payment.paid',
-  'payment_intent.succeeded',
-  'payment_intent.payment_failed',
-  'charge.refunded',
-] as const;
+/** The event types the sweep asks Stripe's event list for (`types[]`, at most 20): those the ledger reads. */
+export const SWEPT_EVENT_TYPES = LEDGER_EVENT_TYPES;
 
 /** What one imported Stripe object becomes: the event it is projected as, and what it counts as. */
 export interface SynthesisedEvent {

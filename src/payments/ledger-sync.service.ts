@@ -135,11 +135,13 @@ export class LedgerSyncService implements OnModuleInit {
       if (pages >= this.config.syncMaxPagesPerRun || this.jobs.stopping) return this.handOver(projectId, mode);
       if (calls >= this.config.syncMaxStripeCalls) throw new StripeCallBudgetExhausted(this.config.syncMaxStripeCalls);
       calls++;
+      // The imported state is dated when it was asked for, not when it arrived: a change Stripe made
+      // while the page was on its way has an event at least that recent, which then wins.
+      const fetchedAt = Math.floor(Date.now() / 1000);
       const page = await this.reader.page(key, phase, { startingAfter: cursor }).catch(async (error: unknown) => {
         await this.syncs.countCall(projectId, mode);
         throw error;
       });
-      const fetchedAt = Math.floor(Date.now() / 1000);
       const last = page.data[page.data.length - 1];
       const done = !page.has_more || !last;
       const next = done ? SYNC_PHASES[SYNC_PHASES.indexOf(phase) + 1] : phase;

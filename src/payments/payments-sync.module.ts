@@ -4,7 +4,7 @@ import { StripeConfigDataModule } from '../stripe-config/stripe-config-data.modu
 import { StripeModule } from '../stripe/stripe.module';
 import { StripeWebhooksModule } from '../stripe-webhooks/stripe-webhooks.module';
 import { LedgerJobs } from './ledger-jobs';
-import { LedgerProjector } from './ledger-projector';
+import { PaymentsModule } from './payments.module';
 import { LedgerSweepRepository } from './ledger-sweep.repository';
 import { LedgerSweepService } from './ledger-sweep.service';
 import { LedgerSyncController } from './ledger-sync.controller';
@@ -17,12 +17,11 @@ import { LedgerStripeReader } from './ledger-sync.stripe';
  * list, and their job queue. Exports the sweep repository for the health report.
  */
 @Module({
-  imports: [ProjectsModule, StripeModule, StripeConfigDataModule, StripeWebhooksModule],
+  imports: [ProjectsModule, StripeModule, StripeConfigDataModule, StripeWebhooksModule, PaymentsModule],
   controllers: [LedgerSyncController],
   providers: [
     LedgerJobs,
     LedgerStripeReader,
-    LedgerProjector,
     LedgerSyncRepository,
     LedgerSyncService,
     LedgerSweepRepository,

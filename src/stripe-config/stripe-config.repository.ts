@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { AuditEntry, auditEntryValues, auditInsertSql } from '../audit/audit-log.repository';
 import { CREDENTIAL_FIELDS, CredentialField, StripeMode } from '../credentials/credential-fields';
 import { PreparedStatement, SqlClient } from '../database/sql-client';
@@ -243,6 +243,11 @@ export class StripeConfigRepository {
 
   findByProjectId(projectId: string): Promise<StripeConfig | null> {
     return this.configs.findOneBy({ projectId });
+  }
+
+  /** The configurations of these projects (the caller's own, at most their project limit). */
+  findByProjectIds(projectIds: string[]): Promise<StripeConfig[]> {
+    return projectIds.length === 0 ? Promise.resolve([]) : this.configs.findBy({ projectId: In(projectIds) });
   }
 
   /** See storeWebhookSecretSql. False when there is no row (nothing written, no audit entry). */

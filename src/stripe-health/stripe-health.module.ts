@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PaymentsModule } from '../payments/payments.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { StripeConfigModule } from '../stripe-config/stripe-config.module';
 import { StripeWebhooksModule } from '../stripe-webhooks/stripe-webhooks.module';
@@ -11,7 +12,7 @@ import { StripeHealthService } from './stripe-health.service';
 
 /** Integration health: the report, its refresh, and the background re-validation of stored keys. */
 @Module({
-  imports: [ProjectsModule, StripeConfigModule, StripeWebhooksModule, PaymentsSyncModule],
+  imports: [ProjectsModule, StripeConfigModule, StripeWebhooksModule, PaymentsModule, PaymentsSyncModule],
   controllers: [StripeHealthController],
   providers: [StripeHealthService, StripeHealthRepository, StripeHealthChecker, HealthCheckScheduler],
 })

@@ -77,9 +77,10 @@ function setup(
     checker as never,
     failures as never,
     events as never,
-    { findForProject: async () => [] } as never,
     { timeoutMs: 1000 } as never,
     { intervalMs: 60_000 } as never,
+    { forProject: async () => [] } as never,
+    { findForProject: async () => [] } as never,
   );
   return { service, log, config: config as StripeConfig };
 }

@@ -16,6 +16,9 @@ import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook
 import { WebhookBodySlots } from './webhook-body-slots';
 import { WebhookFailureCounter, type WebhookFailureCause } from './webhook-failure-counter';
 import { stripeSdk } from '../stripe/stripe-sdk';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { LedgerProjector, type LedgerEvent } from '../payments/ledger-projector';
 
 /**
  * Largest payload (bytes of its JSON) a list of events carries; larger ones are summarised there. A page
@@ -65,6 +68,8 @@ export class StripeWebhooksService {
     private readonly events: StripeWebhookEventsRepository,
     private readonly bodySlots: WebhookBodySlots,
     private readonly failures: WebhookFailureCounter,
+    private readonly ledger: LedgerProjector,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /** Project ids recently found not to exist → when that stops being remembered. Insertion-ordered. */
@@ -146,12 +151,23 @@ export class StripeWebhooksService {
         `The event is a ${event.livemode ? 'live' : 'test'}-mode event, sent to the ${mode}-mode webhook URL`,
       );
     }
-    const stored = await this.events.insertOnce(projectId, {
-      mode,
-      eventId: event.id,
-      eventType: event.type,
-      stripeCreatedAt: new Date(event.created * 1000),
-      payloadJson: JSON.stringify(event),
+    // The event row and its effect on the payments ledger commit together: a 200 means both happened,
+    // and a redelivery (no row inserted) projects nothing. An event the ledger cannot read is still
+    // stored and answered 200 (counted for the health report; the projector never throws for it).
+    const stored = await this.dataSource.transaction(async (tx) => {
+      const inserted = await this.events.insertOnce(
+        projectId,
+        {
+          mode,
+          eventId: event.id,
+          eventType: event.type,
+          stripeCreatedAt: new Date(event.created * 1000),
+          payloadJson: JSON.stringify(event),
+        },
+        tx,
+      );
+      if (inserted) await this.ledger.project(tx, projectId, mode, event as unknown as LedgerEvent);
+      return inserted;
     });
     return { received: true, duplicate: !stored };
   }

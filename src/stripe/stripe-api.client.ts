@@ -51,6 +51,8 @@ export interface WebhookEndpointParams {
   events: string[];
   description: string;
   metadata: Record<string, string>;
+  /** The API version the endpoint's events are rendered in (set on creation only: Stripe cannot change it later). */
+  apiVersion?: string;
 }
 
 /** A webhook endpoint as listed by Stripe (no secret: Stripe returns it on creation only). */
@@ -154,6 +156,9 @@ export class StripeApiClient {
           enabled_events: params.events as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
           description: params.description,
           metadata: params.metadata,
+          ...(params.apiVersion
+            ? { api_version: params.apiVersion as Stripe.WebhookEndpointCreateParams.ApiVersion }
+            : {}),
         },
         { idempotencyKey },
       ),
@@ -189,6 +194,42 @@ export class StripeApiClient {
       startingAfter = list.data[list.data.length - 1].id;
     }
     throw new StripeCallError('rejected', 'Stripe listed more webhook endpoints than expected');
+  }
+
+  /**
+   * Updates an endpoint in place (its url, events, description, metadata): the signing secret stays.
+   * Null when Stripe no longer has it.
+   */
+  async updateWebhookEndpoint(
+    secretKey: string,
+    endpointId: string,
+    params: WebhookEndpointParams,
+  ): Promise<{ id: string; url: string; enabledEvents: string[] } | null> {
+    try {
+      const endpoint = await this.call('update a webhook endpoint', () =>
+        this.clientFor(secretKey).webhookEndpoints.update(endpointId, {
+          url: params.url,
+          enabled_events: params.events as Stripe.WebhookEndpointUpdateParams.EnabledEvent[],
+          description: params.description,
+          metadata: params.metadata,
+        }),
+      );
+      return { id: endpoint.id, url: endpoint.url, enabledEvents: endpoint.enabled_events };
+    } catch (error) {
+      if (error instanceof StripeCallError && error.kind === 'not_found') return null;
+      throw error;
+    }
+  }
+
+  /** A product's name (the plan name of a price without nickname); null when Stripe has no such product. */
+  async productName(secretKey: string, productId: string): Promise<string | null> {
+    try {
+      const product = await this.call('read a product', () => this.clientFor(secretKey).products.retrieve(productId));
+      return typeof product.name === 'string' ? product.name : null;
+    } catch (error) {
+      if (error instanceof StripeCallError && error.kind === 'not_found') return null;
+      throw error;
+    }
   }
 
   /** Deletes a webhook endpoint; `false` when Stripe no longer has it (already deleted). */

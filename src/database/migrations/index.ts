@@ -7,6 +7,7 @@ import { AddWebhookSetupPending1795767000000 } from './1795767000000-AddWebhookS
 import { NormalizeUserEmails1795767100000 } from './1795767100000-NormalizeUserEmails';
 import { AddStripeHealth1796155078043 } from './1796155078043-AddStripeHealth';
 import { AddWebhookEventPayloadSize1796160000000 } from './1796160000000-AddWebhookEventPayloadSize';
+import { AddPaymentsLedger1797000000000 } from './1797000000000-AddPaymentsLedger';
 import { AddPaymentsSync1797010000000 } from './1797010000000-AddPaymentsSync';
 
 /** Every migration, in order. `npm run migration:generate` writes a file here: add its class to this list. */
@@ -20,5 +21,6 @@ export const MIGRATIONS: MixedList<Function> = [
   NormalizeUserEmails1795767100000,
   AddStripeHealth1796155078043,
   AddWebhookEventPayloadSize1796160000000,
+  AddPaymentsLedger1797000000000,
   AddPaymentsSync1797010000000,
 ];
