@@ -37,6 +37,10 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
     summary: 'Test mode (needs a real test secret key stored; the example key is refused with 409)',
     value: { mode: 'test' },
   },
+  startStripePaymentSync: {
+    summary: "Test mode (with the documentation's example key stored, the sync ends failed without calling Stripe)",
+    value: { mode: 'test' },
+  },
   receiveStripeWebhook: {
     summary: 'An event as Stripe sends it (refused with 400 without a valid Stripe-Signature)',
     value: {

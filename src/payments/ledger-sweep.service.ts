@@ -11,6 +11,7 @@ import { DataSource } from 'typeorm';
 import { findUnstorableInput } from '../common/storable-text';
 import type { StripeMode } from '../credentials/credential-fields';
 import { CredentialsService } from '../credentials/credentials.service';
+import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from '../stripe-config/example-credentials';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { StripeWebhookEventsRepository } from '../stripe-webhooks/stripe-webhook-events.repository';
 import { MAX_EVENT_DEPTH } from '../stripe-webhooks/stripe-webhooks.service';
@@ -188,6 +189,9 @@ export class LedgerSweepService implements OnModuleInit, OnApplicationBootstrap,
       throw new NoStoredKeyError('The Stripe configuration of this project is missing or inactive');
     const key = this.credentials.reveal(config, `${mode}_secret_key`);
     if (!key) throw new NoStoredKeyError(`No ${mode} secret key is stored for this project`);
+    // The documentation's example key is never sent to Stripe.
+    if (isExampleCredential(key))
+      throw new NoStoredKeyError(`The stored ${mode}_secret_key ${EXAMPLE_CREDENTIAL_MESSAGE}`);
     return key;
   }
 

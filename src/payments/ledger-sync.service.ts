@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { StripeMode } from '../credentials/credential-fields';
 import { CredentialsService } from '../credentials/credentials.service';
 import { maskSecretsInText } from '../credentials/mask';
+import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from '../stripe-config/example-credentials';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { StripeCallError } from '../stripe/stripe-api.client';
 import { LedgerProjector } from './ledger-projector';
@@ -123,6 +124,9 @@ export class LedgerSyncService implements OnModuleInit {
       throw new NoStoredKeyError(`The Stripe configuration of this project is missing or inactive`);
     const key = this.credentials.reveal(config, `${mode}_secret_key`);
     if (!key) throw new NoStoredKeyError(`No ${mode} secret key is stored for this project`);
+    // The documentation's example key is never sent to Stripe.
+    if (isExampleCredential(key))
+      throw new NoStoredKeyError(`The stored ${mode}_secret_key ${EXAMPLE_CREDENTIAL_MESSAGE}`);
     return key;
   }
 
