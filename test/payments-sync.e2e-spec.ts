@@ -265,49 +265,54 @@ describe('Payments sync and sweep (e2e)', () => {
     expect(state).toMatchObject({ subscriptions_imported: 3, payments_imported: 6 });
   });
 
-  it('survives a restart: a sync queued by an instance that stops is run by the next one', async () => {
+  it('stops at shutdown and survives a restart: a sync cut short by a stopping instance is finished by the next one', async () => {
     // A database of its own: no other instance with workers may see the job before the restart.
     const own = await createTestDatabase({ migrated: true });
-    const env = { STRIPE_API_BASE: stripe.url, ...FAST_JOBS };
-    const shared = SHARED_SECRETS;
+    const env = { STRIPE_API_BASE: stripe.url, ...SHARED_SECRETS, ...FAST_JOBS };
+    const jobStates = async () => {
+      const c = new Client({ connectionString: own.url });
+      await c.connect();
+      try {
+        return (
+          (await c.query(`SELECT state FROM pgboss.job WHERE name = 'payments_sync' ORDER BY created_on`)).rows as {
+            state: string;
+          }[]
+        ).map((r) => r.state);
+      } finally {
+        await c.end();
+      }
+    };
     let next: TestApp | undefined;
     try {
-      // The first instance only enqueues (no workers), then goes away.
-      const first = await createTestApp({
-        databaseUrl: own.url,
-        env: { ...env, ...shared, PAYMENTS_JOB_WORKERS: '0' },
-      });
+      const first = await createTestApp({ databaseUrl: own.url, env: { ...env, PAYMENTS_JOB_WORKERS: '1' } });
       const owner = await registerDeveloper(first);
       const key = fakeKey('sk_test_', 24);
       stripe.validKeys.add(key);
-      const sub = addSubscription(stripe.objects, key);
+      const sub = addSubscription(stripe.objects, key, { nickname: 'Pro monthly' });
       addPayment(stripe.objects, key, { subscription: sub });
       const projectId = await projectWithConfig(first, owner, { test_secret_key: key });
+      // The first page takes a while: the instance is asked to stop while its job waits for it.
+      stripe.answerLate(1000, { method: 'GET', path: /^\/v1\/subscriptions/ });
       await first.http().post(syncPath(projectId)).set(owner.auth).send({ mode: 'test' }).expect(202);
-      await first.close();
-      const queued = await waitFor(
-        async () => {
-          const c = new Client({ connectionString: own.url });
-          await c.connect();
-          try {
-            return (await c.query(`SELECT state FROM pgboss.job WHERE name = 'payments_sync'`)).rows as {
-              state: string;
-            }[];
-          } finally {
-            await c.end();
-          }
-        },
-        (rows) => rows.length === 1,
-        'the queued job',
+      await waitFor(
+        async () => stripe.requests.some((r) => r.headers.authorization === `Bearer ${key}`),
+        (asked) => asked,
+        'the first page to be asked for',
       );
-      expect(queued[0].state).toBe('created');
+      await first.close();
+      // Shutdown let the page finish, then handed the rest of the sync over to a new job.
+      expect(await jobStates()).toEqual(['completed', 'created']);
 
-      // The next instance (workers on) finds the job in PostgreSQL and runs it.
-      next = await createTestApp({ databaseUrl: own.url, env: { ...env, ...shared } });
+      // The next instance finds that job in PostgreSQL and finishes the sync where it stopped.
+      next = await createTestApp({ databaseUrl: own.url, env });
       const read = async () =>
         (await next!.http().get(syncPath(projectId)).set(owner.auth).expect(200)).body.test as SyncState;
       const state = await waitFor(read, (s) => s.status === 'succeeded', 'the sync after the restart');
-      expect(state).toMatchObject({ subscriptions_imported: 1, payments_imported: 1 });
+      expect(state).toMatchObject({ subscriptions_imported: 1, payments_imported: 1, pages_fetched: 4 });
+      const paths = stripe.requests
+        .filter((r) => r.headers.authorization === `Bearer ${key}`)
+        .map((r) => r.path.split('?')[0]);
+      expect(paths.filter((p) => p === '/v1/subscriptions')).toHaveLength(1);
     } finally {
       await next?.close();
       await own.drop();
