@@ -335,7 +335,7 @@ describe('Payments ledger', () => {
   });
 
   describe('ties and the order rule', () => {
-    it('a canceled subscription is never revived by an update of the same or an earlier second', async () => {
+    it('a canceled subscription is never revived: not by an update of the same, an earlier or a later second', async () => {
       const base = { id: 'sub_tie1', customer: 'cus_tie1', created: T0, periodStart: T0, periodEnd: T0 + 10 };
       const canceled = stripeEvent(
         'evt_tie_b',
@@ -355,10 +355,17 @@ describe('Payments ledger', () => {
         T0 + 4,
         subscriptionObject('2026-07-29', { ...base, status: 'past_due' }),
       );
+      // Stripe never reactivates a canceled subscription: a later non-terminal event does not either.
+      const later = stripeEvent(
+        'evt_tie_c',
+        'customer.subscription.updated',
+        T0 + 6,
+        subscriptionObject('2026-07-29', { ...base, status: 'active' }),
+      );
       for (const order of [
-        [canceled, active, older],
-        [active, older, canceled],
-        [older, canceled, active],
+        [canceled, active, older, later],
+        [later, active, older, canceled],
+        [older, canceled, later, active],
       ]) {
         await t.db.query(`DELETE FROM ledger_subscriptions WHERE stripe_subscription_id = 'sub_tie1'`);
         for (const e of order) await project([e]);
@@ -389,6 +396,8 @@ describe('Payments ledger', () => {
       );
       await project([succeeded]);
       await project([failed]);
+      // A succeeded payment is terminal: not even a later failure report undoes it.
+      await project([{ ...failed, id: 'evt_t2_later', created: T0 + 99 }]);
       const { rows } = await t.db.query(`SELECT status FROM ledger_payments WHERE payment_intent_id = 'pi_tie2'`);
       expect(rows).toEqual([{ status: 'succeeded' }]);
 
