@@ -22,7 +22,7 @@ import { LedgerProductNamesRepository } from '../src/payments/ledger-product-nam
 import { LedgerProjectionFailuresRepository } from '../src/payments/ledger-projection-failures.repository';
 import { LedgerProjector } from '../src/payments/ledger-projector';
 import { LedgerSubscriptionsRepository } from '../src/payments/ledger-subscriptions.repository';
-import { ProductNameLookups } from '../src/payments/product-name-lookups';
+import { LedgerLookups } from '../src/payments/ledger-lookups';
 import { StripeConfigRepository } from '../src/stripe-config/stripe-config.repository';
 import { StripeApiClient } from '../src/stripe/stripe-api.client';
 import { rebuildLedger } from '../src/stripe-webhooks/ledger-rebuild';
@@ -57,10 +57,12 @@ async function main(): Promise<number> {
     const configs = new StripeConfigRepository(dataSource, new SqlClient(dataSource));
     const credentials = new CredentialsService(new CredentialCipher(config.credentials.encryptionKeys), configs);
     const names = new LedgerProductNamesRepository(dataSource);
-    const lookups = new ProductNameLookups(names, configs, credentials, new StripeApiClient(config.stripeApi));
+    const payments = new LedgerPaymentsRepository(dataSource);
+    const stripe = new StripeApiClient(config.stripeApi);
+    const lookups = new LedgerLookups(names, configs, credentials, stripe, payments, dataSource);
     const projector = new LedgerProjector(
       new LedgerSubscriptionsRepository(dataSource),
-      new LedgerPaymentsRepository(dataSource),
+      payments,
       names,
       new LedgerProjectionFailuresRepository(dataSource),
       lookups,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { LedgerProjector, type LedgerEvent } from '../src/payments/ledger-projector';
-import { ProductNameLookups } from '../src/payments/product-name-lookups';
+import { LedgerLookups } from '../src/payments/ledger-lookups';
 import { rebuildLedger } from '../src/stripe-webhooks/ledger-rebuild';
 import { StripeWebhookEventsRepository } from '../src/stripe-webhooks/stripe-webhook-events.repository';
 import {
@@ -214,7 +214,7 @@ describe('Payments ledger', () => {
 
     it('delivered in order through the signed receiver: the final state, one row per payment, lists on the wire', async () => {
       for (const event of lifeCycle('inorder', userId)) await deliver(t, projectId, secret, event).expect(200);
-      await t.app.get(ProductNameLookups).idle();
+      await t.app.get(LedgerLookups).idle();
       expected = await ledgerState(t, projectId, 'inorder');
       expect(expected).toEqual({
         subscription: {
@@ -277,7 +277,7 @@ describe('Payments ledger', () => {
       });
     });
 
-    it('in 30 random orders, every event also redelivered: the same final state (seeded)', async () => {
+    it('in 20 random orders, every event also redelivered: the same final state (seeded)', async () => {
       let run = 0;
       await fc.assert(
         fc.asyncProperty(
@@ -293,7 +293,7 @@ describe('Payments ledger', () => {
             expect(await ledgerState(t, projectId, tag)).toEqual(expected);
           },
         ),
-        { numRuns: 30, seed: 22, endOnFailure: true },
+        { numRuns: 20, seed: 22, endOnFailure: true },
       );
     });
 
@@ -335,7 +335,7 @@ describe('Payments ledger', () => {
   });
 
   describe('ties and the order rule', () => {
-    it('a canceled subscription is never revived by an update of the same or an earlier second', async () => {
+    it('a canceled subscription is never revived: not by an update of the same, an earlier or a later second', async () => {
       const base = { id: 'sub_tie1', customer: 'cus_tie1', created: T0, periodStart: T0, periodEnd: T0 + 10 };
       const canceled = stripeEvent(
         'evt_tie_b',
@@ -355,10 +355,17 @@ describe('Payments ledger', () => {
         T0 + 4,
         subscriptionObject('2026-07-29', { ...base, status: 'past_due' }),
       );
+      // Stripe never reactivates a canceled subscription: a later non-terminal event does not either.
+      const later = stripeEvent(
+        'evt_tie_c',
+        'customer.subscription.updated',
+        T0 + 6,
+        subscriptionObject('2026-07-29', { ...base, status: 'active' }),
+      );
       for (const order of [
-        [canceled, active, older],
-        [active, older, canceled],
-        [older, canceled, active],
+        [canceled, active, older, later],
+        [later, active, older, canceled],
+        [older, canceled, later, active],
       ]) {
         await t.db.query(`DELETE FROM ledger_subscriptions WHERE stripe_subscription_id = 'sub_tie1'`);
         for (const e of order) await project([e]);
@@ -389,6 +396,8 @@ describe('Payments ledger', () => {
       );
       await project([succeeded]);
       await project([failed]);
+      // A succeeded payment is terminal: not even a later failure report undoes it.
+      await project([{ ...failed, id: 'evt_t2_later', created: T0 + 99 }]);
       const { rows } = await t.db.query(`SELECT status FROM ledger_payments WHERE payment_intent_id = 'pi_tie2'`);
       expect(rows).toEqual([{ status: 'succeeded' }]);
 
@@ -579,6 +588,51 @@ describe('Payments ledger', () => {
         current_period_start: new Date((T0 + 3) * 1000),
         current_period_end: new Date((T0 + 4) * 1000),
       });
+    });
+    it('2026-07-29: a failed invoice that is never paid is linked to its payment intent by a lookup: one row', async () => {
+      stripe.invoicePayments.set('in_lk1', 'pi_lk1');
+      const shape: StripeShape = '2026-07-29';
+      const failedInvoice = invoiceObject(shape, {
+        id: 'in_lk1',
+        subscription: 'sub_lk1',
+        customer: 'cus_lk1',
+        amount: 700,
+        created: T0,
+        status: 'open',
+      });
+      const failedIntent = paymentIntentObject(shape, {
+        id: 'pi_lk1',
+        amount: 700,
+        created: T0,
+        status: 'requires_payment_method',
+      });
+      await deliver(
+        t,
+        projectId,
+        secret,
+        stripeEvent('evt_lk_1', 'invoice.payment_failed', T0 + 1, failedInvoice),
+      ).expect(200);
+      await deliver(
+        t,
+        projectId,
+        secret,
+        stripeEvent('evt_lk_2', 'payment_intent.payment_failed', T0 + 1, failedIntent),
+      ).expect(200);
+      await t.app.get(LedgerLookups).idle();
+      const pay = await t.db.query(
+        `SELECT payment_intent_id, invoice_id, stripe_subscription_id, status, amount_cents FROM ledger_payments
+          WHERE invoice_id = 'in_lk1' OR payment_intent_id IN ('pi_lk1', 'in_lk1')`,
+      );
+      expect(pay.rows).toEqual([
+        {
+          payment_intent_id: 'pi_lk1',
+          invoice_id: 'in_lk1',
+          stripe_subscription_id: 'sub_lk1',
+          status: 'failed',
+          amount_cents: '700',
+        },
+      ]);
+      expect(stripe.requests.filter((r) => r.path === '/v1/invoice_payments?invoice=in_lk1&limit=10')).toHaveLength(1);
     });
   });
 

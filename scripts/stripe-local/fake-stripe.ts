@@ -87,6 +87,8 @@ export class FakeStripe {
   readonly validKeys = new Set<string>();
   /** Keys that get a special answer (see KeyBehavior), whether valid or not. */
   readonly behaviors = new Map<string, KeyBehavior>();
+  /** Payment intents of invoices, by invoice id: `GET /v1/invoice_payments?invoice=...` lists one payment. */
+  readonly invoicePayments = new Map<string, string>();
   /** Products, by id (any valid key reads them): `GET /v1/products/{id}`. */
   readonly products = new Map<string, { id: string; name: string }>();
   /** Webhook endpoints created through the API, by id. */
@@ -412,6 +414,31 @@ export class FakeStripe {
       return;
     }
     if (this.webhookEndpointsApi(key, req, res)) return;
+    if (req.method === 'GET' && req.path.startsWith('/v1/invoice_payments?')) {
+      const invoice = new URLSearchParams(req.path.split('?')[1]).get('invoice') ?? '';
+      const intent = this.invoicePayments.get(invoice);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          object: 'list',
+          url: '/v1/invoice_payments',
+          has_more: false,
+          data: intent
+            ? [
+                {
+                  id: `inpay_${invoice}`,
+                  object: 'invoice_payment',
+                  invoice,
+                  is_default: true,
+                  status: 'open',
+                  payment: { type: 'payment_intent', payment_intent: intent },
+                },
+              ]
+            : [],
+        }),
+      );
+      return;
+    }
     const product = /^\/v1\/products\/([A-Za-z0-9_]+)$/.exec(req.path);
     if (req.method === 'GET' && product) {
       const found = this.products.get(product[1]);

@@ -24,7 +24,7 @@ import {
   type JsonObject,
 } from './ledger-reading';
 import { LedgerSubscriptionsRepository } from './ledger-subscriptions.repository';
-import { ProductNameLookups } from './product-name-lookups';
+import { LedgerLookups } from './ledger-lookups';
 
 /** A Stripe event as delivered (or synthesised by sync/sweep/rebuild): id, type, created (unix s), data.object, optional api_version. */
 export interface LedgerEvent {
@@ -82,7 +82,7 @@ export class LedgerProjector {
     private readonly payments: LedgerPaymentsRepository,
     private readonly productNames: LedgerProductNamesRepository,
     private readonly failures: LedgerProjectionFailuresRepository,
-    private readonly lookups: ProductNameLookups,
+    private readonly lookups: LedgerLookups,
   ) {}
 
   /**
@@ -227,6 +227,8 @@ export class LedgerProjector {
     let applied = false;
     if (amount > 0 || invoice.paymentIntentId) {
       const key = await this.linkInvoice(ctx, invoice.invoiceId, invoice.paymentIntentId);
+      // 2025+ shapes: ask Stripe for the payment intent, after this transaction (see LedgerLookups).
+      if (key === invoice.invoiceId) this.lookups.requestInvoicePayment(ctx.projectId, ctx.mode, invoice.invoiceId);
       const status = failed ? 'failed' : 'succeeded';
       await this.payments.upsert(ctx.tx, ctx.projectId, ctx.mode, {
         key,

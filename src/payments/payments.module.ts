@@ -8,7 +8,7 @@ import { LedgerProjector } from './ledger-projector';
 import { LedgerSubscriptionsRepository } from './ledger-subscriptions.repository';
 import { PaymentsController, ProjectPaymentsController } from './payments.controller';
 import { PaymentsService } from './payments.service';
-import { ProductNameLookups } from './product-name-lookups';
+import { LedgerLookups } from './ledger-lookups';
 
 /**
  * The payments ledger: the subscriptions and payments of each project, projected from its Stripe
@@ -24,9 +24,9 @@ import { ProductNameLookups } from './product-name-lookups';
     LedgerPaymentsRepository,
     LedgerProductNamesRepository,
     LedgerProjectionFailuresRepository,
-    ProductNameLookups,
+    LedgerLookups,
     PaymentsService,
   ],
-  exports: [LedgerProjector, LedgerProjectionFailuresRepository, ProductNameLookups],
+  exports: [LedgerProjector, LedgerProjectionFailuresRepository, LedgerLookups],
 })
 export class PaymentsModule {}

@@ -232,6 +232,22 @@ export class StripeApiClient {
     }
   }
 
+  /**
+   * The payment intent of an invoice's first payment (2025+ API versions name it only on invoice_payment
+   * objects); null when the invoice has none.
+   */
+  async invoicePaymentIntent(secretKey: string, invoiceId: string): Promise<string | null> {
+    const list = await this.call('list invoice payments', () =>
+      this.clientFor(secretKey).invoicePayments.list({ invoice: invoiceId, limit: 10 }),
+    );
+    for (const payment of list.data) {
+      const intent = payment.payment?.payment_intent;
+      const id = typeof intent === 'string' ? intent : intent?.id;
+      if (id) return id;
+    }
+    return null;
+  }
+
   /** Deletes a webhook endpoint; `false` when Stripe no longer has it (already deleted). */
   async deleteWebhookEndpoint(secretKey: string, endpointId: string): Promise<boolean> {
     try {

@@ -5,6 +5,9 @@ import { CredentialsService } from '../credentials/credentials.service';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { StripeApiClient, StripeCallError } from '../stripe/stripe-api.client';
 import { LedgerProductNamesRepository } from './ledger-product-names.repository';
+import { LedgerPaymentsRepository } from './ledger-payments.repository';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 
 /** Lookups waiting at most; more are dropped (asked again by the next event naming the product). */
 const MAX_PENDING = 1_000;
@@ -14,22 +17,28 @@ const CONCURRENCY = 2;
 const RECENT_TTL_MS = 10 * 60_000;
 const MAX_RECENT = 10_000;
 
+/** A product whose name is the plan name, or a 2025+ invoice whose payment intent is not known yet. */
 interface Lookup {
+  kind: 'product' | 'invoice';
   projectId: string;
   mode: StripeMode;
-  productId: string;
+  id: string;
 }
 
 /**
- * Looks up the names of products named by subscriptions whose price has no nickname, once per
- * project, mode and product, outside any delivery's transaction: a delivery only queues the lookup
- * (a bounded in-memory queue, two at a time), so Stripe's latency never holds a transaction or a
- * row lock. The name lands in ledger_product_names; lists read it with a join. A lookup lost at a
- * restart or dropped when the queue is full is asked again by the next event for the product.
+ * What the ledger asks Stripe after a delivery, never inside its transaction: a delivery only queues
+ * the lookup (a bounded in-memory queue, two at a time), so Stripe's latency never holds a
+ * transaction or a row lock. Two kinds, once per project, mode and id:
+ * - the name of a product named by a subscription whose price has no nickname (the plan name), into
+ *   ledger_product_names (lists read it with a join);
+ * - the payment intent of a 2025+ invoice whose events do not name it (a failed invoice that is never
+ *   paid emits no invoice_payment.paid): the invoice's row is then folded into the payment intent's,
+ *   so one payment stays one row.
+ * A lookup lost at a restart or dropped when the queue is full is asked again by the next event.
  */
 @Injectable()
-export class ProductNameLookups implements OnModuleDestroy {
-  private readonly logger = new Logger(ProductNameLookups.name);
+export class LedgerLookups implements OnModuleDestroy {
+  private readonly logger = new Logger(LedgerLookups.name);
   private readonly pending = new Map<string, Lookup>();
   /** key → until when it is not asked again. Insertion-ordered (oldest first). */
   private readonly recent = new Map<string, number>();
@@ -42,13 +51,23 @@ export class ProductNameLookups implements OnModuleDestroy {
     private readonly configs: StripeConfigRepository,
     private readonly credentials: CredentialsService,
     private readonly stripe: StripeApiClient,
+    private readonly payments: LedgerPaymentsRepository,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   request(projectId: string, mode: StripeMode, productId: string): void {
-    const key = `${projectId}:${mode}:${productId}`;
+    this.enqueue({ kind: 'product', projectId, mode, id: productId });
+  }
+
+  requestInvoicePayment(projectId: string, mode: StripeMode, invoiceId: string): void {
+    this.enqueue({ kind: 'invoice', projectId, mode, id: invoiceId });
+  }
+
+  private enqueue(lookup: Lookup): void {
+    const key = `${lookup.kind}:${lookup.projectId}:${lookup.mode}:${lookup.id}`;
     if (this.stopped || this.pending.has(key) || (this.recent.get(key) ?? 0) > Date.now()) return;
     if (this.pending.size >= MAX_PENDING) return;
-    this.pending.set(key, { projectId, mode, productId });
+    this.pending.set(key, lookup);
     // After the current tick: the delivery's transaction goes on without waiting.
     setImmediate(() => this.drain());
   }
@@ -74,7 +93,7 @@ export class ProductNameLookups implements OnModuleDestroy {
       void this.lookUp(lookup)
         .catch((error: unknown) => {
           this.logger.warn(
-            `Product name lookup failed for ${lookup.productId} (${error instanceof Error ? error.message : 'unknown error'})`,
+            `Ledger lookup failed for ${lookup.kind} ${lookup.id} (${error instanceof Error ? error.message : 'unknown error'})`,
           );
         })
         .finally(() => {
@@ -93,8 +112,14 @@ export class ProductNameLookups implements OnModuleDestroy {
     this.recent.set(key, Date.now() + RECENT_TTL_MS);
   }
 
-  private async lookUp({ projectId, mode, productId }: Lookup): Promise<void> {
-    if (await this.names.has(projectId, mode, productId)) return;
+  private async lookUp({ kind, projectId, mode, id }: Lookup): Promise<void> {
+    if (kind === 'product' && (await this.names.has(projectId, mode, id))) return;
+    if (kind === 'invoice') {
+      // Null too when the delivery that asked has not committed yet: the link below waits for it (the
+      // invoice's advisory lock is held until then).
+      const key = await this.payments.keyOfInvoice(this.dataSource.manager, projectId, mode, id);
+      if (key !== null && key !== id) return; // already linked to its payment intent
+    }
     const config = await this.configs.findByProjectId(projectId);
     if (!config || !config.isActive) return;
     let secretKey: string | null;
@@ -106,8 +131,18 @@ export class ProductNameLookups implements OnModuleDestroy {
     }
     if (!secretKey) return;
     try {
-      const name = await this.stripe.productName(secretKey, productId);
-      await this.names.save(projectId, mode, productId, name === null ? null : name.slice(0, 255));
+      if (kind === 'product') {
+        const name = await this.stripe.productName(secretKey, id);
+        await this.names.save(projectId, mode, id, name === null ? null : name.slice(0, 255));
+        return;
+      }
+      const paymentIntent = await this.stripe.invoicePaymentIntent(secretKey, id);
+      if (!paymentIntent || !/^[A-Za-z0-9_]{1,255}$/.test(paymentIntent)) return;
+      await this.dataSource.transaction(async (tx) => {
+        await this.payments.lockInvoice(tx, projectId, mode, id);
+        const earlier = await this.payments.takeOtherRowOfInvoice(tx, projectId, mode, id, paymentIntent);
+        if (earlier) await this.payments.upsert(tx, projectId, mode, earlier);
+      });
     } catch (error) {
       if (error instanceof StripeCallError) return; // logged by the client; asked again after RECENT_TTL_MS
       throw error;
