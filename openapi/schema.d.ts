@@ -207,7 +207,7 @@ export interface paths {
         put?: never;
         /**
          * Create Webhook Endpoint
-         * @description With the stored secret key of the mode, creates the project's webhook endpoint in its Stripe account (URL from webhook-urls; checkout, subscription and invoice events) and stores the signing secret Stripe returns as the mode's webhook secret. Calling it again replaces the endpoint it created before (deleted in Stripe, then a new one created). A call that timed out (504) may still have created the endpoint in Stripe: call again, and the retry gets that endpoint back (same Idempotency-Key) or removes it, so Stripe ends up with one endpoint per project and mode. 409 also when the stored key cannot be decrypted.
+         * @description With the stored secret key of the mode, creates the project's webhook endpoint in its Stripe account (URL from webhook-urls; every event the payments ledger reads: checkout.session.completed, customer.subscription.created/updated/deleted, invoice.paid, invoice.payment_failed, invoice_payment.paid, payment_intent.succeeded, payment_intent.payment_failed, charge.refunded; API version pinned to 2026-07-29.dahlia) and stores the signing secret Stripe returns as the mode's webhook secret. Calling it again updates the endpoint it created in place (URL and events; its secret stays valid, `replaced_endpoint_id` null); when that endpoint is gone from Stripe, or its secret is not stored, it is replaced (deleted in Stripe, then a new one created). A call that timed out (504) may still have created the endpoint in Stripe: call again, and the retry gets that endpoint back (same Idempotency-Key) or removes it, so Stripe ends up with one endpoint per project and mode. 409 also when the stored key cannot be decrypted.
          */
         post: operations["createWebhookEndpoint"];
         delete?: never;
@@ -356,10 +356,329 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Projects Payment Config
+         * @description The developer's projects (at most 200) with their payment configuration status: an active configuration, test and live secret keys stored, when each mode was configured.
+         */
+        get: operations["listProjectsPaymentConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Payment Statistics
+         * @description Across the developer's projects, in one mode (`test_mode`, true by default): projects and their configuration, subscriptions (active = active or trialing), payments (successful = succeeded) and revenue, refunds netted. Revenue is never summed across currencies: `total_revenue_cents` and `currency` are the only currency's, else the one with the most successful payments; `revenue_by_currency` lists every currency.
+         */
+        get: operations["getPaymentStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/projects/{project_id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Project Payments
+         * @description The project's Stripe payments in one mode (`test_mode`, true by default): one per payment intent, refunds in `refunded_amount_cents`. Newest first by Stripe's `created` (ties by id); `page` ≥ 1, `page_size` 1–100 (default 50). The ledger is built from the verified Stripe events of the project (see "Payments ledger" in docs/api.md): a subscription or payment appears in its final state whatever order Stripe delivered its events in.
+         */
+        get: operations["listProjectPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/projects/{project_id}/payments/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Stripe Payment Sync
+         * @description The state of the last (or current) sync of each mode: status, counts, times, last error (null: that mode was never synced). A sync reads the project's existing subscriptions, invoices, payment intents and charges from Stripe (lists of 100, `starting_after`) with the stored secret key of the mode, in the background, and projects each into the ledger as of the moment it was read: an event Stripe delivers meanwhile that is newer wins over the imported state. Bounded: `PAYMENTS_SYNC_MAX_PAGES_PER_RUN` pages per job run (then the next run continues where it stopped, also after a restart), `PAYMENTS_SYNC_MAX_STRIPE_CALLS` calls in all, `PAYMENTS_JOB_STRIPE_RATE` calls a second per instance.
+         */
+        get: operations["getStripePaymentSync"];
+        put?: never;
+        /**
+         * Sync Stripe Payments
+         * @description Queues a sync of one mode and answers its state (`queued`). One sync per project and mode at a time: 409 while one is queued or running. A mode without a stored secret key is a 409 too. Rate-limited per developer with the other operations that call Stripe (`RATE_LIMIT_STRIPE`). A sync reads the project's existing subscriptions, invoices, payment intents and charges from Stripe (lists of 100, `starting_after`) with the stored secret key of the mode, in the background, and projects each into the ledger as of the moment it was read: an event Stripe delivers meanwhile that is newer wins over the imported state. Bounded: `PAYMENTS_SYNC_MAX_PAGES_PER_RUN` pages per job run (then the next run continues where it stopped, also after a restart), `PAYMENTS_SYNC_MAX_STRIPE_CALLS` calls in all, `PAYMENTS_JOB_STRIPE_RATE` calls a second per instance.
+         */
+        post: operations["startStripePaymentSync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/projects/{project_id}/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Project Subscriptions
+         * @description The project's Stripe subscriptions in one mode (`test_mode`, true by default). Newest first by Stripe's `created` (ties by id); `page` ≥ 1, `page_size` 1–100 (default 50). The ledger is built from the verified Stripe events of the project (see "Payments ledger" in docs/api.md): a subscription or payment appears in its final state whatever order Stripe delivered its events in.
+         */
+        get: operations["listProjectSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List All Subscriptions
+         * @description Subscriptions across the developer's projects, optionally filtered by project, mode (both when `test_mode` is absent) and status. Newest first by Stripe's `created` (ties by id); `page` ≥ 1, `page_size` 1–100 (default 50). The ledger is built from the verified Stripe events of the project (see "Payments ledger" in docs/api.md): a subscription or payment appears in its final state whatever order Stripe delivered its events in.
+         */
+        get: operations["listAllSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List All Transactions
+         * @description Payments across the developer's projects, optionally filtered by project, mode (both when `test_mode` is absent) and status (`refunded`: refunds reached the amount). Newest first by Stripe's `created` (ties by id); `page` ≥ 1, `page_size` 1–100 (default 50). The ledger is built from the verified Stripe events of the project (see "Payments ledger" in docs/api.md): a subscription or payment appears in its final state whatever order Stripe delivered its events in.
+         */
+        get: operations["listAllTransactions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AggregatedPaymentListResponse: {
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Payments */
+            payments: components["schemas"]["AggregatedPaymentResponse"][];
+            /** Total */
+            total: number;
+        };
+        AggregatedPaymentResponse: {
+            /**
+             * Amount Cents
+             * @description In the currency's minor unit
+             * @example 2000
+             */
+            amount_cents: number;
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-11-03T10:15:00.000Z
+             */
+            created_at: string;
+            /**
+             * Currency
+             * @description ISO 4217, lower case
+             * @example usd
+             */
+            currency: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Test Mode */
+            is_test_mode: boolean;
+            /**
+             * Payment Intent Id
+             * @description The payment intent; a charge made without one shows its `ch_` id, and a payment known so far only from a 2025+ invoice event its `in_` id until an invoice_payment event names the payment intent
+             * @example pi_3MtwBwLkdIwHu7ix28a3tqPa
+             */
+            payment_intent_id: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Project Name */
+            project_name: string;
+            /**
+             * Provider
+             * @default stripe
+             * @example stripe
+             */
+            provider: string;
+            /**
+             * Refunded Amount Cents
+             * @default 0
+             * @example 0
+             */
+            refunded_amount_cents: number;
+            /**
+             * Status
+             * @description pending, failed, canceled, succeeded, or refunded (refunds reached the amount)
+             * @example succeeded
+             */
+            status: string;
+            /**
+             * Subscription Id
+             * Format: uuid
+             * @description The ledger's id of the payment's subscription (the `id` in the subscription lists)
+             */
+            subscription_id: string | null;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string | null;
+        };
+        AggregatedSubscriptionListResponse: {
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Subscriptions */
+            subscriptions: components["schemas"]["AggregatedSubscriptionResponse"][];
+            /** Total */
+            total: number;
+        };
+        AggregatedSubscriptionResponse: {
+            /**
+             * Cancel At
+             * Format: date-time
+             */
+            cancel_at: string | null;
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             * @description Stripe's `created` of the subscription
+             * @example 2026-11-03T10:15:00.000Z
+             */
+            created_at: string;
+            /**
+             * Current Period End
+             * Format: date-time
+             */
+            current_period_end: string | null;
+            /**
+             * Current Period Start
+             * Format: date-time
+             */
+            current_period_start: string | null;
+            /**
+             * Customer Id
+             * @example cus_QXg1o8vcGmoR32
+             */
+            customer_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             * @description The ledger's id of the subscription
+             */
+            id: string;
+            /** Is Test Mode */
+            is_test_mode: boolean;
+            /**
+             * Plan Name
+             * @description The first item's price nickname, else its product's name, else null
+             * @example Pro monthly
+             */
+            plan_name: string | null;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Project Name */
+            project_name: string;
+            /**
+             * Provider
+             * @default stripe
+             * @example stripe
+             */
+            provider: string;
+            /**
+             * Quantity
+             * @description Sum of the items' quantities
+             * @example 1
+             */
+            quantity: number;
+            /**
+             * Status
+             * @description Stripe's status: incomplete, trialing, active, past_due, unpaid, paused, canceled, incomplete_expired
+             * @example active
+             */
+            status: string;
+            /**
+             * Subscription Id
+             * @example sub_1Pgc6rB7WZ01zgkWNy0Cn5nw
+             */
+            subscription_id: string;
+            /**
+             * User Id
+             * Format: uuid
+             * @description The checkout session's client_reference_id, or metadata.user_id, when a UUID
+             */
+            user_id: string | null;
+        };
         AuditLogEntryResponse: {
             /**
              * Action
@@ -429,6 +748,29 @@ export interface components {
              * @enum {string}
              */
             mode: "test" | "live";
+        };
+        CurrencyRevenue: {
+            /**
+             * Currency
+             * @example usd
+             */
+            currency: string;
+            /**
+             * Successful Payments
+             * @example 10
+             */
+            successful_payments: number;
+            /**
+             * Total Payments
+             * @example 12
+             */
+            total_payments: number;
+            /**
+             * Total Revenue Cents
+             * @description Succeeded payments in this currency, refunds netted, in its minor unit
+             * @example 19000
+             */
+            total_revenue_cents: number;
         };
         DatabaseHealthResponse: {
             /**
@@ -517,7 +859,7 @@ export interface components {
              * @example secret_key
              * @enum {string}
              */
-            check: "configuration" | "secret_key" | "publishable_key" | "webhook_endpoint" | "webhook_deliveries" | "go_live";
+            check: "configuration" | "secret_key" | "publishable_key" | "webhook_endpoint" | "webhook_deliveries" | "go_live" | "ledger";
             /**
              * Checked At
              * Format: date-time
@@ -530,7 +872,7 @@ export interface components {
              * @example secret_key_invalid
              * @enum {string}
              */
-            code: "config_inactive" | "secret_key_valid" | "secret_key_invalid" | "secret_key_expired" | "secret_key_missing_permission" | "secret_key_rate_limited" | "secret_key_unreachable" | "secret_key_not_stored" | "secret_key_not_checked" | "publishable_key_ok" | "publishable_key_not_stored" | "publishable_key_other_account" | "webhook_endpoint_ok" | "webhook_endpoint_missing" | "webhook_endpoint_wrong_url" | "webhook_endpoint_disabled" | "webhook_endpoint_missing_events" | "webhook_endpoint_not_checked" | "webhook_deliveries_ok" | "webhook_no_events" | "webhook_secret_not_stored" | "webhook_secret_mismatch" | "webhook_clock_skew" | "webhook_wrong_url_mode" | "webhook_unconfirmed_refusals" | "go_live_ready" | "go_live_not_ready";
+            code: "config_inactive" | "secret_key_valid" | "secret_key_invalid" | "secret_key_expired" | "secret_key_missing_permission" | "secret_key_rate_limited" | "secret_key_unreachable" | "secret_key_not_stored" | "secret_key_not_checked" | "publishable_key_ok" | "publishable_key_not_stored" | "publishable_key_other_account" | "webhook_endpoint_ok" | "webhook_endpoint_missing" | "webhook_endpoint_wrong_url" | "webhook_endpoint_disabled" | "webhook_endpoint_missing_events" | "webhook_endpoint_not_checked" | "webhook_deliveries_ok" | "webhook_no_events" | "webhook_secret_not_stored" | "webhook_secret_mismatch" | "webhook_clock_skew" | "webhook_wrong_url_mode" | "webhook_unconfirmed_refusals" | "go_live_ready" | "go_live_not_ready" | "ledger_ok" | "ledger_unprojectable_events";
             /**
              * Details
              * @description `webhook_deliveries` only: the counts the check is made of
@@ -550,6 +892,46 @@ export interface components {
              */
             status: "ok" | "warning" | "failing" | "unknown";
         };
+        LedgerSweepReport: {
+            /**
+             * Error
+             * @description The failure of the last run, keys masked
+             */
+            error: string | null;
+            /**
+             * Events Filled
+             * @description Undelivered events the last run stored and projected
+             */
+            events_filled: number;
+            /**
+             * Events Filled Total
+             * @description Undelivered events all runs stored
+             */
+            events_filled_total: number;
+            /**
+             * Last Run At
+             * Format: date-time
+             * @description null: not swept yet
+             */
+            last_run_at: string | null;
+            /**
+             * Next Run At
+             * Format: date-time
+             */
+            next_run_at: string;
+            /**
+             * Outcome
+             * @description `ok` (the list was read to its end), `partial` (more pages than one run reads: the next run continues), `failed` (see `error`)
+             * @enum {string|null}
+             */
+            outcome: "ok" | "partial" | "failed" | null;
+            /**
+             * Swept Until
+             * Format: date-time
+             * @description Every listed event created up to this second was seen (Stripe's `created`)
+             */
+            swept_until: string | null;
+        };
         ModeHealth: {
             /** Checks */
             checks: components["schemas"]["HealthCheckResult"][];
@@ -564,6 +946,146 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "warning" | "failing" | "unknown";
+            /**
+             * Sweep
+             * @description The last sweep of Stripe's event list for undelivered events (payments ledger); null: the mode is not swept (no stored secret key, or PAYMENTS_SWEEP_INTERVAL off)
+             * @example {
+             *       "error": null,
+             *       "events_filled": 2,
+             *       "events_filled_total": 5,
+             *       "last_run_at": "2026-12-01T09:12:03.000Z",
+             *       "next_run_at": "2026-12-01T10:10:41.000Z",
+             *       "outcome": "ok",
+             *       "swept_until": "2026-12-01T09:11:58.000Z"
+             *     }
+             */
+            sweep?: components["schemas"]["LedgerSweepReport"] | null;
+        };
+        PaymentStatsResponse: {
+            /**
+             * Active Subscriptions
+             * @description active or trialing
+             * @example 6
+             */
+            active_subscriptions: number;
+            /**
+             * Currency
+             * @default usd
+             * @example usd
+             */
+            currency: string;
+            /**
+             * Projects With Config
+             * @example 2
+             */
+            projects_with_config: number;
+            /**
+             * Projects With Live
+             * @example 1
+             */
+            projects_with_live: number;
+            /**
+             * Projects With Test
+             * @example 2
+             */
+            projects_with_test: number;
+            /**
+             * Revenue By Currency
+             * @description Per currency (not in the reference): payments, successful payments and revenue
+             */
+            revenue_by_currency: components["schemas"]["CurrencyRevenue"][];
+            /**
+             * Successful Payments
+             * @description succeeded
+             * @example 10
+             */
+            successful_payments: number;
+            /**
+             * Total Payments
+             * @example 12
+             */
+            total_payments: number;
+            /**
+             * Total Projects
+             * @example 3
+             */
+            total_projects: number;
+            /**
+             * Total Revenue Cents
+             * @description Revenue in `currency` only (never summed across currencies): the only currency, else the one with the most successful payments; every currency is in `revenue_by_currency`
+             * @example 19000
+             */
+            total_revenue_cents: number;
+            /**
+             * Total Subscriptions
+             * @example 8
+             */
+            total_subscriptions: number;
+        };
+        PaymentSyncState: {
+            /**
+             * Finished At
+             * Format: date-time
+             */
+            finished_at: string | null;
+            /**
+             * Last Error
+             * @description The last failure (a retried one too), one line; keys only ever masked
+             */
+            last_error: string | null;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "test" | "live";
+            /**
+             * Pages Fetched
+             * @description List pages of up to 100 objects read so far
+             */
+            pages_fetched: number;
+            /**
+             * Payments Imported
+             * @description Payment intents (succeeded or failed) read from Stripe and projected: one payment each
+             */
+            payments_imported: number;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string | null;
+            /**
+             * Status
+             * @description `queued` (waiting for a worker), `running`, `succeeded` (everything Stripe listed was imported), `failed` (see `last_error`)
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed";
+            /**
+             * Stripe Calls
+             * @description Calls to Stripe this sync made (at most `PAYMENTS_SYNC_MAX_STRIPE_CALLS`)
+             */
+            stripe_calls: number;
+            /**
+             * Subscriptions Imported
+             * @description Subscriptions read from Stripe and projected
+             */
+            subscriptions_imported: number;
+        };
+        PaymentSyncStatusResponse: {
+            /**
+             * Live
+             * @description null: never synced
+             */
+            live: components["schemas"]["PaymentSyncState"] | null;
+            /**
+             * Test
+             * @description null: never synced
+             */
+            test: components["schemas"]["PaymentSyncState"] | null;
         };
         ProjectCreateRequest: {
             /**
@@ -583,6 +1105,58 @@ export interface components {
              * Format: uuid
              */
             id: string;
+        };
+        ProjectPaymentConfigListResponse: {
+            /** Projects */
+            projects: components["schemas"]["ProjectPaymentConfigResponse"][];
+            /** Total */
+            total: number;
+        };
+        ProjectPaymentConfigResponse: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Has Live Credentials
+             * @description A live secret key is stored
+             */
+            has_live_credentials: boolean;
+            /**
+             * Has Payment Config
+             * @description An active Stripe configuration is stored
+             */
+            has_payment_config: boolean;
+            /**
+             * Has Test Credentials
+             * @description A test secret key is stored
+             */
+            has_test_credentials: boolean;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Is Active
+             * @description The project is active
+             */
+            is_active: boolean;
+            /**
+             * Live Configured At
+             * Format: date-time
+             */
+            live_configured_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Test Configured At
+             * Format: date-time
+             */
+            test_configured_at: string | null;
         };
         ProjectResponse: {
             /**
@@ -668,6 +1242,15 @@ export interface components {
              * @default bearer
              */
             token_type: string | null;
+        };
+        StartPaymentSyncRequest: {
+            /**
+             * Mode
+             * @description Which stored secret key imports: the test or the live one
+             * @example test
+             * @enum {string}
+             */
+            mode: "test" | "live";
         };
         StripeConfigRequest: {
             /**
@@ -806,6 +1389,165 @@ export interface components {
             project_id: string;
             /** Test */
             test: components["schemas"]["ModeHealth"];
+        };
+        StripePaymentListResponse: {
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Payments */
+            payments: components["schemas"]["StripePaymentResponse"][];
+            /** Total */
+            total: number;
+        };
+        StripePaymentResponse: {
+            /**
+             * Amount Cents
+             * @description In the currency's minor unit
+             * @example 2000
+             */
+            amount_cents: number;
+            /**
+             * Created At
+             * Format: date-time
+             * @example 2026-11-03T10:15:00.000Z
+             */
+            created_at: string;
+            /**
+             * Currency
+             * @description ISO 4217, lower case
+             * @example usd
+             */
+            currency: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Test Mode */
+            is_test_mode: boolean;
+            /**
+             * Payment Intent Id
+             * @description The payment intent; a charge made without one shows its `ch_` id, and a payment known so far only from a 2025+ invoice event its `in_` id until an invoice_payment event names the payment intent
+             * @example pi_3MtwBwLkdIwHu7ix28a3tqPa
+             */
+            payment_intent_id: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Refunded Amount Cents
+             * @default 0
+             * @example 0
+             */
+            refunded_amount_cents: number;
+            /**
+             * Status
+             * @description pending, failed, canceled, succeeded, or refunded (refunds reached the amount)
+             * @example succeeded
+             */
+            status: string;
+            /**
+             * Subscription Id
+             * Format: uuid
+             * @description The ledger's id of the payment's subscription (the `id` in the subscription lists)
+             */
+            subscription_id: string | null;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string | null;
+        };
+        StripeSubscriptionListResponse: {
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Subscriptions */
+            subscriptions: components["schemas"]["StripeSubscriptionResponse"][];
+            /** Total */
+            total: number;
+        };
+        StripeSubscriptionResponse: {
+            /**
+             * Cancel At
+             * Format: date-time
+             */
+            cancel_at: string | null;
+            /**
+             * Cancelled At
+             * Format: date-time
+             */
+            cancelled_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             * @description Stripe's `created` of the subscription
+             * @example 2026-11-03T10:15:00.000Z
+             */
+            created_at: string;
+            /**
+             * Current Period End
+             * Format: date-time
+             */
+            current_period_end: string | null;
+            /**
+             * Current Period Start
+             * Format: date-time
+             */
+            current_period_start: string | null;
+            /**
+             * Customer Id
+             * @example cus_QXg1o8vcGmoR32
+             */
+            customer_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             * @description The ledger's id of the subscription
+             */
+            id: string;
+            /** Is Test Mode */
+            is_test_mode: boolean;
+            /**
+             * Plan Name
+             * @description The first item's price nickname, else its product's name, else null
+             * @example Pro monthly
+             */
+            plan_name: string | null;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Quantity
+             * @description Sum of the items' quantities
+             * @example 1
+             */
+            quantity: number;
+            /**
+             * Status
+             * @description Stripe's status: incomplete, trialing, active, past_due, unpaid, paused, canceled, incomplete_expired
+             * @example active
+             */
+            status: string;
+            /**
+             * Subscription Id
+             * @example sub_1Pgc6rB7WZ01zgkWNy0Cn5nw
+             */
+            subscription_id: string;
+            /**
+             * User Id
+             * Format: uuid
+             * @description The checkout session's client_reference_id, or metadata.user_id, when a UUID
+             */
+            user_id: string | null;
         };
         StripeWebhookUrlsResponse: {
             /**
@@ -3740,6 +4482,990 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DatabaseHealthResponse"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    listProjectsPaymentConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPaymentConfigListResponse"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Developer role required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    getPaymentStats: {
+        parameters: {
+            query?: {
+                /** @description Include test mode data */
+                test_mode?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentStatsResponse"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Developer role required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "test_mode"
+                     *           ],
+                     *           "msg": "test_mode must be a boolean",
+                     *           "type": "bool_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    listProjectPayments: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                /** @description Filter by test mode */
+                test_mode?: boolean;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripePaymentListResponse"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    getStripePaymentSync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "live": {
+                     *         "finished_at": "2026-12-01T09:31:10.389Z",
+                     *         "last_error": "Stripe: the restricted key is missing the permission rak_subscription_read",
+                     *         "mode": "live",
+                     *         "pages_fetched": 0,
+                     *         "payments_imported": 0,
+                     *         "requested_at": "2026-12-01T09:31:10.000Z",
+                     *         "started_at": "2026-12-01T09:31:10.203Z",
+                     *         "status": "failed",
+                     *         "stripe_calls": 1,
+                     *         "subscriptions_imported": 0
+                     *       },
+                     *       "test": {
+                     *         "finished_at": "2026-12-01T09:30:04.871Z",
+                     *         "last_error": null,
+                     *         "mode": "test",
+                     *         "pages_fetched": 7,
+                     *         "payments_imported": 318,
+                     *         "requested_at": "2026-12-01T09:30:00.000Z",
+                     *         "started_at": "2026-12-01T09:30:00.412Z",
+                     *         "status": "succeeded",
+                     *         "stripe_calls": 7,
+                     *         "subscriptions_imported": 42
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PaymentSyncStatusResponse"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    startStripePaymentSync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartPaymentSyncRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "finished_at": null,
+                     *       "last_error": null,
+                     *       "mode": "test",
+                     *       "pages_fetched": 0,
+                     *       "payments_imported": 0,
+                     *       "requested_at": "2026-12-01T09:30:00.000Z",
+                     *       "started_at": null,
+                     *       "status": "queued",
+                     *       "stripe_calls": 0,
+                     *       "subscriptions_imported": 0
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PaymentSyncState"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A test-mode sync of this project is already running"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Request body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Content-Type must be application/json (got text/plain)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "mode"
+                     *           ],
+                     *           "msg": "mode must be test or live",
+                     *           "type": "value_error"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many Stripe calls by this developer */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many requests. Retry after 60 seconds."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    listProjectSubscriptions: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                /** @description Filter by test mode */
+                test_mode?: boolean;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripeSubscriptionListResponse"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authorized to access this project"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Project (or configuration) not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Project not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "path",
+                     *             "project_id"
+                     *           ],
+                     *           "msg": "Input should be a valid UUID",
+                     *           "type": "uuid_parsing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    listAllSubscriptions: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                /** @description Filter by project */
+                project_id?: string | null;
+                /** @description Filter by test mode */
+                test_mode?: boolean | null;
+                /** @description Filter by status: a subscription status (active, trialing, past_due, canceled...) or a payment status (succeeded, failed, pending, canceled, refunded) */
+                status?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AggregatedSubscriptionListResponse"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Developer role required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "page_size"
+                     *           ],
+                     *           "msg": "page_size must not be greater than 100",
+                     *           "type": "less_than_equal"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Service temporarily unavailable: the database cannot be reached. Retry later."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+        };
+    };
+    listAllTransactions: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                /** @description Filter by project */
+                project_id?: string | null;
+                /** @description Filter by test mode */
+                test_mode?: boolean | null;
+                /** @description Filter by status: a subscription status (active, trialing, past_due, canceled...) or a payment status (succeeded, failed, pending, canceled, refunded) */
+                status?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AggregatedPaymentListResponse"];
+                };
+            };
+            /** @description A DevKit4AI role header asks for an end-user, project-scoped or developer-key session, which this service does not serve (developer accounts only): `detail` names the header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "X-User-Role \"end_user\" is not supported: this service serves developer accounts only (send X-User-Role: developer, or no X-User-Role)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Missing, malformed, badly signed or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Not authenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description The token is not a developer's, or the developer does not own the project */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Developer role required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "query",
+                     *             "page_size"
+                     *           ],
+                     *           "msg": "page_size must not be greater than 100",
+                     *           "type": "less_than_equal"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds. */

@@ -13,6 +13,7 @@ import { projectsConfig } from './projects/projects.config';
 import { stripeWebhooksConfig } from './stripe-webhooks/stripe-webhooks.config';
 import { webhooksConfig } from './stripe-webhooks/webhooks.config';
 import { auditConfig } from './audit/audit.config';
+import { paymentsSyncConfig } from './payments/payments-sync.config';
 
 /**
  * Every settings area of the service, each defined and parsed by the module that owns it
@@ -33,6 +34,7 @@ export const CONFIG_AREAS = {
   healthCheck: healthCheckConfig,
   webhooks: webhooksConfig,
   audit: auditConfig,
+  paymentsSync: paymentsSyncConfig,
 };
 
 /** Everything the service reads from its environment, validated once at start-up and frozen. */

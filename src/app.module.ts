@@ -17,6 +17,8 @@ import { StripeConfigModule } from './stripe-config/stripe-config.module';
 import { CREDENTIAL_FIELDS } from './stripe/stripe-keys';
 import { StripeHealthModule } from './stripe-health/stripe-health.module';
 import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
+import { PaymentsModule } from './payments/payments.module';
+import { PaymentsSyncModule } from './payments/payments-sync.module';
 
 /** Infrastructure that tests or a deployment may swap: where logs go, where rate-limit counters live. */
 export interface AppModuleOptions {
@@ -45,6 +47,8 @@ export class AppModule {
         AuditModule,
         StripeWebhooksModule,
         StripeHealthModule,
+        PaymentsModule,
+        PaymentsSyncModule,
       ],
     };
   }

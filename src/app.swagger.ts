@@ -20,6 +20,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('Stripe Configuration', 'Stripe credentials of a project: stored encrypted, returned masked')
     .addTag('Stripe Webhooks', "Stripe's webhook deliveries to a project, and their setup in Stripe")
     .addTag('Stripe Integration Health', "What is wrong with a project's Stripe set-up, and why")
+    .addTag('Payments', "Subscriptions, payments and revenue across the developer's projects (the payments ledger)")
     .addTag('Health', 'Liveness and database readiness probes')
     // Two ways to the same bearer token (each secured operation accepts either, see ApiDeveloperAuth):
     // Authorize with email and password, or a pasted token.

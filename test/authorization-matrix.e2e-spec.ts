@@ -109,6 +109,30 @@ const ENDPOINTS: Endpoint[] = [
     ok: 200,
     ownsProject: true,
   },
+  {
+    name: 'GET subscriptions',
+    method: 'get',
+    path: (p) => configPath(p, 'subscriptions'),
+    ok: 200,
+    ownsProject: true,
+  },
+  { name: 'GET payments', method: 'get', path: (p) => configPath(p, 'payments'), ok: 200, ownsProject: true },
+  {
+    name: 'GET all subscriptions',
+    method: 'get',
+    path: () => '/api/v1/payments/subscriptions',
+    ok: 200,
+    ownsProject: false,
+  },
+  {
+    name: 'GET transactions',
+    method: 'get',
+    path: () => '/api/v1/payments/transactions',
+    ok: 200,
+    ownsProject: false,
+  },
+  { name: 'GET payment projects', method: 'get', path: () => '/api/v1/payments/projects', ok: 200, ownsProject: false },
+  { name: 'GET payment stats', method: 'get', path: () => '/api/v1/payments/stats', ok: 200, ownsProject: false },
 ];
 
 type Persona =

@@ -38,7 +38,8 @@ function event(overrides: Record<string, unknown> = {}): string {
   return JSON.stringify({
     id: `evt_${randomBytes(10).toString('hex')}`,
     object: 'event',
-    type: 'invoice.paid',
+    // A type the payments ledger ignores: an empty invoice would be counted as unreadable (a warning).
+    type: 'customer.created',
     created: Math.floor(Date.now() / 1000),
     livemode: false,
     data: { object: {} },
@@ -206,6 +207,18 @@ describe('Stripe integration health (e2e, local Stripe-like server)', () => {
     });
     // Counted per project and mode: the live side of the project and other projects see nothing.
     expect(find(body, 'live', 'webhook_deliveries').code).toBe('webhook_secret_not_stored');
+  });
+
+  it('a stored event the payments ledger cannot read is a ledger warning (answered 200)', async () => {
+    const secret = fakeKey('whsec_', 32);
+    const { dev, projectId } = await project({ test_webhook_secret: secret });
+    const payload = event({ type: 'invoice.paid', data: { object: { id: 'in_x', currency: 'dollars' } } });
+    await deliver(projectId, 'test', payload, Stripe.webhooks.generateTestHeaderString({ payload, secret })).expect(
+      200,
+    );
+    const ledger = find(await health(dev, projectId), 'test', 'ledger');
+    expect(ledger).toMatchObject({ code: 'ledger_unprojectable_events', status: 'warning' });
+    expect(ledger.message).toMatch(/1 stored test event could not be read/);
   });
 
   it('timestamps outside the tolerance are named as clock skew', async () => {

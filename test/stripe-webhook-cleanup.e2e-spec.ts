@@ -118,9 +118,17 @@ describe('Webhook endpoints: no orphans in Stripe, and DELETE config with an und
       await expectStoredSecretIs(id, stripe.endpointsOf(key)[0].secret);
     });
 
+    /** Without its stored secret, the next setup replaces the endpoint instead of updating it in place. */
+    const forgetWebhookSecret = (id: string) =>
+      t.db.query(
+        'UPDATE stripe_configs SET test_webhook_secret_encrypted = NULL, test_webhook_secret_masked = NULL WHERE project_id = $1',
+        [id],
+      );
+
     it('a replacement that times out, then a retry: one endpoint, the old one gone', async () => {
       const { id, key } = await projectWithKey();
       const original = await setup(id).expect(201);
+      await forgetWebhookSecret(id); // else the endpoint is updated in place, not replaced
       stripe.answerLate(LATE_MS);
       await setup(id).expect(504);
       await settle();
@@ -165,6 +173,7 @@ describe('Webhook endpoints: no orphans in Stripe, and DELETE config with an und
       await setup(id).expect(504);
       await settle();
       await setup(id).expect(201);
+      await forgetWebhookSecret(id); // else the endpoint is updated in place, not created again
       await setup(id).expect(201);
       const keys = stripe.requests
         .filter((r) => r.method === 'POST' && r.path === '/v1/webhook_endpoints')

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { buildEvents, type StripeEvent, stripeSignature, TRIGGER_NAMES } from './events';
+import { FakeStripeObjects, serveStripeObjects } from './fake-stripe-objects';
 
 export interface RecordedRequest {
   method: string;
@@ -44,6 +45,8 @@ export interface FakeWebhookEndpoint {
   status: 'enabled' | 'disabled';
   secret: string;
   created: number;
+  /** The API version its events are rendered in (null: the account's default). */
+  api_version: string | null;
   /** The key that created it: endpoints belong to that key's account and mode. */
   apiKey: string;
 }
@@ -117,6 +120,10 @@ export class FakeStripe {
   readonly validKeys = new Set<string>();
   /** Keys that get a special answer (see KeyBehavior), whether valid or not. */
   readonly behaviors = new Map<string, KeyBehavior>();
+  /** Payment intents of invoices, by invoice id: `GET /v1/invoice_payments?invoice=...` lists one payment. */
+  readonly invoicePayments = new Map<string, string>();
+  /** Products, by id (any valid key reads them): `GET /v1/products/{id}`. */
+  readonly products = new Map<string, { id: string; name: string }>();
   /** Webhook endpoints created through the API, by id. */
   readonly webhookEndpoints = new Map<string, FakeWebhookEndpoint>();
   /** Events Stripe created, by id (see sendEvent). */
@@ -126,6 +133,8 @@ export class FakeStripe {
    * permission (only the events API checks it). Keys not listed may do everything.
    */
   readonly keyPermissions = new Map<string, ReadonlySet<string>>();
+  /** Subscriptions, invoices, payment intents, charges and events of each key's account (fake-stripe-objects.ts). */
+  readonly objects = new FakeStripeObjects();
   private readonly timers = new Set<NodeJS.Timeout>();
   private lateAnswers: LateAnswerRule[] = [];
   /** Results saved per (key, Idempotency-Key), replayed like Stripe does (https://docs.stripe.com/api/idempotent_requests). */
@@ -404,6 +413,7 @@ export class FakeStripe {
         status: 'enabled',
         secret: randomId('whsec_', 32),
         created: Math.floor(Date.now() / 1000),
+        api_version: form.get('api_version'),
         apiKey: key,
       };
       this.webhookEndpoints.set(endpoint.id, endpoint);
@@ -426,6 +436,17 @@ export class FakeStripe {
       return true;
     }
     if (req.method === 'GET' && owned) {
+      json(200, publicView(owned));
+      return true;
+    }
+    if (req.method === 'POST' && owned) {
+      // Update in place: the events, url, description, metadata given; the secret and api_version stay.
+      const form = new URLSearchParams(req.body);
+      const events = [...form.entries()].filter(([k]) => k.startsWith('enabled_events')).map(([, v]) => v);
+      if (events.length > 0) owned.enabled_events = events;
+      owned.url = form.get('url') ?? owned.url;
+      owned.description = form.get('description') ?? owned.description;
+      for (const [k, v] of form.entries()) if (k.startsWith('metadata[')) owned.metadata[k.slice(9, -1)] = v;
       json(200, publicView(owned));
       return true;
     }
@@ -549,6 +570,48 @@ export class FakeStripe {
     }
     if (this.eventsApi(key, req, res)) return;
     if (this.webhookEndpointsApi(key, req, res)) return;
+    if (req.method === 'GET' && req.path.startsWith('/v1/invoice_payments?')) {
+      const invoice = new URLSearchParams(req.path.split('?')[1]).get('invoice') ?? '';
+      const intent = this.invoicePayments.get(invoice);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          object: 'list',
+          url: '/v1/invoice_payments',
+          has_more: false,
+          data: intent
+            ? [
+                {
+                  id: `inpay_${invoice}`,
+                  object: 'invoice_payment',
+                  invoice,
+                  is_default: true,
+                  status: 'open',
+                  payment: { type: 'payment_intent', payment_intent: intent },
+                },
+              ]
+            : [],
+        }),
+      );
+      return;
+    }
+    const product = /^\/v1\/products\/([A-Za-z0-9_]+)$/.exec(req.path);
+    if (req.method === 'GET' && product) {
+      const found = this.products.get(product[1]);
+      if (!found) {
+        stripeError(res, 404, {
+          code: 'resource_missing',
+          message: `No such product: '${product[1]}'`,
+          param: 'id',
+          type: 'invalid_request_error',
+        });
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ object: 'product', active: true, livemode: key.includes('_live_'), ...found }));
+      return;
+    }
+    if (serveStripeObjects(this.objects, key, req, res)) return;
     stripeError(res, 404, {
       message: `Unrecognized request URL (${req.method}: ${req.path}).`,
       type: 'invalid_request_error',
@@ -584,6 +647,7 @@ export function addDashboardWebhookEndpoint(
     status: endpoint.status ?? 'enabled',
     secret: randomId('whsec_', 32),
     created: Math.floor(Date.now() / 1000),
+    api_version: null,
     apiKey,
   };
   fake.webhookEndpoints.set(created.id, created);

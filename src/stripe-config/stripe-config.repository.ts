@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { AuditEntry, auditEntryValues, auditInsertSql } from '../audit/audit-log.repository';
 import type { CiphertextBatch, CiphertextStore, CiphertextSwap, SealedRow } from '../credentials/ciphertext-store';
 import { auditConfig, type AuditConfig, DEFAULT_AUDIT_ROWS_PER_MINUTE } from '../audit/audit.config';
@@ -273,6 +273,11 @@ export class StripeConfigRepository implements CiphertextStore {
 
   findByProjectId(projectId: string): Promise<StripeConfig | null> {
     return this.configs.findOneBy({ projectId });
+  }
+
+  /** The configurations of these projects (the caller's own, at most their project limit). */
+  findByProjectIds(projectIds: string[]): Promise<StripeConfig[]> {
+    return projectIds.length === 0 ? Promise.resolve([]) : this.configs.findBy({ projectId: In(projectIds) });
   }
 
   /** See storeWebhookSecretSql. False when there is no row (nothing written, no audit entry). */

@@ -22,6 +22,7 @@ export const CHECK_NAMES = [
   'webhook_endpoint',
   'webhook_deliveries',
   'go_live',
+  'ledger',
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
@@ -54,6 +55,8 @@ export const CHECK_CODES = {
   webhook_unconfirmed_refusals: 'webhook_deliveries',
   go_live_ready: 'go_live',
   go_live_not_ready: 'go_live',
+  ledger_ok: 'ledger',
+  ledger_unprojectable_events: 'ledger',
 } as const satisfies Record<string, CheckName>;
 export type CheckCode = keyof typeof CHECK_CODES;
 
@@ -94,6 +97,14 @@ export interface ModeHealthInput {
   /** Refusals of the last 24 h: those Stripe confirmed as its own (by cause), and the others. */
   failures: FailureCounts;
   lastVerifiedEventAt: Date | null;
+  /** Stored events of the mode the payments ledger could not read (absent: not reported). */
+  ledger?: {
+    unprojectable: number;
+    lastEventId: string;
+    lastEventType: string;
+    lastReason: string;
+    lastAt: Date;
+  } | null;
 }
 
 export const TOLERANCE_NOTE = 'more than 300 s away';
@@ -321,6 +332,33 @@ function goLiveCheck(input: ModeHealthInput, keyCheck: HealthCheckView, endpoint
   return check('go_live_not_ready', 'warning', `Not ready for live payments: ${missing.join('; ')}`, input.now);
 }
 
+function ledgerCheck(input: ModeHealthInput): HealthCheckView {
+  const ledger = input.ledger;
+  if (!ledger || ledger.unprojectable === 0) {
+    return check(
+      'ledger_ok',
+      'ok',
+      `Every stored ${input.mode} event the payments ledger reads was projected`,
+      input.now,
+      { unprojectable_events: 0 },
+    );
+  }
+  const n = ledger.unprojectable;
+  return check(
+    'ledger_unprojectable_events',
+    'warning',
+    `${n} stored ${input.mode} event${n === 1 ? '' : 's'} could not be read by the payments ledger (stored and answered 200, no effect on subscriptions or payments); last: ${ledger.lastEventType} ${ledger.lastEventId}: ${ledger.lastReason}`,
+    input.now,
+    {
+      unprojectable_events: n,
+      last_event_id: ledger.lastEventId,
+      last_event_type: ledger.lastEventType,
+      last_reason: ledger.lastReason,
+      last_at: ledger.lastAt.toISOString(),
+    },
+  );
+}
+
 /** The checks of one mode, in a fixed order. */
 export function buildModeChecks(input: ModeHealthInput): HealthCheckView[] {
   const checks: HealthCheckView[] = [];
@@ -337,6 +375,7 @@ export function buildModeChecks(input: ModeHealthInput): HealthCheckView[] {
   const keyCheck = secretKeyCheck(input);
   const endpoint = webhookEndpointCheck(input);
   checks.push(keyCheck, publishableKeyCheck(input), endpoint, webhookDeliveriesCheck(input));
+  if (input.ledger !== undefined) checks.push(ledgerCheck(input));
   if (input.mode === 'live') checks.push(goLiveCheck(input, keyCheck, endpoint));
   return checks;
 }

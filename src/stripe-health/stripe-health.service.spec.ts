@@ -81,6 +81,8 @@ function setup(
     events as never,
     { timeoutMs: 1000 } as never,
     { intervalMs: 60_000 } as never,
+    { forProject: async () => [] } as never,
+    { findForProject: async () => [] } as never,
   );
   return { service, log, config: config as StripeConfig };
 }

@@ -11,6 +11,24 @@ import { buildModeChecks, publishableAccountsDiffer, worstStatus } from './healt
 import { StripeWebhookEventsRepository } from '../stripe-webhooks/stripe-webhook-events.repository';
 import { StripeHealthChecker } from './stripe-health.checker';
 import { StripeHealthRepository, type StoredHealthCheck } from './stripe-health.repository';
+import { LedgerSweepRepository } from '../payments/ledger-sweep.repository';
+import { toSweepReport } from '../payments/dto/ledger-sweep.dto';
+import {
+  LedgerProjectionFailuresRepository,
+  type ProjectionFailureSummary,
+} from '../payments/ledger-projection-failures.repository';
+
+function ledgerOf(summary: ProjectionFailureSummary | undefined) {
+  return summary
+    ? {
+        unprojectable: summary.count,
+        lastEventId: summary.lastEventId,
+        lastEventType: summary.lastEventType,
+        lastReason: summary.lastReason,
+        lastAt: summary.lastAt,
+      }
+    : null;
+}
 
 const MODES: StripeMode[] = ['test', 'live'];
 /** Nominal interval when background checks are off: only for next_check_at, which nothing then reads. */
@@ -27,6 +45,8 @@ export class StripeHealthService {
     private readonly events: StripeWebhookEventsRepository,
     @Inject(stripeApiConfig.KEY) private readonly stripeApi: StripeApiConfig,
     @Inject(healthCheckConfig.KEY) private readonly healthCheck: HealthCheckConfig,
+    private readonly ledgerFailures: LedgerProjectionFailuresRepository,
+    private readonly sweeps: LedgerSweepRepository,
   ) {}
 
   /** A claim outlives every Stripe call of one check (a key check and a few list pages), then lapses. */
@@ -40,12 +60,14 @@ export class StripeHealthService {
 
   /** The project's health, from stored outcomes, counters and key data: no call to Stripe, nothing decrypted. */
   async report(projectId: string): Promise<StripeHealthResponse> {
-    const [config, stored, lastEvents, testFailures, liveFailures] = await Promise.all([
+    const [config, stored, lastEvents, testFailures, liveFailures, ledgerFailures, sweeps] = await Promise.all([
       this.configs.findByProjectId(projectId),
       this.repository.findForProject(projectId),
       this.events.lastVerifiedEvents(projectId),
       this.failures.countsSince24h(projectId, 'test'),
       this.failures.countsSince24h(projectId, 'live'),
+      this.ledgerFailures.forProject(projectId),
+      this.sweeps.findForProject(projectId),
     ]);
     const failures = { test: testFailures, live: liveFailures };
     const urls = this.stripeConfig.webhookUrls(projectId);
@@ -68,8 +90,9 @@ export class StripeHealthService {
         stored: row ? storedOf(row) : null,
         failures: failures[mode],
         lastVerifiedEventAt: lastEvents[mode],
+        ledger: ledgerOf(ledgerFailures.find((f) => f.mode === mode)),
       });
-      return { mode, status: worstStatus(checks), checks };
+      return { mode, status: worstStatus(checks), checks, sweep: toSweepReport(sweeps, mode) };
     });
     return {
       project_id: projectId,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { StripeMode } from '../stripe/stripe-keys';
 
 export interface NewWebhookEvent {
@@ -40,10 +40,15 @@ export class StripeWebhookEventsRepository {
 
   /**
    * Stores the event unless this project already has it for this mode; `false` for a redelivery.
-   * `ON CONFLICT DO NOTHING` on the unique (project_id, mode, event_id): concurrent copies store one row.
+   * `ON CONFLICT DO NOTHING` on the unique (project_id, mode, event_id): concurrent copies store one row
+   * (the second waits for the first's transaction, then finds it). `tx`: the caller's transaction.
    */
-  async insertOnce(projectId: string, event: NewWebhookEvent): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+  async insertOnce(
+    projectId: string,
+    event: NewWebhookEvent,
+    tx: EntityManager = this.dataSource.manager,
+  ): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
       `INSERT INTO stripe_webhook_events (project_id, mode, event_id, event_type, stripe_created_at, payload, payload_size)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
        ON CONFLICT ON CONSTRAINT "UQ_stripe_webhook_events_project_mode_event" DO NOTHING RETURNING id`,
@@ -135,6 +140,22 @@ export class StripeWebhookEventsRepository {
       limit,
     ])) as { project_id: string }[];
     return rows.map((r) => r.project_id);
+  }
+
+  /**
+   * Stored events after the id `after`, `limit` at a time in id order (keyset paging on the primary key),
+   * with their payloads: what `npm run ledger:rebuild` projects. Any order will do: the projection does
+   * not depend on it.
+   */
+  async pageById(
+    after: string | null,
+    limit: number,
+  ): Promise<{ id: string; project_id: string; mode: StripeMode; payload: Record<string, unknown> }[]> {
+    return this.dataSource.query(
+      `SELECT id, project_id, mode, payload FROM stripe_webhook_events
+        WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,
+      [after, limit],
+    );
   }
 
   /** When the last event of each mode was verified and stored (index on project_id, received_at); for the health report. */

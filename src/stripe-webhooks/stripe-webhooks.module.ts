@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PaymentsModule } from '../payments/payments.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { StripeConfigModule } from '../stripe-config/stripe-config.module';
 import { StripeWebhookEventsRepository } from './stripe-webhook-events.repository';
@@ -14,7 +15,7 @@ import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
 
 /** Stripe's deliveries (signature-verified receiver), the received events, and webhook endpoint setup. */
 @Module({
-  imports: [ProjectsModule, StripeConfigModule],
+  imports: [ProjectsModule, StripeConfigModule, PaymentsModule],
   controllers: [StripeWebhookReceiverController, StripeWebhooksController],
   providers: [
     StripeWebhooksService,

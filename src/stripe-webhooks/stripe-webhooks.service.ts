@@ -18,6 +18,9 @@ import type { WebhookFailureCause } from './webhook-failures';
 import { WebhookDeliveryConfirmer } from './webhook-delivery-confirmer';
 import { WebhookEventRetention } from './webhook-event-retention';
 import { stripeSdk } from '../stripe/stripe-sdk';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { LedgerProjector, type LedgerEvent } from '../payments/ledger-projector';
 
 /**
  * Largest payload (bytes of its JSON) a list of events carries; larger ones are summarised there. A page
@@ -68,6 +71,8 @@ export class StripeWebhooksService {
     private readonly bodySlots: WebhookBodySlots,
     private readonly refusals: WebhookDeliveryConfirmer,
     private readonly retention: WebhookEventRetention,
+    private readonly ledger: LedgerProjector,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /** Project ids recently found not to exist → when that stops being remembered. Insertion-ordered. */
@@ -156,12 +161,23 @@ export class StripeWebhooksService {
       );
     }
     const payloadJson = JSON.stringify(event);
-    const stored = await this.events.insertOnce(projectId, {
-      mode,
-      eventId: event.id,
-      eventType: event.type,
-      stripeCreatedAt: new Date(event.created * 1000),
-      payloadJson,
+    // The event row and its effect on the payments ledger commit together: a 200 means both happened,
+    // and a redelivery (no row inserted) projects nothing. An event the ledger cannot read is still
+    // stored and answered 200 (counted for the health report; the projector never throws for it).
+    const stored = await this.dataSource.transaction(async (tx) => {
+      const inserted = await this.events.insertOnce(
+        projectId,
+        {
+          mode,
+          eventId: event.id,
+          eventType: event.type,
+          stripeCreatedAt: new Date(event.created * 1000),
+          payloadJson,
+        },
+        tx,
+      );
+      if (inserted) await this.ledger.project(tx, projectId, mode, event as unknown as LedgerEvent);
+      return inserted;
     });
     // The quota's cheap check: a tally in memory; the oldest are deleted in the background.
     if (stored) this.retention.stored(projectId, Buffer.byteLength(payloadJson));

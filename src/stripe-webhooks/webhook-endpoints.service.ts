@@ -25,16 +25,17 @@ import { StripeConfigCredentials } from '../stripe-config/stripe-config-credenti
 import { StripeConfigService, type WebhookEndpointCleanup } from '../stripe-config/stripe-config.service';
 import { WebhookEndpointResponse } from './dto/webhook-endpoint.dto';
 import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
+import { LEDGER_EVENT_TYPES } from '../payments/ledger-projector';
 
-/** The events the endpoint created by this service subscribes to. */
-export const WEBHOOK_EVENTS = [
-  'checkout.session.completed',
-  'customer.subscription.created',
-  'customer.subscription.updated',
-  'customer.subscription.deleted',
-  'invoice.paid',
-  'invoice.payment_failed',
-];
+/** The events the endpoint created by this service subscribes to: every event the payments ledger reads. */
+export const WEBHOOK_EVENTS: string[] = [...LEDGER_EVENT_TYPES];
+
+/**
+ * The API version of the endpoint this service creates, so its own deliveries have one known shape
+ * (the 2025+ one: invoice.parent.subscription_details, invoice_payment events, periods on items). The
+ * ledger reads the older shape too, for endpoints set up elsewhere. Stripe sets it on creation only.
+ */
+export const WEBHOOK_API_VERSION = '2026-07-29.dahlia';
 
 /** Failures after which Stripe may still have created the endpoint. */
 const MAY_HAVE_CREATED: readonly StripeFailureKind[] = ['timeout', 'unreachable', 'stripe_error'];
@@ -54,9 +55,10 @@ const MODES: readonly StripeMode[] = ['test', 'live'];
 
 /**
  * The one owner of the webhook endpoints this service creates in a project's Stripe account: create,
- * replace, remove, clean up. Creation stores the signing secret Stripe returns (through
- * StripeConfigService). Stripe returns a secret on creation only, so a second call replaces: it
- * deletes the endpoint it created before, then creates a new one (never two at once in Stripe).
+ * update, replace, remove, clean up. Creation stores the signing secret Stripe returns (through
+ * StripeConfigService). A second call updates the endpoint it created in place (url, events), keeping
+ * its secret; when that endpoint is gone from Stripe, or its secret is not stored, it deletes what it
+ * created before and creates a new one (never two at once in Stripe).
  * After DELETE config it removes them: it registers that with StripeConfigService.onDeactivated, so the
  * dependency runs one way, stripe-webhooks → stripe-config.
  */
@@ -98,16 +100,33 @@ export class WebhookEndpointsService implements OnModuleInit {
 
     const previous = mode === 'test' ? config.testWebhookEndpointId : config.liveWebhookEndpointId;
     const hadPending = mode === 'test' ? config.testWebhookSetupPending : config.liveWebhookSetupPending;
-    if (previous) {
-      await this.callStripe(mode, () => this.stripe.deleteWebhookEndpoint(secretKey, previous));
-      await this.configs.clearWebhookEndpoint(projectId, mode, previous);
-    }
     const params: WebhookEndpointParams = {
       url: this.stripeConfig.webhookUrl(projectId, mode),
       events: WEBHOOK_EVENTS,
       description: `Stripe Configuration Service, project ${projectId} (${mode})`,
       metadata: { project_id: projectId, mode },
+      apiVersion: WEBHOOK_API_VERSION,
     };
+    const storedSecretMasked = mode === 'test' ? config.testWebhookSecretMasked : config.liveWebhookSecretMasked;
+    if (previous && storedSecretMasked && !hadPending) {
+      // The endpoint this service created is brought up to date in place: its secret stays valid.
+      const updated = await this.callStripe(mode, () => this.stripe.updateWebhookEndpoint(secretKey, previous, params));
+      if (updated) {
+        return {
+          id: updated.id,
+          mode,
+          url: updated.url,
+          enabled_events: updated.enabledEvents,
+          webhook_secret_masked: storedSecretMasked,
+          replaced_endpoint_id: null,
+        };
+      }
+      // Gone from Stripe: a new one is created below.
+    }
+    if (previous) {
+      await this.callStripe(mode, () => this.stripe.deleteWebhookEndpoint(secretKey, previous));
+      await this.configs.clearWebhookEndpoint(projectId, mode, previous);
+    }
     // Marked before the call: a time-out may still have created the endpoint in Stripe.
     await this.configs.setWebhookSetupPending(projectId, mode, true);
     const endpoint = await this.callStripe(mode, async () => {

@@ -52,6 +52,8 @@ export interface WebhookEndpointParams {
   events: string[];
   description: string;
   metadata: Record<string, string>;
+  /** The API version the endpoint's events are rendered in (set on creation only: Stripe cannot change it later). */
+  apiVersion?: string;
 }
 
 /** A webhook endpoint as listed by Stripe (no secret: Stripe returns it on creation only). */
@@ -159,6 +161,9 @@ export class StripeApiClient {
           enabled_events: params.events as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
           description: params.description,
           metadata: params.metadata,
+          ...(params.apiVersion
+            ? { api_version: params.apiVersion as Stripe.WebhookEndpointCreateParams.ApiVersion }
+            : {}),
         },
         { idempotencyKey },
       ),
@@ -196,6 +201,58 @@ export class StripeApiClient {
     throw new StripeCallError('rejected', 'Stripe listed more webhook endpoints than expected');
   }
 
+  /**
+   * Updates an endpoint in place (its url, events, description, metadata): the signing secret stays.
+   * Null when Stripe no longer has it.
+   */
+  async updateWebhookEndpoint(
+    secretKey: string,
+    endpointId: string,
+    params: WebhookEndpointParams,
+  ): Promise<{ id: string; url: string; enabledEvents: string[] } | null> {
+    try {
+      const endpoint = await this.call('update a webhook endpoint', () =>
+        this.clientFor(secretKey).webhookEndpoints.update(endpointId, {
+          url: params.url,
+          enabled_events: params.events as Stripe.WebhookEndpointUpdateParams.EnabledEvent[],
+          description: params.description,
+          metadata: params.metadata,
+        }),
+      );
+      return { id: endpoint.id, url: endpoint.url, enabledEvents: endpoint.enabled_events };
+    } catch (error) {
+      if (error instanceof StripeCallError && error.kind === 'not_found') return null;
+      throw error;
+    }
+  }
+
+  /** A product's name (the plan name of a price without nickname); null when Stripe has no such product. */
+  async productName(secretKey: string, productId: string): Promise<string | null> {
+    try {
+      const product = await this.call('read a product', () => this.clientFor(secretKey).products.retrieve(productId));
+      return typeof product.name === 'string' ? product.name : null;
+    } catch (error) {
+      if (error instanceof StripeCallError && error.kind === 'not_found') return null;
+      throw error;
+    }
+  }
+
+  /**
+   * The payment intent of an invoice's first payment (2025+ API versions name it only on invoice_payment
+   * objects); null when the invoice has none.
+   */
+  async invoicePaymentIntent(secretKey: string, invoiceId: string): Promise<string | null> {
+    const list = await this.call('list invoice payments', () =>
+      this.clientFor(secretKey).invoicePayments.list({ invoice: invoiceId, limit: 10 }),
+    );
+    for (const payment of list.data) {
+      const intent = payment.payment?.payment_intent;
+      const id = typeof intent === 'string' ? intent : intent?.id;
+      if (id) return id;
+    }
+    return null;
+  }
+
   /** Deletes a webhook endpoint; `false` when Stripe no longer has it (already deleted). */
   async deleteWebhookEndpoint(secretKey: string, endpointId: string): Promise<boolean> {
     try {
@@ -222,8 +279,11 @@ export class StripeApiClient {
     }
   }
 
-  /** Runs one SDK call under the hard deadline and turns any failure into a StripeCallError. */
-  private async call<T>(action: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one SDK call under the hard deadline and turns any failure into a StripeCallError; for the
+   * features that make calls of their own through clientFor (the payments ledger's list pages).
+   */
+  async call<T>(action: string, work: () => Promise<T>): Promise<T> {
     const timeoutMs = this.config.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const pending = work();

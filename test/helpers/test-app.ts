@@ -120,6 +120,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     LOG_LEVEL: options.logDestination ? 'debug' : 'silent',
     // No background key checks unless a test asks for them (they would call Stripe on their own).
     HEALTH_CHECK_INTERVAL: 'off',
+    // No background sweeps either (they would call Stripe for every stored key); jobs polled often.
+    PAYMENTS_SWEEP_INTERVAL: 'off',
+    PAYMENTS_JOB_POLL_INTERVAL: '1s',
     ...options.env,
     DATABASE_URL: databaseUrl,
   });

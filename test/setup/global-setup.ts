@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { appDataSourceOptions } from '../../src/app.entities';
 import { startThrowawayEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/database/embedded-postgres';
+import { JOB_SCHEMA } from '../../src/payments/ledger-jobs';
 
 declare global {
   var __EMBEDDED_PG__: EmbeddedPostgresHandle | undefined;
@@ -50,6 +52,9 @@ export default async function globalSetup(): Promise<void> {
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });
+    // The job queue's own schema (pg-boss creates it at start-up when missing): made once here, so
+    // that each test database copied from the template finds it instead of creating it (~150 ms).
+    await dataSource.query(PgBoss.getConstructionPlans(JOB_SCHEMA));
   } finally {
     // CREATE DATABASE ... TEMPLATE needs the template to have no open connection.
     await dataSource.destroy();

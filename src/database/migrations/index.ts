@@ -9,6 +9,8 @@ import { AddStripeHealth1796155078043 } from './1796155078043-AddStripeHealth';
 import { AddWebhookEventPayloadSize1796160000000 } from './1796160000000-AddWebhookEventPayloadSize';
 import { AddCredentialFingerprintsAndAccounts1796900000000 } from './1796900000000-AddCredentialFingerprintsAndAccounts';
 import { AddStorageBoundsAndRefusalSketch1797120000000 } from './1797120000000-AddStorageBoundsAndRefusalSketch';
+import { AddPaymentsLedger1797000000000 } from './1797000000000-AddPaymentsLedger';
+import { AddPaymentsSync1797010000000 } from './1797010000000-AddPaymentsSync';
 
 /** Every migration, in order. `npm run migration:generate` writes a file here: add its class to this list. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -23,4 +25,6 @@ export const MIGRATIONS: MixedList<Function> = [
   AddWebhookEventPayloadSize1796160000000,
   AddCredentialFingerprintsAndAccounts1796900000000,
   AddStorageBoundsAndRefusalSketch1797120000000,
+  AddPaymentsLedger1797000000000,
+  AddPaymentsSync1797010000000,
 ];

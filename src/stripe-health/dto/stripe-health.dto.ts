@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { StripeMode } from '../../stripe/stripe-keys';
+import { LEDGER_SWEEP_EXAMPLE, LedgerSweepReport } from '../../payments/dto/ledger-sweep.dto';
 import {
   CHECK_CODES,
   CHECK_NAMES,
@@ -126,6 +127,16 @@ export class ModeHealth {
 
   @ApiProperty({ type: () => [HealthCheckResult], title: 'Checks' })
   checks: HealthCheckResult[];
+
+  @ApiPropertyOptional({
+    type: () => LedgerSweepReport,
+    nullable: true,
+    title: 'Sweep',
+    description:
+      "The last sweep of Stripe's event list for undelivered events (payments ledger); null: the mode is not swept (no stored secret key, or PAYMENTS_SWEEP_INTERVAL off)",
+    example: LEDGER_SWEEP_EXAMPLE,
+  })
+  sweep?: LedgerSweepReport | null;
 }
 
 export class StripeHealthResponse {
