@@ -21,7 +21,7 @@ export const LAYERS = [
   ['users'],
   ['auth'],
   ['projects'],
-  ['stripe-config', 'stripe-webhooks', 'stripe-health', 'audit', 'health', 'payments'],
+  ['stripe-config', 'stripe-webhooks', 'stripe-health', 'audit', 'health', 'payments', 'payments-sync'],
 ];
 
 /** The composition root's files, directly in src/. */

@@ -875,9 +875,9 @@ export interface components {
             code: "config_inactive" | "secret_key_valid" | "secret_key_invalid" | "secret_key_expired" | "secret_key_missing_permission" | "secret_key_rate_limited" | "secret_key_unreachable" | "secret_key_not_stored" | "secret_key_not_checked" | "publishable_key_ok" | "publishable_key_not_stored" | "publishable_key_other_account" | "webhook_endpoint_ok" | "webhook_endpoint_missing" | "webhook_endpoint_wrong_url" | "webhook_endpoint_disabled" | "webhook_endpoint_missing_events" | "webhook_endpoint_not_checked" | "webhook_deliveries_ok" | "webhook_no_events" | "webhook_secret_not_stored" | "webhook_secret_mismatch" | "webhook_clock_skew" | "webhook_wrong_url_mode" | "webhook_unconfirmed_refusals" | "go_live_ready" | "go_live_not_ready" | "ledger_ok" | "ledger_unprojectable_events";
             /**
              * Details
-             * @description `webhook_deliveries` only: the counts the check is made of
+             * @description `webhook_deliveries` and `ledger` only: the counts the check is made of
              */
-            details?: components["schemas"]["WebhookDeliveryDetails"];
+            details?: components["schemas"]["WebhookDeliveryDetails"] | components["schemas"]["LedgerCheckDetails"];
             /**
              * Message
              * @description One line for a human; names fields and masked forms only, never a secret
@@ -891,6 +891,13 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "warning" | "failing" | "unknown";
+        };
+        LedgerCheckDetails: {
+            /**
+             * Unprojectable Events
+             * @description Stored events of this mode whose shape the payments ledger could not read (each answered 200)
+             */
+            unprojectable_events: number;
         };
         LedgerSweepReport: {
             /**

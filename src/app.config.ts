@@ -13,7 +13,7 @@ import { projectsConfig } from './projects/projects.config';
 import { stripeWebhooksConfig } from './stripe-webhooks/stripe-webhooks.config';
 import { webhooksConfig } from './stripe-webhooks/webhooks.config';
 import { auditConfig } from './audit/audit.config';
-import { paymentsSyncConfig } from './payments/payments-sync.config';
+import { paymentsSyncConfig } from './payments-sync/payments-sync.config';
 
 /**
  * Every settings area of the service, each defined and parsed by the module that owns it

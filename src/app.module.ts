@@ -18,7 +18,7 @@ import { CREDENTIAL_FIELDS } from './stripe/stripe-keys';
 import { StripeHealthModule } from './stripe-health/stripe-health.module';
 import { StripeWebhooksModule } from './stripe-webhooks/stripe-webhooks.module';
 import { PaymentsModule } from './payments/payments.module';
-import { PaymentsSyncModule } from './payments/payments-sync.module';
+import { PaymentsSyncModule } from './payments-sync/payments-sync.module';
 
 /** Infrastructure that tests or a deployment may swap: where logs go, where rate-limit counters live. */
 export interface AppModuleOptions {

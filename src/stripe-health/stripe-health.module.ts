@@ -3,7 +3,7 @@ import { PaymentsModule } from '../payments/payments.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { StripeConfigModule } from '../stripe-config/stripe-config.module';
 import { StripeWebhooksModule } from '../stripe-webhooks/stripe-webhooks.module';
-import { PaymentsSyncModule } from '../payments/payments-sync.module';
+import { PaymentsSyncModule } from '../payments-sync/payments-sync.module';
 import { HealthCheckScheduler } from './health-check.scheduler';
 import { StripeHealthChecker } from './stripe-health.checker';
 import { StripeHealthController } from './stripe-health.controller';

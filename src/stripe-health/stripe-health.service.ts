@@ -11,8 +11,8 @@ import { buildModeChecks, publishableAccountsDiffer, worstStatus } from './healt
 import { StripeWebhookEventsRepository } from '../stripe-webhooks/stripe-webhook-events.repository';
 import { StripeHealthChecker } from './stripe-health.checker';
 import { StripeHealthRepository, type StoredHealthCheck } from './stripe-health.repository';
-import { LedgerSweepRepository } from '../payments/ledger-sweep.repository';
-import { toSweepReport } from '../payments/dto/ledger-sweep.dto';
+import { LedgerSweepRepository } from '../payments-sync/ledger-sweep.repository';
+import { toSweepReport } from '../payments-sync/dto/ledger-sweep.dto';
 import {
   LedgerProjectionFailuresRepository,
   type ProjectionFailureSummary,

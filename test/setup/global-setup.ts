@@ -5,7 +5,7 @@ import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { appDataSourceOptions } from '../../src/app.entities';
 import { startThrowawayEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/database/embedded-postgres';
-import { JOB_SCHEMA } from '../../src/payments/ledger-jobs';
+import { JOB_SCHEMA } from '../../src/payments-sync/ledger-jobs';
 
 declare global {
   var __EMBEDDED_PG__: EmbeddedPostgresHandle | undefined;

@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import type { StripeMode } from '../../stripe/stripe-keys';
-import { LEDGER_SWEEP_EXAMPLE, LedgerSweepReport } from '../../payments/dto/ledger-sweep.dto';
+import { LEDGER_SWEEP_EXAMPLE, LedgerSweepReport } from '../../payments-sync/dto/ledger-sweep.dto';
 import {
   CHECK_CODES,
   CHECK_NAMES,
@@ -9,6 +9,17 @@ import {
   type CheckName,
   type CheckStatus,
 } from '../health-report';
+
+/** The `details` of the `ledger` check. */
+export class LedgerCheckDetails {
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    title: 'Unprojectable Events',
+    description: 'Stored events of this mode whose shape the payments ledger could not read (each answered 200)',
+  })
+  unprojectable_events: number;
+}
 
 /** The `details` of the `webhook_deliveries` check. */
 export class WebhookDeliveryDetails {
@@ -70,6 +81,7 @@ export class WebhookDeliveryDetails {
   unconfirmed_client_addresses_exact: boolean;
 }
 
+@ApiExtraModels(WebhookDeliveryDetails, LedgerCheckDetails)
 export class HealthCheckResult {
   @ApiProperty({ enum: CHECK_NAMES, title: 'Check', description: 'What is checked', example: 'secret_key' })
   check: CheckName;
@@ -111,9 +123,9 @@ export class HealthCheckResult {
   checked_at: Date | null;
 
   @ApiPropertyOptional({
-    type: () => WebhookDeliveryDetails,
+    oneOf: [{ $ref: getSchemaPath(WebhookDeliveryDetails) }, { $ref: getSchemaPath(LedgerCheckDetails) }],
     title: 'Details',
-    description: '`webhook_deliveries` only: the counts the check is made of',
+    description: '`webhook_deliveries` and `ledger` only: the counts the check is made of',
   })
   details?: Record<string, unknown>;
 }

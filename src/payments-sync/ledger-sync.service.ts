@@ -8,7 +8,7 @@ import { maskSecretsInText } from '../stripe/key-masking';
 import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from '../stripe-config/example-credentials';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { StripeCallError } from '../stripe/stripe-api.client';
-import { LedgerProjector } from './ledger-projector';
+import { LedgerProjector } from '../payments/ledger-projector';
 import { LEDGER_QUEUES, LedgerJobs, type LedgerJobData, type LedgerJobRun } from './ledger-jobs';
 import { synthesise } from './ledger-sync.events';
 import { LedgerSyncRepository, SYNC_PHASES, type SyncPhase, type SyncRow } from './ledger-sync.repository';

@@ -15,7 +15,7 @@ import { EXAMPLE_CREDENTIAL_MESSAGE, isExampleCredential } from '../stripe-confi
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { StripeWebhookEventsRepository } from '../stripe-webhooks/stripe-webhook-events.repository';
 import { MAX_EVENT_DEPTH } from '../stripe-webhooks/stripe-webhooks.service';
-import { LedgerProjector, type LedgerEvent } from './ledger-projector';
+import { LedgerProjector, type LedgerEvent } from '../payments/ledger-projector';
 import { LEDGER_QUEUES, LedgerJobs, type LedgerJobData, type LedgerJobRun } from './ledger-jobs';
 import { SWEPT_EVENT_TYPES } from './ledger-sync.events';
 import { NoStoredKeyError, safeErrorMessage } from './ledger-sync.service';

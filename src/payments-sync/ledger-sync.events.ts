@@ -1,4 +1,4 @@
-import { LEDGER_EVENT_TYPES, type LedgerEvent } from './ledger-projector';
+import { LEDGER_EVENT_TYPES, type LedgerEvent } from '../payments/ledger-projector';
 import type { SyncPhase } from './ledger-sync.repository';
 
 /** The event types the sweep asks Stripe's event list for (`types[]`, at most 20): those the ledger reads. */

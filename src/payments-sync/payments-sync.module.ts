@@ -4,7 +4,7 @@ import { StripeConfigModule } from '../stripe-config/stripe-config.module';
 import { StripeModule } from '../stripe/stripe.module';
 import { StripeWebhooksModule } from '../stripe-webhooks/stripe-webhooks.module';
 import { LedgerJobs } from './ledger-jobs';
-import { PaymentsModule } from './payments.module';
+import { PaymentsModule } from '../payments/payments.module';
 import { LedgerSweepRepository } from './ledger-sweep.repository';
 import { LedgerSweepService } from './ledger-sweep.service';
 import { LedgerSyncController } from './ledger-sync.controller';
