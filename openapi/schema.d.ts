@@ -894,6 +894,23 @@ export interface components {
         };
         LedgerCheckDetails: {
             /**
+             * Last At
+             * Format: date-time
+             */
+            last_at?: string;
+            /**
+             * Last Event Id
+             * @description The last such event (when there is one)
+             */
+            last_event_id?: string;
+            /** Last Event Type */
+            last_event_type?: string;
+            /**
+             * Last Reason
+             * @description What the ledger could not read in it
+             */
+            last_reason?: string;
+            /**
              * Unprojectable Events
              * @description Stored events of this mode whose shape the payments ledger could not read (each answered 200)
              */

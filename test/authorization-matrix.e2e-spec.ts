@@ -117,6 +117,18 @@ const ENDPOINTS: Endpoint[] = [
     ownsProject: true,
   },
   { name: 'GET payments', method: 'get', path: (p) => configPath(p, 'payments'), ok: 200, ownsProject: true },
+  { name: 'GET payments/sync', method: 'get', path: (p) => configPath(p, 'payments/sync'), ok: 200, ownsProject: true },
+  {
+    name: 'POST payments/sync',
+    method: 'post',
+    path: (p) => configPath(p, 'payments/sync'),
+    body: () => ({ mode: 'test' }),
+    ok: 202,
+    ownsProject: true,
+    beforeOwner: async ({ t, owner, projectId }) => {
+      await putConfig(t, owner, projectId, { test_secret_key: fakeKey('sk_test_') });
+    },
+  },
   {
     name: 'GET all subscriptions',
     method: 'get',

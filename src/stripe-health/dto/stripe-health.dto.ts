@@ -19,6 +19,18 @@ export class LedgerCheckDetails {
     description: 'Stored events of this mode whose shape the payments ledger could not read (each answered 200)',
   })
   unprojectable_events: number;
+
+  @ApiPropertyOptional({ type: String, title: 'Last Event Id', description: 'The last such event (when there is one)' })
+  last_event_id?: string;
+
+  @ApiPropertyOptional({ type: String, title: 'Last Event Type' })
+  last_event_type?: string;
+
+  @ApiPropertyOptional({ type: String, title: 'Last Reason', description: 'What the ledger could not read in it' })
+  last_reason?: string;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', title: 'Last At' })
+  last_at?: string;
 }
 
 /** The `details` of the `webhook_deliveries` check. */
