@@ -105,7 +105,15 @@ const GENERATORS: Generator[] = [
     entry: 'index.ts',
     // Unmaintained and weak on OpenAPI 3.1: held to compiling only.
     generate: (outDir) =>
-      run(bin('openapi'), ['--input', COMMITTED_SPEC_PATH, '--output', outDir, '--client', 'fetch'], { env: NO_COLOR }),
+      // Its bin is named `openapi`, which @redocly/cli's bin of the same name may shadow in node_modules/.bin.
+      run(
+        process.execPath,
+        [
+          join(ROOT, 'node_modules', 'openapi-typescript-codegen', 'bin', 'index.js'),
+          ...['--input', COMMITTED_SPEC_PATH, '--output', outDir, '--client', 'fetch'],
+        ],
+        { env: NO_COLOR },
+      ),
   },
 ];
 
