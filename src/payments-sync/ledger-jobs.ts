@@ -112,6 +112,24 @@ export class LedgerJobs implements OnApplicationBootstrap, OnModuleDestroy {
       retentionSeconds: JOB_RETENTION_SECONDS,
     });
     boss.on('error', (error: Error) => this.logger.warn(`Job queue error: ${error.message}`));
+    // Instances starting at once would create pg-boss's schema and queue tables concurrently (DDL that
+    // deadlocks): the set-up runs under one session advisory lock, on a connection of its own.
+    const lock = new Driver.Client({
+      connectionString: this.database.url,
+      application_name: 'stripe-config-service jobs setup',
+    });
+    lock.on('error', (error: Error) => this.logger.warn(`Job queue set-up connection failed: ${error.message}`));
+    await lock.connect();
+    try {
+      await lock.query(`SELECT pg_advisory_lock(hashtext('stripe-config-service:job-queue-setup'))`);
+      await this.setUp(boss);
+    } finally {
+      await lock.end().catch(() => undefined);
+    }
+    return boss;
+  }
+
+  private async setUp(boss: PgBoss): Promise<void> {
     await boss.start();
     for (const name of Object.values(LEDGER_QUEUES)) {
       // createQueue is idempotent (ON CONFLICT DO NOTHING); the policy is fixed when the queue is first made.
@@ -138,7 +156,6 @@ export class LedgerJobs implements OnApplicationBootstrap, OnModuleDestroy {
       }
       this.workerIds.set(queue, ids);
     }
-    return boss;
   }
 
   /**

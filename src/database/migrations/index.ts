@@ -24,7 +24,7 @@ export const MIGRATIONS: MixedList<Function> = [
   AddStripeHealth1796155078043,
   AddWebhookEventPayloadSize1796160000000,
   AddCredentialFingerprintsAndAccounts1796900000000,
-  AddStorageBoundsAndRefusalSketch1797120000000,
   AddPaymentsLedger1797000000000,
   AddPaymentsSync1797010000000,
+  AddStorageBoundsAndRefusalSketch1797120000000,
 ];
