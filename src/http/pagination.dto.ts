@@ -5,7 +5,7 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 const MAX_PAGE_SIZE = 100;
 
 /** Query strings are text: turn plain digit strings into numbers, leave anything else for the validators to refuse. */
-const toInteger = ({ value }: { value: unknown }): unknown =>
+export const toInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
 
 /** `?page=1&page_size=20`: the one pagination of every list endpoint (answered as `{items, total, page, page_size}`). */

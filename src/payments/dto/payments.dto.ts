@@ -1,3 +1,4 @@
+import { toInteger } from '../../http/pagination.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
@@ -10,8 +11,6 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
   if (['false', '0', 'no', 'off'].includes(lower)) return false;
   return value;
 };
-const toInteger = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
 
 /** `page` ≥ 1 and `page_size` 1–100 (default 50), as the reference's payment lists. */
 export class LedgerPageQuery {
