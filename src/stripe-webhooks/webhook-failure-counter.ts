@@ -37,8 +37,6 @@ export class WebhookFailureCounter implements OnApplicationBootstrap, OnModuleDe
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private lastSweep = 0;
-  /** Upsert statements written so far (one per flush that had counts): shows the cost of a flood. */
-  statementsWritten = 0;
 
   constructor(private readonly repository: WebhookFailureCountsRepository) {}
 
@@ -135,7 +133,6 @@ export class WebhookFailureCounter implements OnApplicationBootstrap, OnModuleDe
       this.pending = new Map();
       try {
         await this.repository.add(batch);
-        this.statementsWritten += 1;
       } catch (error) {
         // Put the counts back (merged with what arrived meanwhile) for the next flush.
         for (const p of batch) this.merge(p);
