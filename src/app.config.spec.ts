@@ -218,6 +218,21 @@ describe('loadConfig: start-up refusals', () => {
     expect(message).not.toContain(secret);
   });
 
+  it('hashes passwords at scrypt cost 15 by default; PASSWORD_HASH_COST goes lower only outside production', () => {
+    const base = { JWT_SECRET: SECRET, ENCRYPTION_KEYS: key(), DATABASE_URL };
+    expect(loadConfig(base).auth.passwordHashCost).toBe(15);
+    expect(loadConfig({ ...base, PASSWORD_HASH_COST: '10' }).auth.passwordHashCost).toBe(10);
+    expect(() => loadConfig({ ...base, PASSWORD_HASH_COST: '9' })).toThrow(
+      /PASSWORD_HASH_COST must be between 10 and 16/,
+    );
+    expect(() => loadConfig({ ...base, PASSWORD_HASH_COST: '17' })).toThrow(/PASSWORD_HASH_COST/);
+    const production = { ...base, NODE_ENV: 'production' };
+    expect(loadConfig({ ...production, PASSWORD_HASH_COST: '16' }).auth.passwordHashCost).toBe(16);
+    expect(() => loadConfig({ ...production, PASSWORD_HASH_COST: '12' })).toThrow(
+      /PASSWORD_HASH_COST must be between 15 and 16 when NODE_ENV=production/,
+    );
+  });
+
   it('accepts random secrets of 16+ characters', () => {
     for (let i = 0; i < 200; i += 1) expect(jwtSecretProblem(randomBytes(12).toString('base64url'))).toBeUndefined();
     expect(jwtSecretProblem(randomBytes(16).toString('hex'))).toBeUndefined();

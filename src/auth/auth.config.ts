@@ -6,6 +6,7 @@ import {
   parseDurationSeconds,
   positiveInteger,
 } from '../config/config-area';
+import { PASSWORD_HASH_COST } from './password-hasher';
 
 /**
  * Password hashing (scrypt, 32 MiB and tens of milliseconds each) runs on libuv's thread pool
@@ -35,9 +36,25 @@ export const authConfig = defineConfig('auth', (env, problems) => {
     jwtExpiresInSeconds: jwtExpiresInSeconds ?? 3600,
     /** How many password hashes run at once, and how many may wait, for sign-ups and for logins. */
     hashing: parseHashing(env, problems),
+    /** scrypt cost of new password hashes, log2(N) (PASSWORD_HASH_COST). */
+    passwordHashCost: parsePasswordHashCost(env, problems),
   };
 });
 export type AuthConfig = ConfigOf<typeof authConfig>;
+
+/** PASSWORD_HASH_COST: 10–16, at least 15 in production (tests and development may hash faster). */
+function parsePasswordHashCost(env: Env, problems: string[]): number {
+  const cost = positiveInteger(env, 'PASSWORD_HASH_COST', PASSWORD_HASH_COST.default, problems);
+  const min = isProduction(env) ? PASSWORD_HASH_COST.productionMin : PASSWORD_HASH_COST.min;
+  if (cost < min || cost > PASSWORD_HASH_COST.max) {
+    problems.push(
+      `PASSWORD_HASH_COST must be between ${min} and ${PASSWORD_HASH_COST.max}` +
+        (isProduction(env) ? ' when NODE_ENV=production' : ''),
+    );
+    return PASSWORD_HASH_COST.default;
+  }
+  return cost;
+}
 
 function parseHashing(env: Env, problems: string[]) {
   const maxWaitMs = positiveInteger(env, 'HASHING_MAX_WAIT_MS', DEFAULT_HASHING.login.maxWaitMs, problems);

@@ -60,7 +60,12 @@ class FakeSignUpLimit {
 }
 
 function serviceWith(users: FakeUsers, limit = new FakeSignUpLimit()) {
-  const config = { jwtSecret: SECRET, jwtExpiresInSeconds: 900, hashing: DEFAULT_HASHING } as AuthConfig;
+  const config = {
+    jwtSecret: SECRET,
+    jwtExpiresInSeconds: 900,
+    hashing: DEFAULT_HASHING,
+    passwordHashCost: 10,
+  } as AuthConfig;
   return new AuthService(
     users as unknown as UsersService,
     new JwtService(),
@@ -86,7 +91,7 @@ describe('AuthService', () => {
       const [[call, input]] = users.calls as [[string, { email: string; passwordHash: string; fullName: string }]];
       expect(call).toBe('create');
       expect(input).toMatchObject({ email: 'dev@example.com', fullName: 'Ada' });
-      expect(input.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$/);
+      expect(input.passwordHash).toMatch(/^scrypt\$1024\$8\$1\$/);
       expect(input.passwordHash).not.toContain(PASSWORD);
       await expect(verifyPassword(PASSWORD, input.passwordHash)).resolves.toBe(true);
       expect(res).toEqual({

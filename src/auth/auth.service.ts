@@ -10,14 +10,13 @@ import { SignUpRateLimiter } from '../rate-limit/sign-up-rate-limiter';
 import { ConcurrencyGate } from './concurrency-gate';
 import { hashPassword, verifyPassword } from './password-hasher';
 
-/** Compared against when the email is unknown, so that a wrong email costs as much time as a wrong password. */
-const DUMMY_HASH_PROMISE = hashPassword('dummy-password-for-timing');
-
 @Injectable()
 export class AuthService {
   /** Password hashes run through these (AuthConfig.hashing): a flood of one kind leaves the other a thread. */
   private readonly signUpHashing: ConcurrencyGate;
   private readonly loginHashing: ConcurrencyGate;
+  /** Compared against when the email is unknown, so that a wrong email costs as much time as a wrong password. */
+  private dummyHash?: Promise<string>;
 
   constructor(
     private readonly users: UsersService,
@@ -32,7 +31,7 @@ export class AuthService {
   /** `clientIp`: sign-ups are limited per client (RATE_LIMIT_REGISTER), counted before the costly hash. */
   async register(input: UserCreateRequest, clientIp: string): Promise<RegistrationResponse> {
     await this.signUpLimit.consume(clientIp);
-    const passwordHash = await this.signUpHashing.run(() => hashPassword(input.password));
+    const passwordHash = await this.signUpHashing.run(() => hashPassword(input.password, this.config.passwordHashCost));
     const user = await this.users.create({
       email: input.email,
       passwordHash,
@@ -49,11 +48,16 @@ export class AuthService {
 
   async login(input: UserLoginRequest): Promise<TokenResponse> {
     const user = await this.users.findByEmail(input.email);
-    const stored = user?.passwordHash ?? (await DUMMY_HASH_PROMISE);
+    const stored = user?.passwordHash ?? (await this.unknownEmailHash());
     const ok = await this.loginHashing.run(() => verifyPassword(input.password, stored));
     if (!user || !ok) throw new UnauthorizedException('Incorrect email or password');
     if (!user.isActive) throw new UnauthorizedException('Inactive user');
     return this.issueToken(user);
+  }
+
+  private unknownEmailHash(): Promise<string> {
+    this.dummyHash ??= hashPassword('dummy-password-for-timing', this.config.passwordHashCost);
+    return this.dummyHash;
   }
 
   async issueToken(user: User): Promise<TokenResponse> {

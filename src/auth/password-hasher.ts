@@ -1,11 +1,16 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
-/** scrypt parameters (N=2^15, r=8, p=1: OWASP's minimum for scrypt), stored with each hash. */
-const N = 32768;
+/**
+ * scrypt cost as log2(N), with r=8 and p=1. 15 (N=2^15, 32 MiB and tens of milliseconds of a core per
+ * hash) is OWASP's minimum for scrypt and the default; production refuses less (auth.config.ts).
+ * The parameters are stored with each hash, so changing the cost never invalidates stored passwords.
+ */
+export const PASSWORD_HASH_COST = { default: 15, min: 10, productionMin: 15, max: 16 } as const;
 const R = 8;
 const P = 1;
 const KEY_LENGTH = 64;
-const MAX_MEMORY = 64 * 1024 * 1024;
+/** Room for the largest cost accepted (128 · N · r bytes at N=2^16), with Node's slack. */
+const MAX_MEMORY = 2 * 128 * 2 ** PASSWORD_HASH_COST.max * R;
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -16,10 +21,11 @@ function derive(password: string, salt: Buffer, n: number, r: number, p: number)
 }
 
 /** `scrypt$N$r$p$salt$hash` (base64). Node's built-in scrypt: no native addon to build. */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, cost: number = PASSWORD_HASH_COST.default): Promise<string> {
+  const n = 2 ** cost;
   const salt = randomBytes(16);
-  const key = await derive(password, salt, N, R, P);
-  return ['scrypt', N, R, P, salt.toString('base64'), key.toString('base64')].join('$');
+  const key = await derive(password, salt, n, R, P);
+  return ['scrypt', n, R, P, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {

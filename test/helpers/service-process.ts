@@ -26,6 +26,7 @@ export function spawnService(
         JWT_SECRET: randomBytes(32).toString('base64url'),
         ENCRYPTION_KEYS: testEncryptionKey(),
         DATA_DIR: mkdtempSync(join(tmpdir(), 'scs-service-')),
+        PASSWORD_HASH_COST: '10',
         ...options.env,
       },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -123,6 +123,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     // No background sweeps either (they would call Stripe for every stored key); jobs polled often.
     PAYMENTS_SWEEP_INTERVAL: 'off',
     PAYMENTS_JOB_POLL_INTERVAL: '1s',
+    // The cheapest password hashing: most files sign up many developers. Tests of what the hashing
+    // cost protects (login timing, hashing gates under a flood) set PASSWORD_HASH_COST themselves.
+    PASSWORD_HASH_COST: '10',
     ...options.env,
     DATABASE_URL: databaseUrl,
   });
