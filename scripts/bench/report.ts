@@ -77,7 +77,7 @@ export function caseResult(kind: CaseName, connections: number, floorRuns: RunSa
 const MB = 1_000_000;
 export const mb = (bytes: number) => (bytes / MB).toFixed(0);
 
-/** The targets (issue 13); they are defined for one instance at 20 connections on 2 cores, on each supported Node.js. */
+/** The targets (docs/benchmarks.md); they are defined for one instance at 20 connections on 2 cores, on each supported Node.js. */
 export function evaluateTargets(cases: CaseResult[], servicePeakRss: number, startup: Startup): Target[] {
   const at20 = (kind: CaseName) => cases.find((c) => c.case === kind && c.connections === 20);
   const trusted = (c: CaseResult | undefined) => (c && c.problems.length === 0 ? c : undefined);

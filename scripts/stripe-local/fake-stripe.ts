@@ -620,7 +620,7 @@ export class FakeStripe {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Integration-health scenarios (issue 15): endpoints set up outside this service (as in Stripe's
+// Integration-health scenarios: endpoints set up outside this service (as in Stripe's
 // dashboard), and endpoints Stripe or the developer disabled. Separate functions, on purpose.
 // ---------------------------------------------------------------------------------------------------
 

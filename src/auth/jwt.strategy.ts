@@ -26,7 +26,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       // A KeyObject made once: given a string, jsonwebtoken tries to parse it as a PEM public key and
-      // then builds a secret key on every request (~0.5 ms of CPU each, measured in docs/benchmarks.md).
+      // then builds a secret key on every request (a measurable CPU cost, docs/benchmarks.md).
       // passport-jwt's typings predate KeyObject support; jsonwebtoken 9 accepts one.
       secretOrKey: createSecretKey(Buffer.from(config.jwtSecret, 'utf8')) as unknown as string,
       algorithms: ['HS256'],

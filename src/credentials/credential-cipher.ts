@@ -13,7 +13,8 @@ let ivPoolOffset = 0;
 
 /**
  * A fresh random 96-bit IV. The same CSPRNG output as one randomBytes(12) per call (each byte is used
- * once), only fetched in bulk: per-call randomBytes was ~15% of an encryption's CPU (issue 13).
+ * once), only fetched in bulk: a randomBytes call per encryption was a visible share of its CPU
+ * (docs/benchmarks.md).
  */
 function nextIv(): Buffer {
   if (ivPoolOffset + IV_BYTES > ivPool.length) {

@@ -6,8 +6,7 @@ import { lastValueFrom, type Observable } from 'rxjs';
 /**
  * patches/@nestjs+core+11.2.10.patch (applied by `postinstall: patch-package` on every npm ci): Nest's
  * interceptor chain must not use the static `AsyncResource.bind`, which goes through util.deprecate on
- * Node 20–24 (nodejs/node#58218; GET config 908 → 537 µs of CPU without/with the patch on Node 20,
- * docs/benchmarks.md), and must still carry the async context (AsyncLocalStorage) into the handler. This fails when the patch stops applying (e.g. after
+ * Node 20–24 (nodejs/node#58218; the CPU cost per request is in docs/benchmarks.md), and must still carry the async context (AsyncLocalStorage) into the handler. This fails when the patch stops applying (e.g. after
  * a Nest upgrade): then check whether the new release still needs it.
  */
 describe('@nestjs/core InterceptorsConsumer (patched)', () => {

@@ -17,11 +17,11 @@ export const securityHeadersMiddleware = helmet({
  * The headers helmet sets, computed once: with this configuration they do not depend on the request
  * (no nonce, no function directive), so helmet runs once at start-up against a recording response
  * and each request only copies the result instead of running helmet's 13 middlewares
- * (docs/benchmarks.md, issue 13: 15–90 µs per request saved). The only other thing helmet does,
+ * (what that saves per request: docs/benchmarks.md). The only other thing helmet does,
  * removing X-Powered-By, is moot: Fastify sends none.
  *
  * Not @fastify/helmet: that plugin is a wrapper that runs the same helmet middlewares in an
- * `onRequest` hook on every request, i.e. the per-request cost issue 13 removed. The set is still
+ * `onRequest` hook on every request, the per-request cost this file avoids. The set is still
  * helmet's own (its defaults plus the CSP changes above, checked against a response helmet wrote in
  * security-headers.spec.ts), and no Express middleware runs inside a Fastify hook: helmet runs here,
  * once, at start-up.

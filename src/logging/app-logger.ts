@@ -72,8 +72,7 @@ export function requestLogFields(request: FastifyRequest): RequestLogFields {
  * One line per request, written when the response has been sent (Fastify's `onResponse`): `req`,
  * `res.statusCode`, `responseTime` (ms) and "request completed"; 5xx at error level, 4xx at warn.
  * The line pino-http wrote, without its per-request middleware, child logger and AsyncLocalStorage
- * (on Node 20 those and the async hooks they switched on took ~28% of the service's CPU, this hook
- * ~3%: docs/benchmarks.md, issue 13). `pino` is REQUEST_LOGGER, which does not walk the line: the
+ * (those, and the async hooks they switched on, cost far more CPU than this hook: docs/benchmarks.md). `pino` is REQUEST_LOGGER, which does not walk the line: the
  * two fields a client chooses, the URL and the request id, are sanitized here (sanitizeRequestLogFields).
  */
 export function logRequestCompleted(pino: PinoLogger, request: FastifyRequest, reply: FastifyReply): void {

@@ -10,7 +10,7 @@ const LOG_FLUSH_INTERVAL_MS = 250;
 
 /**
  * stdout through pino's own SonicBoom, asynchronous and buffered: under load many lines go out in one
- * write instead of one blocking write(2) per line (~30 µs of a GET config, issue 13, docs/benchmarks.md).
+ * write instead of one blocking write(2) per line (its cost per request: docs/benchmarks.md).
  * Lines wait at most LOG_FLUSH_INTERVAL_MS or until 4 KB are buffered; pino flushes the buffer
  * synchronously when the process exits (also on process.exit in graceful shutdown and on a crash).
  */

@@ -5,8 +5,8 @@ export type { StripeSdk };
 let loaded: typeof StripeSdk | undefined;
 
 /**
- * The `stripe` package, loaded on first use instead of at start-up: loading it took ~86 ms of the
- * service's start-up on Node 20 (issue 13, docs/benchmarks.md), and nothing needs it before the
+ * The `stripe` package, loaded on first use instead of at start-up: loading it is a large share of
+ * the start-up time (docs/benchmarks.md), and nothing needs it before the
  * service is ready (the first key check, webhook delivery or health check loads it).
  */
 export function stripeSdk(): typeof StripeSdk {
