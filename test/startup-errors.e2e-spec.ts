@@ -15,7 +15,13 @@ function start(env: Record<string, string>, entry = 'src/main.ts'): Promise<Run>
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', entry], {
       cwd: process.cwd(),
-      env: { PATH: process.env.PATH, TS_NODE_PROJECT: 'tsconfig.json', HOST: '127.0.0.1', PORT: '0', ...env },
+      env: {
+        PATH: process.env.PATH,
+        TS_NODE_PROJECT: 'test/tsconfig.spawn.json',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

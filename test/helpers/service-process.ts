@@ -21,7 +21,7 @@ export function spawnService(
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'test',
-        TS_NODE_PROJECT: 'tsconfig.json',
+        TS_NODE_PROJECT: 'test/tsconfig.spawn.json',
         HOST: '127.0.0.1',
         JWT_SECRET: randomBytes(32).toString('base64url'),
         ENCRYPTION_KEYS: testEncryptionKey(),
