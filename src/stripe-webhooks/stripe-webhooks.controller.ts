@@ -20,6 +20,7 @@ import { CurrentRequestMeta, RequestMeta } from '../http/request-context';
 import { StripeCallRateLimit } from '../rate-limit/rate-limit.decorators';
 import { HTTPError } from '../http/error-response.dto';
 import { readRawBody, ReadsOwnBody } from '../http/request-body';
+import { holdMemory } from '../http/memory-budget';
 import { WEBHOOK_RECEIVER_PATH } from '../stripe/webhook-urls';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
@@ -123,6 +124,7 @@ export class StripeWebhookReceiverController {
       {
         length: length === undefined || req.headers['transfer-encoding'] ? undefined : Number(length),
         read: () => readRawBody(req),
+        hold: (bytes) => holdMemory(req, bytes),
       },
       meta.clientIp,
     );

@@ -1,4 +1,13 @@
-import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  PayloadTooLargeException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { jsonShape, parsedSizeBound } from '../http/json-shape';
+import { stripeWebhooksConfig, type StripeWebhooksConfig } from './stripe-webhooks.config';
 import { UnprocessableEntityError } from '../http/unprocessable-entity.error';
 import { findUnstorableInput, withoutUnstorable } from '../common/storable-text';
 import { isUuid } from '../common/uuid';
@@ -48,7 +57,18 @@ export interface WebhookBody {
   /** Content-Length, when the client sent one. */
   length: number | undefined;
   read(): Promise<Buffer | undefined>;
+  /**
+   * Reserves `bytes` of the memory budget until the delivery is answered (http/memory-budget.ts):
+   * null when held, else the error to answer (503, or 413 when it could never fit).
+   */
+  hold(bytes: number): Error | null;
 }
+
+/**
+ * What a verified delivery takes besides its bytes, as a multiple of what its JSON can take once parsed
+ * (json-shape.ts): the parsed event, and the text stored from it with the query that sends it.
+ */
+const PARSED_EVENT_COPIES = 2;
 
 /** How long an unknown project id is remembered (answered 404 without a query). */
 const UNKNOWN_PROJECT_TTL_MS = 5_000;
@@ -73,6 +93,7 @@ export class StripeWebhooksService {
     private readonly retention: WebhookEventRetention,
     private readonly ledger: LedgerProjector,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(stripeWebhooksConfig.KEY) private readonly config: StripeWebhooksConfig,
   ) {}
 
   /** Project ids recently found not to exist → when that stops being remembered. Insertion-ordered. */
@@ -101,14 +122,14 @@ export class StripeWebhooksService {
     // Everything that needs no body is checked before a byte of it is read.
     const secret = await this.webhookSecret(projectId, mode);
     const header = this.checkHeader(signatureHeader);
-    const release = this.bodySlots.tryAcquire(body.length);
+    const release = this.bodySlots.tryAcquire(body.length, clientAddress);
     if (!release) {
       throw new ServiceUnavailableException(
         'Too many large webhook deliveries are being received at once; retry later',
       );
     }
     try {
-      return await this.verifyAndStore(projectId, mode, secret, header, await body.read(), clientAddress);
+      return await this.verifyAndStore(projectId, mode, secret, header, await body.read(), clientAddress, body);
     } finally {
       release();
     }
@@ -147,12 +168,19 @@ export class StripeWebhooksService {
     header: string,
     rawBody: Buffer | undefined,
     clientAddress: string | null,
+    body: Pick<WebhookBody, 'hold'>,
   ): Promise<WebhookReceivedResponse> {
     if (!rawBody || rawBody.length === 0) throw new BadRequestException('Empty request body');
 
     const refusal = (cause: WebhookFailureCause) => ({ projectId, mode, cause, clientAddress, at: new Date() });
     // Signature or timestamp refused: the body is unverified; its event id is asked about with this mode's key.
-    const event = this.verify(rawBody, header, secret, (cause) => this.refusals.refused(refusal(cause), rawBody, mode));
+    const event = this.verify(
+      rawBody,
+      header,
+      secret,
+      (cause) => this.refusals.refused(refusal(cause), rawBody, mode),
+      body,
+    );
     if (event.livemode !== (mode === 'live')) {
       // Verified, but of the other mode: Stripe knows it under that mode's key.
       this.refusals.refused(refusal('wrong_url_mode'), undefined, event.livemode ? 'live' : 'test', event.id);
@@ -203,6 +231,24 @@ export class StripeWebhooksService {
     return toWebhookEventResponse(row);
   }
 
+  /**
+   * A verified delivery's shape, read from its bytes before it is parsed (json-shape.ts): nested deeper
+   * than PostgreSQL stores is the 400 it always was, more values than WEBHOOK_MAX_ELEMENTS a 413; then
+   * what parsing and storing it can take is reserved from the memory budget (503 when it cannot be).
+   */
+  private checkShape(rawBody: Buffer, body: Pick<WebhookBody, 'hold'>): void {
+    const maxElements = this.config.maxElements;
+    const shape = jsonShape(rawBody, { elements: maxElements, depth: MAX_EVENT_DEPTH });
+    if (shape.depth > MAX_EVENT_DEPTH) {
+      throw new BadRequestException(`The event is nested more than ${MAX_EVENT_DEPTH} levels deep: not stored`);
+    }
+    if (shape.elements > maxElements) {
+      throw new PayloadTooLargeException(`The event holds more than ${maxElements} values`);
+    }
+    const refused = body.hold(PARSED_EVENT_COPIES * parsedSizeBound(shape, rawBody.length));
+    if (refused) throw refused;
+  }
+
   private checkHeader(value: string | string[] | undefined): string {
     if (Array.isArray(value)) throw new BadRequestException('More than one Stripe-Signature header');
     if (value === undefined || value.trim() === '') throw new BadRequestException('Missing Stripe-Signature header');
@@ -225,11 +271,16 @@ export class StripeWebhooksService {
     header: string,
     secret: string,
     onFailure: (cause: WebhookFailureCause) => void,
+    body: Pick<WebhookBody, 'hold'>,
   ): ParsedEvent {
     const { webhooks, errors } = stripeSdk();
     let event: unknown;
     try {
-      event = webhooks.constructEvent(rawBody, header, secret, WEBHOOK_TOLERANCE_SECONDS);
+      // What constructEvent does, with the shape checked between the signature and the parse.
+      if (!webhooks.signature) throw new Error('The Stripe SDK has no signature verifier');
+      webhooks.signature.verifyHeader(rawBody, header, secret, WEBHOOK_TOLERANCE_SECONDS);
+      this.checkShape(rawBody, body);
+      event = JSON.parse(rawBody.toString('utf8'));
     } catch (error) {
       if (error instanceof errors.StripeSignatureVerificationError) {
         if (/tolerance/i.test(error.message)) {
