@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, Header, Headers, HttpCode, HttpStatus, Param, Post, Query, Req } from '@nestjs/common';
 import {
   ApiBody,
   ApiCreatedResponse,
@@ -151,8 +151,14 @@ export class StripeWebhooksController {
   })
   @ApiOkResponse({ type: WebhookEventListResponse })
   @ApiErrorResponses(401, 403, 404, 422)
-  list(@RequestProject() project: Project, @Query() query: ListWebhookEventsQuery): Promise<WebhookEventListResponse> {
-    return this.webhooks.list(project.id, query);
+  // The JSON text is built by the service (payloads as PostgreSQL renders them, see list()).
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  list(
+    @RequestProject() project: Project,
+    @Query() query: ListWebhookEventsQuery,
+    @Req() req: FastifyRequest,
+  ): Promise<string> {
+    return this.webhooks.list(project.id, query, (bytes) => holdMemory(req, bytes));
   }
 
   @Get('webhook-events/:webhook_event_id')
@@ -174,11 +180,13 @@ export class StripeWebhooksController {
   })
   @ApiOkResponse({ type: WebhookEventResponse })
   @ApiErrorResponses(401, 403, { status: 404, detail: 'Webhook event not found' }, 422)
+  @Header('Content-Type', 'application/json; charset=utf-8')
   getOne(
     @RequestProject() project: Project,
     @Param('webhook_event_id') webhookEventId: string,
-  ): Promise<WebhookEventResponse> {
-    return this.webhooks.findOne(project.id, webhookEventId);
+    @Req() req: FastifyRequest,
+  ): Promise<string> {
+    return this.webhooks.findOne(project.id, webhookEventId, (bytes) => holdMemory(req, bytes));
   }
 
   @Post('webhook-endpoints')

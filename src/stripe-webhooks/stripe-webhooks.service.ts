@@ -17,8 +17,6 @@ import type { StripeMode } from '../stripe/stripe-keys';
 import { StripeConfigCredentials } from '../stripe-config/stripe-config-credentials';
 import {
   ListWebhookEventsQuery,
-  WebhookEventListResponse,
-  WebhookEventResponse,
   WebhookReceivedResponse,
 } from './dto/webhook-event.dto';
 import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook-events.repository';
@@ -27,6 +25,7 @@ import type { WebhookFailureCause } from './webhook-failures';
 import { WebhookDeliveryConfirmer } from './webhook-delivery-confirmer';
 import { WebhookEventRetention } from './webhook-event-retention';
 import { stripeSdk } from '../stripe/stripe-sdk';
+import { maskSecretsInText } from '../stripe/key-masking';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { LedgerProjector, type LedgerEvent } from '../payments/ledger-projector';
@@ -37,6 +36,15 @@ import { LedgerProjector, type LedgerEvent } from '../payments/ledger-projector'
  * their webhook secret) send.
  */
 export const LIST_PAYLOAD_MAX_BYTES = 16 * 1024;
+
+/** Reserves bytes of the memory budget for the rest of the request: null when held, else the error (http/memory-budget.ts). */
+export type HoldMemory = (bytes: number) => Error | null;
+
+/**
+ * Memory a served payload takes, per byte stored: PostgreSQL's text (spaces after `,` and `:` make it
+ * up to twice as long) as the driver receives it and as a string, the response text, and its bytes.
+ */
+const SERVED_PAYLOAD_COPIES = 6;
 
 /** Stripe's signature tolerance: a signed timestamp older (or further in the future) than this is refused. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -212,23 +220,39 @@ export class StripeWebhooksService {
     return { received: true, duplicate: !stored };
   }
 
-  async list(projectId: string, query: ListWebhookEventsQuery): Promise<WebhookEventListResponse> {
+  /**
+   * One page of the project's events, as the response's JSON text: payloads are spliced in as the text
+   * PostgreSQL renders (masked), never parsed nor re-serialised here; payloads over
+   * LIST_PAYLOAD_MAX_BYTES are summarised and not read at all. What the page's payloads take is
+   * reserved (`hold`, the memory budget) before they are read.
+   */
+  async list(projectId: string, query: ListWebhookEventsQuery, hold: HoldMemory): Promise<string> {
     const page = query.page ?? 1;
     const pageSize = query.page_size ?? 20;
-    const [rows, total] = await this.events.list(
+    const [rows, total] = await this.events.list(projectId, { mode: query.mode, type: query.type, page, pageSize });
+    const whole = rows.filter((row) => row.payload_size <= LIST_PAYLOAD_MAX_BYTES);
+    const refused = hold(SERVED_PAYLOAD_COPIES * whole.reduce((sum, row) => sum + row.payload_size, 0));
+    if (refused) throw refused;
+    const texts = await this.events.payloadTexts(
       projectId,
-      { mode: query.mode, type: query.type, page, pageSize },
-      LIST_PAYLOAD_MAX_BYTES,
+      whole.map((row) => row.id),
     );
-    return { items: rows.map(toWebhookEventResponse), total, page, page_size: pageSize };
+    const items = rows.map((row) => webhookEventJson(row, texts.get(row.id)));
+    return `{"items":[${items.join(',')}],"total":${total},"page":${page},"page_size":${pageSize}}`;
   }
 
-  /** One event with its whole payload (at most the receiver's 1 MiB). */
-  async findOne(projectId: string, rawId: string): Promise<WebhookEventResponse> {
+  /** One event with its whole payload (at most the receiver's 1 MiB), as list() renders it. */
+  async findOne(projectId: string, rawId: string, hold: HoldMemory): Promise<string> {
     if (!isUuid(rawId)) throw UnprocessableEntityError.invalidUuid(['path', 'webhook_event_id']);
-    const row = await this.events.findOne(projectId, rawId.toLowerCase());
+    const id = rawId.toLowerCase();
+    const row = await this.events.findOne(projectId, id);
     if (!row) throw new NotFoundException('Webhook event not found');
-    return toWebhookEventResponse(row);
+    const refused = hold(SERVED_PAYLOAD_COPIES * row.payload_size);
+    if (refused) throw refused;
+    const text = (await this.events.payloadTexts(projectId, [id])).get(id);
+    // Deleted (retention) between the two reads.
+    if (text === undefined) throw new NotFoundException('Webhook event not found');
+    return webhookEventJson(row, text);
   }
 
   /**
@@ -346,24 +370,30 @@ function isStripeEvent(value: unknown): value is ParsedEvent {
   );
 }
 
-/** A row as the API's event; a payload left out by the list becomes the event's summary. */
-function toWebhookEventResponse(row: WebhookEventRow): WebhookEventResponse {
-  const created = Math.floor(row.stripe_created_at.getTime() / 1000);
-  return {
+/**
+ * A row as the API's event (WebhookEventResponse), as JSON text: `payloadText` (PostgreSQL's rendering
+ * of the stored payload) spliced in as it is, with any Stripe credential in it masked; without it (a
+ * payload the list leaves out) the event's summary.
+ */
+function webhookEventJson(row: WebhookEventRow, payloadText: string | undefined): string {
+  const head = {
     id: row.id,
     event_id: row.event_id,
     type: row.event_type,
     mode: row.mode,
     stripe_created_at: row.stripe_created_at,
     received_at: row.received_at,
-    payload: row.payload ?? {
-      id: row.event_id,
-      object: 'event',
-      type: row.event_type,
-      created,
-      livemode: row.mode === 'live',
-    },
-    payload_truncated: row.payload === null,
-    payload_size: row.payload_size,
   };
+  const tail = { payload_truncated: payloadText === undefined, payload_size: row.payload_size };
+  const payload =
+    payloadText === undefined
+      ? JSON.stringify({
+          id: row.event_id,
+          object: 'event',
+          type: row.event_type,
+          created: Math.floor(row.stripe_created_at.getTime() / 1000),
+          livemode: row.mode === 'live',
+        })
+      : maskSecretsInText(payloadText);
+  return `${JSON.stringify(head).slice(0, -1)},"payload":${payload},${JSON.stringify(tail).slice(1)}`;
 }
