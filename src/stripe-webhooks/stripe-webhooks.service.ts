@@ -182,7 +182,7 @@ export class StripeWebhooksService {
 
     const refusal = (cause: WebhookFailureCause) => ({ projectId, mode, cause, clientAddress, at: new Date() });
     // Signature or timestamp refused: the body is unverified; its event id is asked about with this mode's key.
-    const event = this.verify(
+    const { event, text: payloadJson } = this.verify(
       rawBody,
       header,
       secret,
@@ -196,7 +196,6 @@ export class StripeWebhooksService {
         `The event is a ${event.livemode ? 'live' : 'test'}-mode event, sent to the ${mode}-mode webhook URL`,
       );
     }
-    const payloadJson = JSON.stringify(event);
     // The event row and its effect on the payments ledger commit together: a 200 means both happened,
     // and a redelivery (no row inserted) projects nothing. An event the ledger cannot read is still
     // stored and answered 200 (counted for the health report; the projector never throws for it).
@@ -296,15 +295,18 @@ export class StripeWebhooksService {
     secret: string,
     onFailure: (cause: WebhookFailureCause) => void,
     body: Pick<WebhookBody, 'hold'>,
-  ): ParsedEvent {
+  ): { event: ParsedEvent; text: string } {
     const { webhooks, errors } = stripeSdk();
     let event: unknown;
+    let text = '';
     try {
       // What constructEvent does, with the shape checked between the signature and the parse.
       if (!webhooks.signature) throw new Error('The Stripe SDK has no signature verifier');
       webhooks.signature.verifyHeader(rawBody, header, secret, WEBHOOK_TOLERANCE_SECONDS);
       this.checkShape(rawBody, body);
-      event = JSON.parse(rawBody.toString('utf8'));
+      // Decoded as the SDK decodes it (a byte order mark is dropped); the text is what is stored.
+      text = new TextDecoder().decode(rawBody);
+      event = JSON.parse(text);
     } catch (error) {
       if (error instanceof errors.StripeSignatureVerificationError) {
         if (/tolerance/i.test(error.message)) {
@@ -332,7 +334,7 @@ export class StripeWebhooksService {
       throw new BadRequestException('Not a Stripe event: id, type, created and livemode are required');
     }
     refuseUnstorable(event);
-    return event;
+    return { event, text };
   }
 }
 
