@@ -1,48 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import Stripe from 'stripe';
 import { configPath, createProject, Developer, fakeKey, putConfig, registerDeveloper } from './helpers/fixtures';
 import { createTestApp, TestApp } from './helpers/test-app';
-
-const receiverPath = (projectId: string) => `/api/v1/payments/stripe/webhooks/${projectId}/test`;
-const sign = (payload: string, secret: string) => Stripe.webhooks.generateTestHeaderString({ payload, secret });
-
-/** A test-mode event whose `data.object` is `object` (JSON text, spliced in as it is). */
-function eventText(objectJson: string): { id: string; payload: string } {
-  const id = `evt_${randomBytes(10).toString('hex')}`;
-  const head = `{"id":"${id}","object":"event","type":"invoice.paid","created":${Math.floor(Date.now() / 1000)},"livemode":false,"data":{"object":`;
-  return { id, payload: `${head}${objectJson}}}` };
-}
-
-/** `[{},{},...]` of about `bytes` bytes: the shape that grows most once parsed (per value). */
-const emptyObjects = (bytes: number) => `[${Array.from({ length: Math.floor(bytes / 3) }, () => '{}').join(',')}]`;
-
-interface Answer {
-  status: number;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-/** One request over its own connection, answered or failed (a reset connection is status 0). */
-function send(url: string, method: string, path: string, headers: Record<string, string>, body?: string) {
-  return new Promise<Answer>((resolve) => {
-    const target = new URL(url);
-    const req = httpRequest(
-      { host: target.hostname, port: target.port, method, path, headers: { Connection: 'close', ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
-        );
-        res.on('error', () => resolve({ status: 0, headers: {}, body: '' }));
-      },
-    );
-    req.on('error', () => resolve({ status: 0, headers: {}, body: '' }));
-    req.end(body);
-  });
-}
+import { emptyObjects, eventText, receiverPath, send, sign } from './helpers/memory-attacks';
 
 /**
  * A client that sends a POST's headers (announcing `contentLength` bytes) and then one byte every
@@ -127,9 +86,7 @@ describe('What one request can become is bounded: shape limits before parsing, a
 
   it('bodies being read hold the memory budget: once it is taken, the next large body is a 503 with Retry-After, and it is free again when they end', async () => {
     const path = '/api/v1/auth/login';
-    const slow = Array.from({ length: 5 }, () =>
-      trickle(t.url, path, { 'X-Test': 'budget' }, 60 * 1024, 60_000),
-    );
+    const slow = Array.from({ length: 5 }, () => trickle(t.url, path, { 'X-Test': 'budget' }, 60 * 1024, 60_000));
     try {
       await new Promise((r) => setTimeout(r, 300));
       const refused = await send(t.url, 'POST', path, { 'Content-Type': 'application/json' }, emptyObjects(60 * 1024));
@@ -260,7 +217,11 @@ describe('Slow clients cannot hold what others need: body read deadline, minimum
       t.url,
       'POST',
       receiverPath(projectId),
-      { 'Content-Type': 'application/json', 'Stripe-Signature': sign(payload, secret), 'X-Forwarded-For': '203.0.113.9' },
+      {
+        'Content-Type': 'application/json',
+        'Stripe-Signature': sign(payload, secret),
+        'X-Forwarded-For': '203.0.113.9',
+      },
       payload,
     );
     expect(after.status).toBe(200);

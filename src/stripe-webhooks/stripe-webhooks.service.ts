@@ -15,10 +15,7 @@ import { ProjectsService } from '../projects/projects.service';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import type { StripeMode } from '../stripe/stripe-keys';
 import { StripeConfigCredentials } from '../stripe-config/stripe-config-credentials';
-import {
-  ListWebhookEventsQuery,
-  WebhookReceivedResponse,
-} from './dto/webhook-event.dto';
+import { ListWebhookEventsQuery, WebhookReceivedResponse } from './dto/webhook-event.dto';
 import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook-events.repository';
 import { WebhookBodySlots } from './webhook-body-slots';
 import type { WebhookFailureCause } from './webhook-failures';
