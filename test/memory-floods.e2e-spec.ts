@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { freePort } from '../src/common/free-port';
 import { configPath, fakeKey } from './helpers/fixtures';
@@ -40,9 +41,11 @@ describe('Floods against the service with its production heap cap (child process
     await database?.drop();
   });
 
-  const alive = () => {
-    if (child?.exitCode !== null || child?.signalCode !== null) {
-      throw new Error(`the service died (${child?.exitCode ?? child?.signalCode}):\n${output.slice(-3000)}`);
+  /** The service is still up: its process has not exited, and it answers. */
+  const alive = async () => {
+    const health = await send(base, 'GET', '/api/v1/health', {});
+    if (health.status !== 200 || child?.exitCode !== null || child?.signalCode !== null) {
+      throw new Error(`the service is down (${child?.exitCode ?? child?.signalCode}):\n${output.slice(-3000)}`);
     }
   };
 
@@ -52,7 +55,7 @@ describe('Floods against the service with its production heap cap (child process
     const logins = await Promise.all(
       Array.from({ length: 400 }, () => send(base, 'POST', '/api/v1/auth/login', json, body)),
     );
-    alive();
+    await alive();
     const loginStatuses = new Set(logins.map((r) => r.status));
     expect([...loginStatuses].every((s) => s === 413 || s === 503 || s === 429)).toBe(true);
 
@@ -89,7 +92,7 @@ describe('Floods against the service with its production heap cap (child process
         ),
       ),
     );
-    alive();
+    await alive();
     expect(answers.every((r) => r.status === 200 || r.status === 503)).toBe(true);
     expect(answers.filter((r) => r.status === 503).every((r) => /^\d+$/.test(String(r.headers['retry-after'])))).toBe(
       true,
@@ -125,9 +128,11 @@ describe('Floods against the service with its production heap cap (child process
         send(base, 'GET', `${configPath(project.id, 'webhook-events')}?page_size=100`, auth),
       ),
     );
-    alive();
+    await alive();
     expect(lists.every((r) => r.status === 200 || r.status === 503)).toBe(true);
     expect(lists.some((r) => r.status === 200)).toBe(true);
     expect((await send(base, 'GET', '/api/v1/auth/me', auth)).status).toBe(200);
+    const peak = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child!.pid}/status`, 'utf8'))?.[1];
+    console.log(`child process peak RSS over the floods: ${Math.round(Number(peak) / 1024)} MB`);
   }, 60_000);
 });
