@@ -65,7 +65,11 @@ describe('Webhook receiver: project checked before the body is read; large bodie
   const open: Pending[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp({ listen: true });
+    // Every upload comes from one address here: that address may hold every slot.
+    t = await createTestApp({
+      listen: true,
+      env: { WEBHOOK_LARGE_BODY_SLOTS_PER_CLIENT: String(MAX_CONCURRENT_LARGE_WEBHOOK_BODIES) },
+    });
     dev = await registerDeveloper(t);
     projectId = await createProject(t, dev);
     noSecretProject = await createProject(t, dev, 'no secret');

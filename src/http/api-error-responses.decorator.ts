@@ -11,12 +11,12 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Project (or configuration) not found',
   409: 'Conflict with the current state',
   412: 'If-Match does not match the current version',
-  413: 'Request body larger than 64 KiB',
+  413: 'Request body larger than 64 KiB, or a JSON body holding more than 1,000 values (object keys included)',
   415: 'Content-Type is not the one the operation takes (or is missing), or the body is compressed or in an unsupported charset',
   422: 'Validation Error',
   429: 'Too many requests',
   502: 'Stripe could not be reached',
-  503: 'Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash). Retry after `Retry-After` seconds.',
+  503: 'Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash, or too much data being received or served at once). Retry after `Retry-After` seconds.',
   504: 'Stripe did not answer in time',
 };
 

@@ -5,7 +5,8 @@ import type { Duplex } from 'node:stream';
 import { parse as parseQueryString } from 'node:querystring';
 import { type PathParameterNames, toErrorResponse, undecodableParamResponse } from './api-exception.filter';
 import { requestIdOf } from './request-context';
-import { type BodyHook, type BodyLimits, installBodyParsing } from './request-body';
+import { type BodyHook, type BodyLimits, type BodyReadLimits, installBodyParsing } from './request-body';
+import { installMemoryBudget, MemoryBudget } from './memory-budget';
 
 /** The `{"detail"}` answer written straight to a connection: no request exists to answer through. */
 function rawErrorResponse(status: number, detail: string): string {
@@ -55,6 +56,10 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
  */
 export interface ApiFastifyAdapterOptions {
   bodyLimits: BodyLimits;
+  /** How long and how slowly a body may arrive (see watchBodyRead); unset: no limit. */
+  bodyReadLimits?: BodyReadLimits;
+  /** Bytes requests may hold at once for bodies and stored events (see memory-budget.ts); unset: no budget. */
+  memoryBudgetBytes?: number;
   onBeforeFrameworkError?: (request: FastifyRequest, reply: FastifyReply) => void;
   trustProxy?: boolean | number | string[];
   /** The features' path parameters, to name one in the 422 of an undecodable path. */
@@ -109,7 +114,8 @@ export class ApiFastifyAdapter extends FastifyAdapter {
       });
       response.end(body);
     });
-    this.unroutedBody = installBodyParsing(fastify, options.bodyLimits);
+    if (options.memoryBudgetBytes) installMemoryBudget(fastify, new MemoryBudget(options.memoryBudgetBytes));
+    this.unroutedBody = installBodyParsing(fastify, options.bodyLimits, options.bodyReadLimits);
   }
 
   override setNotFoundHandler(handler: RouteHandlerMethod): ReturnType<FastifyAdapter['setNotFoundHandler']> {

@@ -48,12 +48,14 @@ export class HttpWireModule {
    * the features' path parameters (see PathParameterNames), handed in by the composition root.
    */
   static createAdapter(
-    config: Pick<HttpConfig, 'trustProxy' | 'bodyLimits'>,
+    config: Pick<HttpConfig, 'trustProxy' | 'bodyLimits' | 'bodyReadLimits' | 'memoryBudgetBytes'>,
     features: { pathParameters?: PathParameterNames } = {},
   ): ApiFastifyAdapter {
     const { trustProxy } = config;
     return new ApiFastifyAdapter({
       bodyLimits: config.bodyLimits,
+      bodyReadLimits: config.bodyReadLimits,
+      memoryBudgetBytes: config.memoryBudgetBytes,
       onBeforeFrameworkError: setCommonHeaders,
       // Fastify takes a mutable list of proxies: a copy of the frozen one.
       trustProxy: typeof trustProxy === 'object' ? [...trustProxy] : trustProxy,

@@ -20,6 +20,21 @@ export const httpConfig = defineConfig('http', (env, problems) => {
     bodyLimits: {
       jsonBytes: bodyLimit(env, 'BODY_LIMIT_BYTES', DEFAULT_BODY_LIMITS.jsonBytes, problems),
       ownBodyBytes: bodyLimit(env, 'RAW_BODY_LIMIT_BYTES', DEFAULT_BODY_LIMITS.ownBodyBytes, problems),
+      maxElements: positiveInteger(env, 'BODY_MAX_ELEMENTS', DEFAULT_BODY_LIMITS.maxElements, problems),
+      maxDepth: positiveInteger(env, 'BODY_MAX_DEPTH', DEFAULT_BODY_LIMITS.maxDepth, problems),
+    },
+    /** Bytes requests may hold at once for their bodies and stored events (see memory-budget.ts). */
+    memoryBudgetBytes: positiveInteger(env, 'BODY_MEMORY_BUDGET_MB', DEFAULT_MEMORY_BUDGET_MB, problems) * 1024 * 1024,
+    /** How long a body may take to arrive, and how slowly (see request-body.ts, watchBodyRead). */
+    bodyReadLimits: {
+      timeoutMs: positiveInteger(env, 'BODY_READ_TIMEOUT_MS', DEFAULT_BODY_READ.timeoutMs, problems),
+      minBytesPerSecond: positiveInteger(
+        env,
+        'BODY_MIN_BYTES_PER_SECOND',
+        DEFAULT_BODY_READ.minBytesPerSecond,
+        problems,
+      ),
+      graceMs: positiveInteger(env, 'BODY_MIN_RATE_GRACE_MS', DEFAULT_BODY_READ.graceMs, problems),
     },
   };
 });
@@ -29,7 +44,23 @@ export type HttpConfig = ConfigOf<typeof httpConfig>;
  * JSON and form bodies: 64 KiB, far above the largest valid request (a configuration with four keys).
  * Bodies a route reads itself as raw bytes (Stripe's signed deliveries): 1 MiB, what Stripe may send.
  */
-const DEFAULT_BODY_LIMITS = { jsonBytes: 64 * 1024, ownBodyBytes: 1024 * 1024 } as const;
+const DEFAULT_BODY_LIMITS = {
+  jsonBytes: 64 * 1024,
+  ownBodyBytes: 1024 * 1024,
+  // The largest valid JSON body has a few dozen values, nested two levels.
+  maxElements: 1000,
+  maxDepth: 32,
+} as const;
+
+/**
+ * Chosen with the heap cap of `npm run start:prod` (--max-old-space-size=160): the service holds about
+ * 41 MB of heap at rest; 48 MB of bodies and events in flight keeps the heap well under its cap and
+ * the RSS under 200 MB (measurements in docs/security.md).
+ */
+export const DEFAULT_MEMORY_BUDGET_MB = 48;
+
+/** A body must arrive within 30 s, and at 4 KiB/s at least once 5 s have passed. */
+export const DEFAULT_BODY_READ = { timeoutMs: 30_000, minBytesPerSecond: 4096, graceMs: 5_000 } as const;
 
 /** A bound for either body limit: a body is held whole in memory while it is read. */
 const MAX_BODY_LIMIT_BYTES = 16 * 1024 * 1024;

@@ -6,6 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseContentType } from 'content-type';
 import typeIs from 'type-is';
 import { toErrorResponse } from './api-exception.filter';
+import { holdMemory } from './memory-budget';
+import { jsonShape, parsedSizeBound } from './json-shape';
+import { UnprocessableEntityError } from './unprocessable-entity.error';
 
 /** The largest bodies read, in bytes (HttpConfig.bodyLimits); a larger one is a 413 `{"detail"}`. */
 export interface BodyLimits {
@@ -13,6 +16,80 @@ export interface BodyLimits {
   jsonBytes: number;
   /** Bodies a route reads itself (@ReadsOwnBody, e.g. a signed delivery whose signature covers the raw bytes). */
   ownBodyBytes: number;
+  /** Most values (object keys included) a JSON body may hold: more is a 413 before it is parsed. */
+  maxElements: number;
+  /** Deepest nesting of a JSON body: deeper is the 422 "nested too deeply" before it is parsed. */
+  maxDepth: number;
+}
+
+/** How long a body may take to arrive (HttpConfig.bodyReadLimits, see watchBodyRead). */
+export interface BodyReadLimits {
+  /** The whole body, from the request's headers on. */
+  timeoutMs: number;
+  /** The least average rate, once `graceMs` have passed. */
+  minBytesPerSecond: number;
+  graceMs: number;
+}
+
+/**
+ * Memory a body takes while it is read, per byte: body-parser's chunks, their concatenation, and the
+ * decoded text (a JSON body) or the text a signature is computed over (a signed delivery).
+ */
+export const READ_BYTES_PER_BODY_BYTE = 3;
+
+/**
+ * Reserves (memory-budget.ts) what reading a body of the announced length takes; a body of unknown
+ * length (chunked) reserves what the largest allowed one would take, and one announced over the limit
+ * reserves nothing (it is refused with 413 before a byte is read). Null when held, else the error.
+ */
+function holdForReading(request: Pick<FastifyRequest, 'raw'>, limit: number): HttpException | null {
+  const header = request.raw.headers['content-length'];
+  const announced = header === undefined || request.raw.headers['transfer-encoding'] ? undefined : Number(header);
+  if (announced !== undefined && (!Number.isFinite(announced) || announced > limit)) return null;
+  return holdMemory(request, (announced ?? limit) * READ_BYTES_PER_BODY_BYTE);
+}
+
+/**
+ * The JSON body's shape, read from its bytes before JSON.parse (json-shape.ts): too many values is a
+ * 413, nested deeper than the limit the 422 the validation pipe gives a too deep body; then what the
+ * parsed value (and the validated copy of it) can take is reserved from the memory budget (503 when
+ * it cannot be). Throws; body-parser answers with the error thrown.
+ */
+function checkJsonShape(limits: BodyLimits) {
+  return (req: IncomingMessage, _res: ServerResponse, buf: Buffer, encoding: string): void => {
+    const stop = { elements: limits.maxElements, depth: limits.maxDepth };
+    const shape = jsonShape(asciiView(buf, encoding), stop);
+    if (shape.depth > limits.maxDepth) {
+      throw UnprocessableEntityError.single(['body'], 'Input is nested too deeply', 'value_error');
+    }
+    if (shape.elements > limits.maxElements) {
+      throw new HttpException({ detail: `The JSON body holds more than ${limits.maxElements} values` }, 413);
+    }
+    const refused = holdMemory({ raw: req }, 2 * parsedSizeBound(shape, buf.length));
+    if (refused) throw refused;
+  };
+}
+
+/**
+ * The bytes a JSON scan needs, whatever the charset: UTF-8 as it is; a UTF-16 or UTF-32 text one byte
+ * per code unit, ASCII units as themselves and every other one as 0x80 (never structural).
+ */
+function asciiView(buf: Buffer, encoding: string): Uint8Array {
+  const charset = encoding.toLowerCase();
+  if (!charset.startsWith('utf-16') && !charset.startsWith('utf-32')) return buf;
+  const width = charset.startsWith('utf-16') ? 2 : 4;
+  const bigEndian = charset.endsWith('be') || (!charset.endsWith('le') && hasBigEndianBom(buf, width));
+  const view = new Uint8Array(Math.floor(buf.length / width));
+  for (let unit = 0, at = 0; unit < view.length; unit++, at += width) {
+    let value = 0;
+    for (let b = 0; b < width; b++) value = value * 256 + buf[bigEndian ? at + b : at + width - 1 - b];
+    view[unit] = value < 0x80 ? value : 0x80;
+  }
+  return view;
+}
+
+function hasBigEndianBom(buf: Buffer, width: number): boolean {
+  return width === 2 ? buf[0] === 0xfe && buf[1] === 0xff : buf[0] === 0 && buf[1] === 0 && buf[2] === 0xfe;
 }
 
 const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
@@ -47,8 +124,9 @@ interface BodyRouteConfig {
   readsOwnBody?: boolean;
   /** @AcceptsMediaTypes: the media types the body may have (default: JSON only). */
   mediaTypes?: string[];
-  /** Set on @ReadsOwnBody routes when they are registered: the parser readRawBody uses. */
+  /** Set on @ReadsOwnBody routes when they are registered: the parser readRawBody uses, and its limit. */
   ownBodyParser?: Parser;
+  ownBodyLimit?: number;
 }
 
 /** Marks an operation that takes no request body (e.g. a POST that only triggers work): none is read. */
@@ -79,7 +157,7 @@ export function unsupportedMediaTypeDetail(accepted: string[], contentType: stri
 /** The body hooks, with body-parser's parsers built once for the configured limits. */
 function bodyHooks(limits: BodyLimits) {
   // Compressed bodies are refused (415) rather than inflated; JSON must be an object or an array.
-  const jsonParser = json({ limit: limits.jsonBytes, inflate: false });
+  const jsonParser = json({ limit: limits.jsonBytes, inflate: false, verify: checkJsonShape(limits) });
   const formParser = urlencoded({ extended: false, limit: limits.jsonBytes, inflate: false });
   // A route that reads its own body gets the exact bytes (a signature may cover them), whatever the content type.
   const rawParser = raw({ type: () => true, limit: limits.ownBodyBytes, inflate: false });
@@ -88,6 +166,8 @@ function bodyHooks(limits: BodyLimits) {
   const parseApiBody: BodyHook = (request, reply, done) => {
     if (METHODS_WITHOUT_BODY.has(request.method)) return done();
     if (declaresUnsupportedJsonCharset(request)) return finish(request, done, unsupportedCharset());
+    const refused = holdForReading(request, limits.jsonBytes);
+    if (refused) return done(refused);
     run(jsonParser, request, reply, (error) => {
       if (error) return finish(request, done, error);
       run(formParser, request, reply, (formError) => finish(request, done, formError));
@@ -111,6 +191,8 @@ function bodyHooks(limits: BodyLimits) {
 
   /** The exact bytes (any content type) as `request.rawBody`, as a @ReadsOwnBody route would read them. */
   const parseRawBody: BodyHook = (request, reply, done) => {
+    const refused = holdForReading(request, limits.ownBodyBytes);
+    if (refused) return done(refused);
     run(rawParser, request, reply, (error) => {
       const body = (request.raw as RawRequest).body;
       (request as FastifyRequest & { rawBody?: Buffer }).rawBody = Buffer.isBuffer(body) ? body : undefined;
@@ -154,8 +236,10 @@ const unsupportedCharset = () =>
  * an aborted one). Not Fastify's `rawBody`: that is read before the handler runs, for every request.
  */
 export function readRawBody(request: FastifyRequest): Promise<Buffer | undefined> {
-  const { ownBodyParser } = request.routeOptions.config as BodyRouteConfig;
+  const { ownBodyParser, ownBodyLimit } = request.routeOptions.config as BodyRouteConfig;
   if (!ownBodyParser) return Promise.reject(new Error('readRawBody: the route is not marked @ReadsOwnBody'));
+  const refused = holdForReading(request, ownBodyLimit ?? 0);
+  if (refused) return Promise.reject(refused);
   return new Promise((resolve, reject) => {
     ownBodyParser(request.raw, {} as ServerResponse, (error?: unknown) => {
       if (error) {
@@ -181,8 +265,18 @@ export function readRawBody(request: FastifyRequest): Promise<Buffer | undefined
  * checked that the delivery has somewhere to go (test/webhook-receiver-flood). Only routes that take
  * a body get the parsing hook, so a GET runs no body code at all.
  */
-export function installBodyParsing(fastify: FastifyInstance, limits: BodyLimits): BodyHook {
+export function installBodyParsing(
+  fastify: FastifyInstance,
+  limits: BodyLimits,
+  readLimits?: BodyReadLimits,
+): BodyHook {
   const { rawParser, parseApiBody, parseRouteBody, parseRawBody } = bodyHooks(limits);
+  if (readLimits) {
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      watchBodyRead(request.raw, readLimits);
+      done();
+    });
+  }
   // The path space of the @ReadsOwnBody routes (each up to its first parameter), case-insensitive.
   const rawBodyPaths: string[] = [];
   let underRawBodyPath: RegExp | undefined;
@@ -194,7 +288,11 @@ export function installBodyParsing(fastify: FastifyInstance, limits: BodyLimits)
     const config = (route.config ?? {}) as BodyRouteConfig;
     // Read by the handler (readRawBody), after its own checks.
     if (config.readsOwnBody) {
-      route.config = { ...route.config, ownBodyParser: rawParser } satisfies BodyRouteConfig;
+      route.config = {
+        ...route.config,
+        ownBodyParser: rawParser,
+        ownBodyLimit: limits.ownBodyBytes,
+      } satisfies BodyRouteConfig;
       rawBodyPaths.push(staticPrefix(route.url));
       underRawBodyPath = new RegExp(`^(?:${rawBodyPaths.map(escapeRegExp).join('|')})(?:[/?#]|$)`, 'i');
       return;
@@ -219,4 +317,37 @@ function staticPrefix(url: string): string {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Drops the connection of a request whose body arrives too slowly: not whole within `timeoutMs` of its
+ * headers, or below `minBytesPerSecond` on average once `graceMs` have passed. Whatever the request
+ * held is freed with it (its memory reservation and, on the webhook receiver, its large-body slot: the
+ * read fails and the response closes). Counted from the socket's bytes, whether or not the body is
+ * being read yet (the webhook receiver reads it after its own checks). Requests without a body are not
+ * watched.
+ */
+export function watchBodyRead(raw: IncomingMessage, limits: BodyReadLimits): void {
+  const header = raw.headers['content-length'];
+  const announced = raw.headers['transfer-encoding'] ? undefined : header === undefined ? 0 : Number(header);
+  if (announced === 0 || METHODS_WITHOUT_BODY.has(raw.method ?? '')) return;
+  const socket = raw.socket;
+  const startedAt = Date.now();
+  const startBytes = socket.bytesRead;
+  const every = Math.max(50, Math.min(1000, Math.floor(Math.min(limits.graceMs, limits.timeoutMs) / 4)));
+  const timer = setInterval(() => {
+    if (raw.complete || socket.destroyed) return stop();
+    const received = socket.bytesRead - startBytes;
+    if (announced !== undefined && Number.isFinite(announced) && received >= announced) return stop();
+    const elapsed = Date.now() - startedAt;
+    const tooSlow = elapsed >= limits.graceMs && (received * 1000) / elapsed < limits.minBytesPerSecond;
+    if (elapsed >= limits.timeoutMs || tooSlow) {
+      stop();
+      socket.destroy();
+    }
+  }, every);
+  timer.unref();
+  const stop = () => clearInterval(timer);
+  raw.once('end', stop);
+  raw.once('close', stop);
 }

@@ -19,7 +19,7 @@ export interface WebhookEventFilter {
   pageSize: number;
 }
 
-/** A stored event as read back; `payload` is null in a list when the event is larger than the list's limit. */
+/** A stored event as read back, without its payload (see payloadTexts). */
 export interface WebhookEventRow {
   id: string;
   event_id: string;
@@ -28,7 +28,6 @@ export interface WebhookEventRow {
   stripe_created_at: Date;
   received_at: Date;
   payload_size: number;
-  payload: Record<string, unknown> | null;
 }
 
 const COLUMNS = 'id, event_id, event_type, mode, stripe_created_at, received_at, payload_size';
@@ -66,38 +65,48 @@ export class StripeWebhookEventsRepository {
   }
 
   /**
-   * One page of the project's events, newest received first, and the total matching the filter.
-   * Payloads larger than `maxPayloadBytes` are not read at all (null): a page holds at most
-   * `pageSize × maxPayloadBytes` of payload, whatever was stored.
+   * One page of the project's events (without payloads), newest received first, and the total matching
+   * the filter.
    */
-  async list(
-    projectId: string,
-    filter: WebhookEventFilter,
-    maxPayloadBytes: number,
-  ): Promise<[WebhookEventRow[], number]> {
+  async list(projectId: string, filter: WebhookEventFilter): Promise<[WebhookEventRow[], number]> {
     const params: unknown[] = [projectId];
     let where = 'project_id = $1';
     if (filter.mode) where += ` AND mode = $${params.push(filter.mode)}`;
     if (filter.type) where += ` AND event_type = $${params.push(filter.type)}`;
     const count = `SELECT count(*)::int AS total FROM stripe_webhook_events WHERE ${where}`;
-    const limits = [maxPayloadBytes, filter.pageSize, (filter.page - 1) * filter.pageSize];
     const n = params.length;
     const page =
-      `SELECT ${COLUMNS}, CASE WHEN payload_size <= $${n + 1} THEN payload END AS payload ` +
-      `FROM stripe_webhook_events WHERE ${where} ` +
-      `ORDER BY received_at DESC, stripe_created_at DESC, id DESC LIMIT $${n + 2} OFFSET $${n + 3}`;
-    const rows = await this.dataSource.query<WebhookEventRow[]>(page, [...params, ...limits]);
+      `SELECT ${COLUMNS} FROM stripe_webhook_events WHERE ${where} ` +
+      `ORDER BY received_at DESC, stripe_created_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`;
+    const rows = await this.dataSource.query<WebhookEventRow[]>(page, [
+      ...params,
+      filter.pageSize,
+      (filter.page - 1) * filter.pageSize,
+    ]);
     const totals = await this.dataSource.query<{ total: number }[]>(count, params);
     return [rows, totals[0].total];
   }
 
-  /** One event of the project with its whole payload, or null. */
+  /** One event of the project (without its payload), or null. */
   async findOne(projectId: string, id: string): Promise<WebhookEventRow | null> {
     const rows = await this.dataSource.query<WebhookEventRow[]>(
-      `SELECT ${COLUMNS}, payload FROM stripe_webhook_events WHERE project_id = $1 AND id = $2`,
+      `SELECT ${COLUMNS} FROM stripe_webhook_events WHERE project_id = $1 AND id = $2`,
       [projectId, id],
     );
     return rows[0] ?? null;
+  }
+
+  /**
+   * The payloads of these events of the project as the JSON text PostgreSQL renders (`jsonb::text`),
+   * by id: served as they are, never parsed by the service. An id of another project is left out.
+   */
+  async payloadTexts(projectId: string, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.dataSource.query<{ id: string; payload: string }[]>(
+      `SELECT id, payload::text AS payload FROM stripe_webhook_events WHERE project_id = $1 AND id = ANY($2::uuid[])`,
+      [projectId, ids],
+    );
+    return new Map(rows.map((row) => [row.id, row.payload]));
   }
 
   /**

@@ -2,16 +2,31 @@ import { type ConfigOf, defineConfig, positiveInteger } from '../config/config-a
 
 /**
  * The webhook receiver's memory bound (see WebhookBodySlots): bodies up to 64 KiB are always read;
- * at most 8 larger ones (each up to RAW_BODY_LIMIT_BYTES, 1 MiB, plus its parsed event, about five
- * times that) are read at once by one instance, the next one is a 503 with Retry-After.
+ * at most 8 larger ones (each up to RAW_BODY_LIMIT_BYTES, 1 MiB) are read at once by one instance, at
+ * most 2 of them from one client address; the next one is a 503 with Retry-After. A delivery holds
+ * at most 100,000 values (its memory once parsed, see json-shape.ts); more is a 413 before parsing.
  */
-export const DEFAULT_WEBHOOK_BODIES = { smallBytes: 64 * 1024, largeSlots: 8 } as const;
+export const DEFAULT_WEBHOOK_BODIES = {
+  smallBytes: 64 * 1024,
+  largeSlots: 8,
+  largeSlotsPerClient: 2,
+  maxElements: 100_000,
+} as const;
 
-/** WEBHOOK_SMALL_BODY_BYTES and WEBHOOK_LARGE_BODY_SLOTS. */
+/** WEBHOOK_SMALL_BODY_BYTES, WEBHOOK_LARGE_BODY_SLOTS, WEBHOOK_LARGE_BODY_SLOTS_PER_CLIENT and WEBHOOK_MAX_ELEMENTS. */
 export const stripeWebhooksConfig = defineConfig('stripe-webhooks', (env, problems) => ({
   /** Bodies up to this size never wait for a slot. */
   smallBodyBytes: positiveInteger(env, 'WEBHOOK_SMALL_BODY_BYTES', DEFAULT_WEBHOOK_BODIES.smallBytes, problems),
   /** Larger bodies (or of unknown length) read at once; the next one is a 503. */
   largeBodySlots: positiveInteger(env, 'WEBHOOK_LARGE_BODY_SLOTS', DEFAULT_WEBHOOK_BODIES.largeSlots, problems),
+  /** Of those, how many one client address may hold at once. */
+  largeBodySlotsPerClient: positiveInteger(
+    env,
+    'WEBHOOK_LARGE_BODY_SLOTS_PER_CLIENT',
+    DEFAULT_WEBHOOK_BODIES.largeSlotsPerClient,
+    problems,
+  ),
+  /** Most values (object keys included) a verified delivery may hold; more is a 413 before it is parsed. */
+  maxElements: positiveInteger(env, 'WEBHOOK_MAX_ELEMENTS', DEFAULT_WEBHOOK_BODIES.maxElements, problems),
 }));
 export type StripeWebhooksConfig = ConfigOf<typeof stripeWebhooksConfig>;

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, Header, Headers, HttpCode, HttpStatus, Param, Post, Query, Req } from '@nestjs/common';
 import {
   ApiBody,
   ApiCreatedResponse,
@@ -20,6 +20,7 @@ import { CurrentRequestMeta, RequestMeta } from '../http/request-context';
 import { StripeCallRateLimit } from '../rate-limit/rate-limit.decorators';
 import { HTTPError } from '../http/error-response.dto';
 import { readRawBody, ReadsOwnBody } from '../http/request-body';
+import { holdMemory } from '../http/memory-budget';
 import { WEBHOOK_RECEIVER_PATH } from '../stripe/webhook-urls';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
@@ -70,7 +71,7 @@ export class StripeWebhookReceiverController {
     operationId: 'receiveStripeWebhook',
     summary: 'Receive Stripe Webhook',
     description:
-      "Stripe's deliveries for a project. No bearer token: the `Stripe-Signature` header is verified over the raw body with the webhook secret stored for the mode (HMAC-SHA256, any `v1` signature may match, 300 s tolerance). A verified event is stored once per project, mode and event id; a redelivery answers 200 with `duplicate: true`. The project, its configuration and the secret are checked before the body is read; bodies over 64 KiB are read at most 8 at a time (then 503 with `Retry-After`).",
+      "Stripe's deliveries for a project. No bearer token: the `Stripe-Signature` header is verified over the raw body with the webhook secret stored for the mode (HMAC-SHA256, any `v1` signature may match, 300 s tolerance). A verified event is stored once per project, mode and event id; a redelivery answers 200 with `duplicate: true`. The project, its configuration and the secret are checked before the body is read; bodies over 64 KiB are read at most 8 at a time, 2 from one client address (then 503 with `Retry-After`); a body must arrive within 30 s, and at 4 KiB/s or more once 5 s have passed, or its connection is closed.",
   })
   @ApiParam({ name: 'project_id', required: true, schema: { type: 'string', format: 'uuid', title: 'Project Id' } })
   @ApiParam({ name: 'mode', required: true, schema: { type: 'string', enum: ['test', 'live'], title: 'Mode' } })
@@ -96,14 +97,14 @@ export class StripeWebhookReceiverController {
   @ApiResponse({
     status: 413,
     type: HTTPError,
-    description: 'Request body larger than 1 MiB',
+    description: 'Request body larger than 1 MiB, or an event holding more than 100,000 values (object keys included)',
     example: { detail: 'Request body too large' },
   })
   @ApiResponse({
     status: 503,
     type: HTTPError,
     description:
-      'The database cannot be reached, or too many large deliveries (over 64 KiB) are being received at once; `Retry-After` says when to retry',
+      'The database cannot be reached, too many large deliveries (over 64 KiB) are being received at once (8, 2 from one client address), or too much data is being received at once (the memory budget); `Retry-After` says when to retry',
     headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
     example: { detail: 'Too many large webhook deliveries are being received at once; retry later' },
   })
@@ -123,6 +124,7 @@ export class StripeWebhookReceiverController {
       {
         length: length === undefined || req.headers['transfer-encoding'] ? undefined : Number(length),
         read: () => readRawBody(req),
+        hold: (bytes) => holdMemory(req, bytes),
       },
       meta.clientIp,
     );
@@ -149,8 +151,14 @@ export class StripeWebhooksController {
   })
   @ApiOkResponse({ type: WebhookEventListResponse })
   @ApiErrorResponses(401, 403, 404, 422)
-  list(@RequestProject() project: Project, @Query() query: ListWebhookEventsQuery): Promise<WebhookEventListResponse> {
-    return this.webhooks.list(project.id, query);
+  // The JSON text is built by the service (payloads as PostgreSQL renders them, see list()).
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  list(
+    @RequestProject() project: Project,
+    @Query() query: ListWebhookEventsQuery,
+    @Req() req: FastifyRequest,
+  ): Promise<string> {
+    return this.webhooks.list(project.id, query, (bytes) => holdMemory(req, bytes));
   }
 
   @Get('webhook-events/:webhook_event_id')
@@ -172,11 +180,13 @@ export class StripeWebhooksController {
   })
   @ApiOkResponse({ type: WebhookEventResponse })
   @ApiErrorResponses(401, 403, { status: 404, detail: 'Webhook event not found' }, 422)
+  @Header('Content-Type', 'application/json; charset=utf-8')
   getOne(
     @RequestProject() project: Project,
     @Param('webhook_event_id') webhookEventId: string,
-  ): Promise<WebhookEventResponse> {
-    return this.webhooks.findOne(project.id, webhookEventId);
+    @Req() req: FastifyRequest,
+  ): Promise<string> {
+    return this.webhooks.findOne(project.id, webhookEventId, (bytes) => holdMemory(req, bytes));
   }
 
   @Post('webhook-endpoints')

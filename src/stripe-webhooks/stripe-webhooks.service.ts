@@ -1,4 +1,13 @@
-import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  PayloadTooLargeException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { jsonShape, parsedSizeBound } from '../http/json-shape';
+import { stripeWebhooksConfig, type StripeWebhooksConfig } from './stripe-webhooks.config';
 import { UnprocessableEntityError } from '../http/unprocessable-entity.error';
 import { findUnstorableInput, withoutUnstorable } from '../common/storable-text';
 import { isUuid } from '../common/uuid';
@@ -6,18 +15,14 @@ import { ProjectsService } from '../projects/projects.service';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import type { StripeMode } from '../stripe/stripe-keys';
 import { StripeConfigCredentials } from '../stripe-config/stripe-config-credentials';
-import {
-  ListWebhookEventsQuery,
-  WebhookEventListResponse,
-  WebhookEventResponse,
-  WebhookReceivedResponse,
-} from './dto/webhook-event.dto';
+import { ListWebhookEventsQuery, WebhookReceivedResponse } from './dto/webhook-event.dto';
 import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook-events.repository';
 import { WebhookBodySlots } from './webhook-body-slots';
 import type { WebhookFailureCause } from './webhook-failures';
 import { WebhookDeliveryConfirmer } from './webhook-delivery-confirmer';
 import { WebhookEventRetention } from './webhook-event-retention';
 import { stripeSdk } from '../stripe/stripe-sdk';
+import { maskSecretsInText } from '../stripe/key-masking';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { LedgerProjector, type LedgerEvent } from '../payments/ledger-projector';
@@ -28,6 +33,15 @@ import { LedgerProjector, type LedgerEvent } from '../payments/ledger-projector'
  * their webhook secret) send.
  */
 export const LIST_PAYLOAD_MAX_BYTES = 16 * 1024;
+
+/** Reserves bytes of the memory budget for the rest of the request: null when held, else the error (http/memory-budget.ts). */
+export type HoldMemory = (bytes: number) => Error | null;
+
+/**
+ * Memory a served payload takes, per byte stored: PostgreSQL's text (spaces after `,` and `:` make it
+ * up to twice as long) as the driver receives it and as a string, the response text, and its bytes.
+ */
+const SERVED_PAYLOAD_COPIES = 6;
 
 /** Stripe's signature tolerance: a signed timestamp older (or further in the future) than this is refused. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -48,7 +62,18 @@ export interface WebhookBody {
   /** Content-Length, when the client sent one. */
   length: number | undefined;
   read(): Promise<Buffer | undefined>;
+  /**
+   * Reserves `bytes` of the memory budget until the delivery is answered (http/memory-budget.ts):
+   * null when held, else the error to answer (503, or 413 when it could never fit).
+   */
+  hold(bytes: number): Error | null;
 }
+
+/**
+ * What a verified delivery takes besides its bytes, as a multiple of what its JSON can take once parsed
+ * (json-shape.ts): the parsed event, and the text stored from it with the query that sends it.
+ */
+const PARSED_EVENT_COPIES = 2;
 
 /** How long an unknown project id is remembered (answered 404 without a query). */
 const UNKNOWN_PROJECT_TTL_MS = 5_000;
@@ -73,6 +98,7 @@ export class StripeWebhooksService {
     private readonly retention: WebhookEventRetention,
     private readonly ledger: LedgerProjector,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(stripeWebhooksConfig.KEY) private readonly config: StripeWebhooksConfig,
   ) {}
 
   /** Project ids recently found not to exist → when that stops being remembered. Insertion-ordered. */
@@ -101,14 +127,14 @@ export class StripeWebhooksService {
     // Everything that needs no body is checked before a byte of it is read.
     const secret = await this.webhookSecret(projectId, mode);
     const header = this.checkHeader(signatureHeader);
-    const release = this.bodySlots.tryAcquire(body.length);
+    const release = this.bodySlots.tryAcquire(body.length, clientAddress);
     if (!release) {
       throw new ServiceUnavailableException(
         'Too many large webhook deliveries are being received at once; retry later',
       );
     }
     try {
-      return await this.verifyAndStore(projectId, mode, secret, header, await body.read(), clientAddress);
+      return await this.verifyAndStore(projectId, mode, secret, header, await body.read(), clientAddress, body);
     } finally {
       release();
     }
@@ -147,12 +173,19 @@ export class StripeWebhooksService {
     header: string,
     rawBody: Buffer | undefined,
     clientAddress: string | null,
+    body: Pick<WebhookBody, 'hold'>,
   ): Promise<WebhookReceivedResponse> {
     if (!rawBody || rawBody.length === 0) throw new BadRequestException('Empty request body');
 
     const refusal = (cause: WebhookFailureCause) => ({ projectId, mode, cause, clientAddress, at: new Date() });
     // Signature or timestamp refused: the body is unverified; its event id is asked about with this mode's key.
-    const event = this.verify(rawBody, header, secret, (cause) => this.refusals.refused(refusal(cause), rawBody, mode));
+    const { event, text: payloadJson } = this.verify(
+      rawBody,
+      header,
+      secret,
+      (cause) => this.refusals.refused(refusal(cause), rawBody, mode),
+      body,
+    );
     if (event.livemode !== (mode === 'live')) {
       // Verified, but of the other mode: Stripe knows it under that mode's key.
       this.refusals.refused(refusal('wrong_url_mode'), undefined, event.livemode ? 'live' : 'test', event.id);
@@ -160,7 +193,6 @@ export class StripeWebhooksService {
         `The event is a ${event.livemode ? 'live' : 'test'}-mode event, sent to the ${mode}-mode webhook URL`,
       );
     }
-    const payloadJson = JSON.stringify(event);
     // The event row and its effect on the payments ledger commit together: a 200 means both happened,
     // and a redelivery (no row inserted) projects nothing. An event the ledger cannot read is still
     // stored and answered 200 (counted for the health report; the projector never throws for it).
@@ -184,23 +216,57 @@ export class StripeWebhooksService {
     return { received: true, duplicate: !stored };
   }
 
-  async list(projectId: string, query: ListWebhookEventsQuery): Promise<WebhookEventListResponse> {
+  /**
+   * One page of the project's events, as the response's JSON text: payloads are spliced in as the text
+   * PostgreSQL renders (masked), never parsed nor re-serialised here; payloads over
+   * LIST_PAYLOAD_MAX_BYTES are summarised and not read at all. What the page's payloads take is
+   * reserved (`hold`, the memory budget) before they are read.
+   */
+  async list(projectId: string, query: ListWebhookEventsQuery, hold: HoldMemory): Promise<string> {
     const page = query.page ?? 1;
     const pageSize = query.page_size ?? 20;
-    const [rows, total] = await this.events.list(
+    const [rows, total] = await this.events.list(projectId, { mode: query.mode, type: query.type, page, pageSize });
+    const whole = rows.filter((row) => row.payload_size <= LIST_PAYLOAD_MAX_BYTES);
+    const refused = hold(SERVED_PAYLOAD_COPIES * whole.reduce((sum, row) => sum + row.payload_size, 0));
+    if (refused) throw refused;
+    const texts = await this.events.payloadTexts(
       projectId,
-      { mode: query.mode, type: query.type, page, pageSize },
-      LIST_PAYLOAD_MAX_BYTES,
+      whole.map((row) => row.id),
     );
-    return { items: rows.map(toWebhookEventResponse), total, page, page_size: pageSize };
+    const items = rows.map((row) => webhookEventJson(row, texts.get(row.id)));
+    return `{"items":[${items.join(',')}],"total":${total},"page":${page},"page_size":${pageSize}}`;
   }
 
-  /** One event with its whole payload (at most the receiver's 1 MiB). */
-  async findOne(projectId: string, rawId: string): Promise<WebhookEventResponse> {
+  /** One event with its whole payload (at most the receiver's 1 MiB), as list() renders it. */
+  async findOne(projectId: string, rawId: string, hold: HoldMemory): Promise<string> {
     if (!isUuid(rawId)) throw UnprocessableEntityError.invalidUuid(['path', 'webhook_event_id']);
-    const row = await this.events.findOne(projectId, rawId.toLowerCase());
+    const id = rawId.toLowerCase();
+    const row = await this.events.findOne(projectId, id);
     if (!row) throw new NotFoundException('Webhook event not found');
-    return toWebhookEventResponse(row);
+    const refused = hold(SERVED_PAYLOAD_COPIES * row.payload_size);
+    if (refused) throw refused;
+    const text = (await this.events.payloadTexts(projectId, [id])).get(id);
+    // Deleted (retention) between the two reads.
+    if (text === undefined) throw new NotFoundException('Webhook event not found');
+    return webhookEventJson(row, text);
+  }
+
+  /**
+   * A verified delivery's shape, read from its bytes before it is parsed (json-shape.ts): nested deeper
+   * than PostgreSQL stores is the 400 it always was, more values than WEBHOOK_MAX_ELEMENTS a 413; then
+   * what parsing and storing it can take is reserved from the memory budget (503 when it cannot be).
+   */
+  private checkShape(rawBody: Buffer, body: Pick<WebhookBody, 'hold'>): void {
+    const maxElements = this.config.maxElements;
+    const shape = jsonShape(rawBody, { elements: maxElements, depth: MAX_EVENT_DEPTH });
+    if (shape.depth > MAX_EVENT_DEPTH) {
+      throw new BadRequestException(`The event is nested more than ${MAX_EVENT_DEPTH} levels deep: not stored`);
+    }
+    if (shape.elements > maxElements) {
+      throw new PayloadTooLargeException(`The event holds more than ${maxElements} values`);
+    }
+    const refused = body.hold(PARSED_EVENT_COPIES * parsedSizeBound(shape, rawBody.length));
+    if (refused) throw refused;
   }
 
   private checkHeader(value: string | string[] | undefined): string {
@@ -225,11 +291,19 @@ export class StripeWebhooksService {
     header: string,
     secret: string,
     onFailure: (cause: WebhookFailureCause) => void,
-  ): ParsedEvent {
+    body: Pick<WebhookBody, 'hold'>,
+  ): { event: ParsedEvent; text: string } {
     const { webhooks, errors } = stripeSdk();
     let event: unknown;
+    let text = '';
     try {
-      event = webhooks.constructEvent(rawBody, header, secret, WEBHOOK_TOLERANCE_SECONDS);
+      // What constructEvent does, with the shape checked between the signature and the parse.
+      if (!webhooks.signature) throw new Error('The Stripe SDK has no signature verifier');
+      webhooks.signature.verifyHeader(rawBody, header, secret, WEBHOOK_TOLERANCE_SECONDS);
+      this.checkShape(rawBody, body);
+      // Decoded as the SDK decodes it (a byte order mark is dropped); the text is what is stored.
+      text = new TextDecoder().decode(rawBody);
+      event = JSON.parse(text);
     } catch (error) {
       if (error instanceof errors.StripeSignatureVerificationError) {
         if (/tolerance/i.test(error.message)) {
@@ -257,7 +331,7 @@ export class StripeWebhooksService {
       throw new BadRequestException('Not a Stripe event: id, type, created and livemode are required');
     }
     refuseUnstorable(event);
-    return event;
+    return { event, text };
   }
 }
 
@@ -295,24 +369,30 @@ function isStripeEvent(value: unknown): value is ParsedEvent {
   );
 }
 
-/** A row as the API's event; a payload left out by the list becomes the event's summary. */
-function toWebhookEventResponse(row: WebhookEventRow): WebhookEventResponse {
-  const created = Math.floor(row.stripe_created_at.getTime() / 1000);
-  return {
+/**
+ * A row as the API's event (WebhookEventResponse), as JSON text: `payloadText` (PostgreSQL's rendering
+ * of the stored payload) spliced in as it is, with any Stripe credential in it masked; without it (a
+ * payload the list leaves out) the event's summary.
+ */
+function webhookEventJson(row: WebhookEventRow, payloadText: string | undefined): string {
+  const head = {
     id: row.id,
     event_id: row.event_id,
     type: row.event_type,
     mode: row.mode,
     stripe_created_at: row.stripe_created_at,
     received_at: row.received_at,
-    payload: row.payload ?? {
-      id: row.event_id,
-      object: 'event',
-      type: row.event_type,
-      created,
-      livemode: row.mode === 'live',
-    },
-    payload_truncated: row.payload === null,
-    payload_size: row.payload_size,
   };
+  const tail = { payload_truncated: payloadText === undefined, payload_size: row.payload_size };
+  const payload =
+    payloadText === undefined
+      ? JSON.stringify({
+          id: row.event_id,
+          object: 'event',
+          type: row.event_type,
+          created: Math.floor(row.stripe_created_at.getTime() / 1000),
+          livemode: row.mode === 'live',
+        })
+      : maskSecretsInText(payloadText);
+  return `${JSON.stringify(head).slice(0, -1)},"payload":${payload},${JSON.stringify(tail).slice(1)}`;
 }

@@ -1,0 +1,89 @@
+import { HttpException } from '@nestjs/common';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * The bytes of memory that requests may hold at once for what they carry, process-wide
+ * (BODY_MEMORY_BUDGET_MB): a body reserves what reading it takes before it is read, and what parsing it
+ * can take (JSON: from its shape, see json-shape.ts) before it is parsed; a stored event reserves its
+ * size before it is read from the database. What a request holds is released when its response ends
+ * (sent, or the connection closed). When the budget cannot hold a reservation the request is answered
+ * 503 with Retry-After at once (nothing waits), or 413 when the reservation alone exceeds the whole
+ * budget. With the heap cap, it keeps the process within its memory whatever arrives at once (the
+ * figures are in docs/security.md).
+ */
+export class MemoryBudget {
+  private used = 0;
+
+  constructor(readonly totalBytes: number) {}
+
+  get usedBytes(): number {
+    return this.used;
+  }
+
+  /** Takes `bytes` when they fit; false otherwise (nothing taken). */
+  tryTake(bytes: number): boolean {
+    if (bytes <= 0) return true;
+    if (this.used + bytes > this.totalBytes) return false;
+    this.used += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes);
+  }
+}
+
+/** What one request holds, and how it is released (once, when its response ends). */
+interface RequestMemory {
+  budget: MemoryBudget;
+  response: ServerResponse;
+  bytes: number;
+  releasing: boolean;
+}
+
+const byRequest = new WeakMap<IncomingMessage, RequestMemory>();
+
+/** Every request of this server reserves from `budget` (see holdMemory). */
+export function installMemoryBudget(fastify: FastifyInstance, budget: MemoryBudget): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    byRequest.set(request.raw, { budget, response: reply.raw, bytes: 0, releasing: false });
+    done();
+  });
+}
+
+export const MEMORY_BUSY_DETAIL = 'The service is receiving too much data at once; retry later';
+export const MEMORY_TOO_LARGE_DETAIL = 'Request too large for the memory this service gives one request';
+
+/**
+ * Reserves `bytes` more for this request until its response ends (sent, or its connection closed).
+ * Returns null when held, else the error to answer: 503 (the budget is taken now; Retry-After is added
+ * by the exception filter) or 413 (this request could never fit in the whole budget).
+ */
+export function holdMemory(request: Pick<FastifyRequest, 'raw'>, bytes: number): HttpException | null {
+  const memory = byRequest.get(request.raw);
+  if (!memory || bytes <= 0) return null;
+  const { budget } = memory;
+  if (memory.bytes + bytes > budget.totalBytes) return new HttpException({ detail: MEMORY_TOO_LARGE_DETAIL }, 413);
+  if (!budget.tryTake(bytes)) return new HttpException({ detail: MEMORY_BUSY_DETAIL }, 503);
+  memory.bytes += bytes;
+  if (!memory.releasing) {
+    memory.releasing = true;
+    // 'close' follows 'finish' on a sent response, and is emitted alone when the connection is lost.
+    memory.response.once('close', () => {
+      budget.give(memory.bytes);
+      memory.bytes = 0;
+    });
+    // Already over (the client went away first): nothing will be sent, nothing is kept.
+    if (memory.response.closed) {
+      budget.give(memory.bytes);
+      memory.bytes = 0;
+    }
+  }
+  return null;
+}
+
+/** Bytes this request holds (0 without a budget). */
+export function heldMemory(request: Pick<FastifyRequest, 'raw'>): number {
+  return byRequest.get(request.raw)?.bytes ?? 0;
+}
