@@ -6,7 +6,9 @@
  *   subscription row each time) against the same-size delivery of an event type it ignores
  *   (`customer.subscription.trial_will_end`, same object), alternating, medians over the rounds;
  * - p99 of a project's lists (subscriptions, payments) at page 1 and at the last page of 10,000 rows,
- *   against a project with 10 rows, alternating, medians over the rounds.
+ *   against a project with 10 rows, alternating, medians over the rounds;
+ * - p99 of another tenant's list of 10 rows while one project receives a flood of signed deliveries
+ *   (as many as CONNECTIONS connections send), against the same list without it (a figure, no target).
  */
 import type autocannon from 'autocannon';
 import { Client } from 'pg';
@@ -41,6 +43,8 @@ export interface LedgerReport {
   deliveries: { ignored: LedgerSide; projected: LedgerSide; cpuRatio: number; payloadBytes: number };
   lists: Record<string, LedgerSide>;
   listRatios: Record<string, number>;
+  /** p99 of the 10-row list during the flood / without it. */
+  floodP99Ratio: number;
   targets: Target[];
 }
 
@@ -82,6 +86,7 @@ function deliveryBody(type: string, padTo = 0): string {
 }
 
 const PROJECTED = 'customer.subscription.created';
+const FLOODED = `subscriptions: ${SMALL_ROWS} rows, during a flood`;
 const IGNORED = 'customer.subscription.trial_will_end';
 
 function deliveryRequest(type: string, size: number, projects: { id: string; secret: string }[]): autocannon.Request {
@@ -176,7 +181,7 @@ export async function runLedgerBench(
         ? `  !! non-2xx ${sample.non2xx}, errors ${sample.errors}, timeouts ${sample.timeouts}`
         : '';
     console.log(
-      `  ${key.padEnd(34)} ${sample.reqPerSec.toFixed(0).padStart(6)} req/s  p50 ${sample.p50Ms.toFixed(2)} ms  ` +
+      `  ${key.padEnd(44)} ${sample.reqPerSec.toFixed(0).padStart(6)} req/s  p50 ${sample.p50Ms.toFixed(2)} ms  ` +
         `p99 ${sample.p99Ms.toFixed(2)} ms  cpu ${sample.cpuUsPerResponse.toFixed(0)} µs/response${flag}`,
     );
   };
@@ -190,12 +195,27 @@ export async function runLedgerBench(
     await measure(`delivery, projected (${PROJECTED})`, deliveryRequest(PROJECTED, size, projects));
     for (const [key, path] of Object.entries(lists))
       await measure(key, { method: 'GET', setupRequest: (req) => ({ ...req, path }) });
+    // Another tenant's deliveries, flooding one project for as long as the list is measured (warm-up included).
+    const quiet = lists[`subscriptions: ${SMALL_ROWS} rows`];
+    const flood = runRequests(
+      load,
+      deliveryRequest(PROJECTED, size, projects.slice(0, 1)),
+      CONNECTIONS,
+      opts.warmupSeconds + opts.durationSeconds,
+      auth.token,
+    );
+    await measure(FLOODED, { method: 'GET', setupRequest: (req) => ({ ...req, path: quiet }) });
+    const flooded = await flood;
+    console.log(
+      `    (the flood meanwhile: ${flooded.reqPerSec.toFixed(0)} deliveries/s, non-2xx ${flooded.non2xx}; cpu above is both together)`,
+    );
   }
 
   const side = (key: string) => summarise(samples.get(key) ?? []);
   const ignored = side(`delivery, ignored (${IGNORED})`);
   const projected = side(`delivery, projected (${PROJECTED})`);
-  const listSides = Object.fromEntries(Object.keys(lists).map((key) => [key, side(key)]));
+  const listSides = Object.fromEntries([...Object.keys(lists), FLOODED].map((key) => [key, side(key)]));
+  const floodP99Ratio = ratio(listSides[FLOODED].p99Ms, listSides[`subscriptions: ${SMALL_ROWS} rows`].p99Ms);
   const listRatios: Record<string, number> = {};
   const targets: Target[] = [];
   const trusted = (...s: LedgerSide[]) => s.every((x) => x.non2xx === 0 && x.errors === 0);
@@ -230,23 +250,27 @@ export async function runLedgerBench(
   }
 
   console.log('');
-  console.log(`${`ledger (median of ${opts.rounds})`.padEnd(36)}    r/s    p50 ms   p99 ms   cpu µs`);
+  console.log(`${`ledger (median of ${opts.rounds})`.padEnd(44)}    r/s    p50 ms   p99 ms   cpu µs`);
   for (const [key, s] of [
     [`delivery, ignored`, ignored],
     [`delivery, projected`, projected],
     ...Object.entries(listSides),
   ] as [string, LedgerSide][]) {
     console.log(
-      `${key.padEnd(36)} ${s.reqPerSec.toFixed(0).padStart(6)} ${s.p50Ms.toFixed(2).padStart(9)} ${s.p99Ms
+      `${key.padEnd(44)} ${s.reqPerSec.toFixed(0).padStart(6)} ${s.p50Ms.toFixed(2).padStart(9)} ${s.p99Ms
         .toFixed(2)
         .padStart(8)} ${s.cpuUsPerResponse.toFixed(0).padStart(8)}`,
     );
   }
+  console.log(
+    `Another tenant's ${SMALL_ROWS}-row list during a flood of deliveries to one project: p99 ${floodP99Ratio.toFixed(2)} × without it`,
+  );
   return {
     connections: CONNECTIONS,
     deliveries: { ignored, projected, cpuRatio, payloadBytes: size },
     lists: listSides,
     listRatios,
+    floodP99Ratio,
     targets,
   };
 }
