@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { buildEvents, stripeSignature } from '../scripts/stripe-local/events';
-import type { JourneyInput, JourneyResult } from './client-journeys/journey';
+import { buildEvents, type StripeEvent, stripeSignature } from '../scripts/stripe-local/events';
+import type { BoughtSubscription, JourneyInput, JourneyResult } from './client-journeys/journey';
 import { FakeStripe } from './helpers/fake-stripe';
 import { fakeKey, uniqueEmail } from './helpers/fixtures';
 import { COMMITTED_SPEC_PATH, OpenApiResponseValidator } from './helpers/openapi-validator';
@@ -138,6 +138,88 @@ async function compileAll(): Promise<{ outDir: string; errors: string[] }> {
   return { outDir, errors };
 }
 
+/**
+ * The ledger as each client read it: the subscription bought at checkout, active, with the fields its
+ * events gave; its payment linked to it, and the lone invoice.paid's payment beside it (one row per
+ * payment, newest first, so in either order when both came in the same second); the same rows across
+ * projects with the project's name; the project configured in test mode; stats of one currency.
+ */
+function expectLedger({ projectId, ledger }: JourneyResult): void {
+  const { bought } = ledger;
+  const page = { total: expect.any(Number), page: 1, page_size: 50 };
+  const subscription = {
+    id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    project_id: projectId,
+    user_id: bought.userId,
+    is_test_mode: true,
+    subscription_id: bought.subscriptionId,
+    customer_id: bought.customerId,
+    status: 'active',
+    plan_name: 'Pro monthly',
+    quantity: 1,
+    current_period_start: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    current_period_end: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    cancel_at: null,
+    cancelled_at: null,
+    created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+  };
+  expect(ledger.subscriptions).toEqual({ ...page, total: 1, subscriptions: [subscription] });
+  const subscriptionRowId = ledger.subscriptions.subscriptions[0]?.id;
+  const payment = (intent: unknown, subscriptionId: unknown, userId: string | null, description: unknown) => ({
+    id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    project_id: projectId,
+    subscription_id: subscriptionId,
+    user_id: userId,
+    is_test_mode: true,
+    payment_intent_id: intent,
+    status: 'succeeded',
+    amount_cents: 2000,
+    currency: 'usd',
+    description,
+    refunded_amount_cents: 0,
+    created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+  });
+  const payments = [
+    payment(bought.paymentIntentId, subscriptionRowId, bought.userId, null),
+    // The invoice's line item names it.
+    payment(expect.stringMatching(/^in_/), null, null, expect.any(String)),
+  ];
+  expect(ledger.payments).toEqual({ ...page, total: 2, payments: expect.arrayContaining(payments) });
+  expect(ledger.payments.payments).toHaveLength(2);
+
+  const across = { project_name: expect.stringMatching(/ project$/), provider: 'stripe' };
+  expect(ledger.allSubscriptions).toEqual({ ...page, total: 1, subscriptions: [{ ...subscription, ...across }] });
+  expect(ledger.allTransactions).toEqual({
+    ...page,
+    total: 2,
+    payments: expect.arrayContaining(payments.map((p) => ({ ...p, ...across }))),
+  });
+  expect(ledger.projects).toEqual({
+    total: 1,
+    projects: [
+      expect.objectContaining({
+        id: projectId,
+        has_payment_config: true,
+        has_test_credentials: true,
+        has_live_credentials: false,
+      }),
+    ],
+  });
+  expect(ledger.stats).toEqual({
+    total_projects: 1,
+    projects_with_config: 1,
+    projects_with_test: 1,
+    projects_with_live: 0,
+    total_subscriptions: 1,
+    active_subscriptions: 1,
+    total_payments: 2,
+    successful_payments: 2,
+    total_revenue_cents: 4000,
+    currency: 'usd',
+    revenue_by_currency: [{ currency: 'usd', total_payments: 2, successful_payments: 2, total_revenue_cents: 4000 }],
+  });
+}
+
 describe('clients generated from openapi/openapi.json', () => {
   let t: TestApp;
   let stripe: FakeStripe;
@@ -193,6 +275,21 @@ describe('clients generated from openapi/openapi.json', () => {
       stripe.validKeys.add(secret);
       const checked: string[] = [];
       const sent = new Map<string, string | null>();
+      // Stripe delivers events to the endpoint the journey created, signed with its secret.
+      const deliver = async (projectId: string, event: StripeEvent) => {
+        const endpoint = [...stripe.webhookEndpoints.values()].find((e) => e.metadata.project_id === projectId);
+        if (!endpoint) throw new Error(`no webhook endpoint in the fake Stripe for project ${projectId}`);
+        const payload = JSON.stringify(event);
+        const response = await realFetch(`${t.url}/api/v1/payments/stripe/webhooks/${projectId}/test`, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            'Stripe-Signature': stripeSignature(payload, endpoint.secret),
+          },
+          body: payload,
+        });
+        expect({ type: event.type, status: response.status }).toEqual({ type: event.type, status: 200 });
+      };
       const result = await runJourney({
         baseUrl: t.url,
         email: uniqueEmail(),
@@ -205,22 +302,22 @@ describe('clients generated from openapi/openapi.json', () => {
           checked.push(`${method} ${response.status}`);
           sent.set(`${method} ${new URL(url).pathname}`, contentType);
         },
-        // Stripe delivers an event to the endpoint the journey created, signed with its secret.
         deliverEvent: async (projectId) => {
-          const endpoint = [...stripe.webhookEndpoints.values()].find((e) => e.metadata.project_id === projectId);
-          if (!endpoint) throw new Error(`no webhook endpoint in the fake Stripe for project ${projectId}`);
           const [event] = buildEvents('invoice.paid')!;
-          const payload = JSON.stringify(event);
-          const response = await realFetch(`${t.url}/api/v1/payments/stripe/webhooks/${projectId}/test`, {
-            method: 'POST',
-            headers: {
-              'Content-Type': 'application/json',
-              'Stripe-Signature': stripeSignature(payload, endpoint.secret),
-            },
-            body: payload,
-          });
-          expect(response.status).toBe(200);
+          await deliver(projectId, event);
           return event.id;
+        },
+        deliverSubscription: async (projectId): Promise<BoughtSubscription> => {
+          const events = buildEvents('subscription-checkout')!;
+          for (const event of events) await deliver(projectId, event);
+          const object = (type: string) => events.find((e) => e.type === type)!.data.object;
+          const session = object('checkout.session.completed');
+          return {
+            subscriptionId: String(object('customer.subscription.created').id),
+            customerId: String(session.customer),
+            userId: String(session.client_reference_id),
+            paymentIntentId: String(object('payment_intent.succeeded').id),
+          };
         },
       });
 
@@ -239,6 +336,12 @@ describe('clients generated from openapi/openapi.json', () => {
           'POST 201', // webhook endpoint created in the fake Stripe
           'GET 200', // webhook events
           'GET 200', // one webhook event
+          'GET 200', // the project's subscriptions
+          'GET 200', // the project's payments
+          'GET 200', // subscriptions across projects
+          'GET 200', // payments across projects
+          'GET 200', // the projects' payment configuration
+          'GET 200', // stats
           'GET 200', // config, for its version
           'DELETE 204', // with If-Match built from that version
           'GET 200', // config, inactive
@@ -260,8 +363,10 @@ describe('clients generated from openapi/openapi.json', () => {
         eventsListed: { total: 1, types: ['invoice.paid'] },
         eventFetched: { type: 'invoice.paid', eventId: result.deliveredEventId },
         deliveredEventId: expect.stringMatching(/^evt_/),
+        ledger: expect.any(Object),
         activeAfterDelete: false,
       });
+      expectLedger(result);
       // Every response was checked against the spec; login went out as JSON (the spec also offers
       // the OAuth2 form); Stripe really was asked, with that key.
       expect(checked).toEqual(result.statuses);

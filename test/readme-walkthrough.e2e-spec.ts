@@ -125,6 +125,22 @@ describe('the README walk-through, run as printed', () => {
     expect(events.rows.map((r) => r.type)).toEqual(
       expect.arrayContaining(['invoice.paid', 'checkout.session.completed', 'customer.subscription.deleted']),
     );
+    // The ledger the lists showed: the life cycle's subscription, ended, and two payments, the
+    // subscription's linked to it.
+    const subscriptions = await t.db.query<{ id: string; status: string; stripe_subscription_id: string }>(
+      'SELECT id, status, stripe_subscription_id FROM ledger_subscriptions',
+    );
+    expect(subscriptions.rows).toEqual([
+      { id: expect.any(String), status: 'canceled', stripe_subscription_id: expect.stringMatching(/^sub_/) },
+    ]);
+    const payments = await t.db.query<{ key: string; status: string; linked: boolean }>(
+      `SELECT p.payment_intent_id AS key, p.status, s.id IS NOT NULL AS linked FROM ledger_payments p
+         LEFT JOIN ledger_subscriptions s ON s.stripe_subscription_id = p.stripe_subscription_id ORDER BY key DESC`,
+    );
+    expect(payments.rows).toEqual([
+      { key: expect.stringMatching(/^pi_/), status: 'succeeded', linked: true },
+      { key: expect.stringMatching(/^in_/), status: 'succeeded', linked: false },
+    ]);
   });
 
   it('checks its own matching: a wrong answer is reported', () => {

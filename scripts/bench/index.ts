@@ -3,7 +3,8 @@
  * alternating rounds (floor, service, floor, service...), medians reported. See docs/benchmarks.md.
  *
  * Steps: database → service (migrates) → seed through the API → start-up timings → service and floor
- * instances → bodies checked identical → warm-up + measured runs per case → table, targets, JSON.
+ * instances → bodies checked identical → warm-up + measured runs per case → table, targets; then the
+ * payments ledger's figures (ledger.ts) → JSON. `BENCH_CASES` selects cases (`ledger` alone skips the floor).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,8 +29,9 @@ import {
   type Startup,
 } from './report';
 import { fakeKey } from '../../test/helpers/fixtures';
+import { runLedgerBench, type LedgerReport } from './ledger';
 import { seed, type Seeded } from './seed';
-import { median } from './stats';
+import { median, type Target } from './stats';
 
 const us = (value: number): string => value.toFixed(0);
 
@@ -177,6 +179,102 @@ async function checkSameAnswers(floor: Child, service: Child, seeded: Seeded): P
     throw new Error('floor and service must both answer 401 without a token');
 }
 
+interface FloorRun {
+  startup: Startup;
+  servicePeakRssBytes: number;
+  serviceVmHwmBytes: number[];
+  cases: CaseResult[];
+  targets: Target[];
+}
+
+/** Steps 2 to 5: start-up, then the floor and the service in alternating rounds, the table and the targets. */
+async function compareWithFloor(
+  db: BenchDatabase,
+  secrets: Secrets,
+  opts: BenchOptions,
+  seeded: Seeded,
+  floorScript: string,
+): Promise<FloorRun> {
+  console.log(
+    `Service command: node ${[...productionNodeArgs(opts.serviceDir), 'dist/main.js'].join(' ')} (from start:prod)`,
+  );
+  // 2. Start-up to ready, schema already migrated.
+  const startup = await measureStartup(db, secrets, opts);
+  console.log(
+    `Start-up to ready: median ${startup.medianMs.toFixed(0)} ms (${startup.runsMs.map((m) => m.toFixed(0)).join(', ')})`,
+  );
+
+  // 3. The measured processes, all idle while the other side is loaded.
+  const services: Child[] = [];
+  const floors: Child[] = [];
+  for (let i = 1; i <= opts.instances; i++) {
+    services.push(await startService(`service-${i}`, db, secrets, opts));
+    floors.push(await startFloor(`floor-${i}`, floorScript, db, secrets, opts));
+  }
+  await Promise.all([...services.map((c) => waitReady(c, READY_PATH)), ...floors.map((c) => waitReady(c, '/health'))]);
+  await checkSameAnswers(floors[0], services[0], seeded);
+  console.log('Floor and service answer byte-identical bodies (GET config, GET webhook-urls) and the same PUT mask');
+
+  const sides: Record<'floor' | 'service', LoadTarget> = {
+    floor: { urls: floors.map((c) => c.url), pids: floors.map((c) => c.pid) },
+    service: { urls: services.map((c) => c.url), pids: services.map((c) => c.pid) },
+  };
+  const samples = new Map<string, Record<'floor' | 'service', RunSample[]>>();
+  const perRun = opts.warmupSeconds + opts.durationSeconds;
+  const total = opts.rounds * opts.cases.length * opts.connections.length * 2 * perRun;
+  console.log(
+    `Load: ${opts.rounds} round(s) × ${opts.cases.length} cases × ${opts.connections.join('/')} connections × floor+service, ` +
+      `${opts.warmupSeconds} s warm-up + ${opts.durationSeconds} s each, ${opts.instances} instance(s): about ${Math.ceil(total / 60)} min`,
+  );
+  // 4. Rounds: in each, every case runs on the floor then on the service, so drift hits both alike.
+  for (let round = 1; round <= opts.rounds; round++) {
+    for (const kind of opts.cases) {
+      for (const connections of opts.connections) {
+        const key = `${kind}@${connections}`;
+        if (!samples.has(key)) samples.set(key, { floor: [], service: [] });
+        for (const side of ['floor', 'service'] as const) {
+          const auth = { token: seeded.token, projectIds: seeded.projectIds };
+          await runLoad(sides[side], kind, connections, opts.warmupSeconds, auth);
+          const sample = await runLoad(sides[side], kind, connections, opts.durationSeconds, auth);
+          samples.get(key)?.[side].push(sample);
+          const flag =
+            sample.non2xx || sample.errors || sample.timeouts
+              ? `  !! non-2xx ${sample.non2xx}, errors ${sample.errors}, timeouts ${sample.timeouts}`
+              : '';
+          console.log(
+            `  round ${round} ${key.padEnd(22)} ${side.padEnd(7)} ${sample.reqPerSec.toFixed(0).padStart(6)} req/s  ` +
+              `p50 ${sample.p50Ms.toFixed(2)} ms  p99 ${sample.p99Ms.toFixed(2)} ms  ` +
+              `rss ${sample.peakRss.map((b) => mb(b)).join('+')} MB  ` +
+              `µs main ${us(sample.cpuSplitUsPerResponse.mainUser)}+${us(sample.cpuSplitUsPerResponse.mainSys)} ` +
+              `other ${us(sample.cpuSplitUsPerResponse.otherUser)}+${us(sample.cpuSplitUsPerResponse.otherSys)}${flag}`,
+          );
+        }
+      }
+    }
+  }
+  const hwm = services.map((c) => memoryOf(c.pid)?.hwm ?? NaN);
+
+  // 5. Report.
+  const cases: CaseResult[] = [];
+  for (const kind of opts.cases)
+    for (const connections of opts.connections) {
+      const s = samples.get(`${kind}@${connections}`);
+      if (s) cases.push(caseResult(kind, connections, s.floor, s.service));
+    }
+  const servicePeakRss = Math.max(...cases.flatMap((c) => c.service.peakRss));
+  console.log('');
+  printTable(cases, opts.rounds);
+  console.log(
+    `Service peak VmRSS under load: ${mb(servicePeakRss)} MB; VmHWM (since start) per instance: ` +
+      `${hwm.map((b) => mb(b)).join(' + ')} MB`,
+  );
+  const targets = opts.instances === 1 ? evaluateTargets(cases, servicePeakRss, startup) : [];
+  if (opts.instances === 1) printTargets(targets, opts.quick ? 'BENCH_QUICK run: too short to judge by' : undefined);
+  else console.log('\nTargets are defined for one instance; not evaluated for this two-instance run.');
+  for (const child of [...services, ...floors]) await stop(child);
+  return { startup, servicePeakRssBytes: servicePeakRss, serviceVmHwmBytes: hwm, cases, targets };
+}
+
 async function main(): Promise<void> {
   const opts = readOptions();
   mkdirSync(opts.workDir, { recursive: true });
@@ -215,99 +313,34 @@ async function main(): Promise<void> {
     );
     await stop(seeder);
 
-    console.log(
-      `Service command: node ${[...productionNodeArgs(opts.serviceDir), 'dist/main.js'].join(' ')} (from start:prod)`,
-    );
-    // 2. Start-up to ready, schema already migrated.
-    const startup = await measureStartup(db, secrets, opts);
-    console.log(
-      `Start-up to ready: median ${startup.medianMs.toFixed(0)} ms (${startup.runsMs.map((m) => m.toFixed(0)).join(', ')})`,
-    );
+    let floorRun: FloorRun | undefined;
+    if (opts.cases.length > 0) floorRun = await compareWithFloor(db, secrets, opts, seeded, floorScript);
 
-    // 3. The measured processes, all idle while the other side is loaded.
-    const services: Child[] = [];
-    const floors: Child[] = [];
-    for (let i = 1; i <= opts.instances; i++) {
-      services.push(await startService(`service-${i}`, db, secrets, opts));
-      floors.push(await startFloor(`floor-${i}`, floorScript, db, secrets, opts));
+    // 6. The payments ledger's figures, on a service instance of its own (the others are stopped).
+    let ledger: LedgerReport | undefined;
+    if (opts.ledger) {
+      const service = await startService('service-ledger', db, secrets, opts);
+      await waitReady(service, READY_PATH);
+      ledger = await runLedgerBench(service, db.url, seeded, opts);
+      await stop(service);
+      printTargets(
+        ledger.targets,
+        opts.quick ? 'BENCH_QUICK run: too short to judge by' : undefined,
+        `LEDGER TARGETS (one instance, ${ledger.connections} connections)`,
+      );
     }
-    await Promise.all([
-      ...services.map((c) => waitReady(c, READY_PATH)),
-      ...floors.map((c) => waitReady(c, '/health')),
-    ]);
-    await checkSameAnswers(floors[0], services[0], seeded);
-    console.log('Floor and service answer byte-identical bodies (GET config, GET webhook-urls) and the same PUT mask');
-
-    const sides: Record<'floor' | 'service', LoadTarget> = {
-      floor: { urls: floors.map((c) => c.url), pids: floors.map((c) => c.pid) },
-      service: { urls: services.map((c) => c.url), pids: services.map((c) => c.pid) },
-    };
-    const samples = new Map<string, Record<'floor' | 'service', RunSample[]>>();
-    const perRun = opts.warmupSeconds + opts.durationSeconds;
-    const total = opts.rounds * opts.cases.length * opts.connections.length * 2 * perRun;
-    console.log(
-      `Load: ${opts.rounds} round(s) × ${opts.cases.length} cases × ${opts.connections.join('/')} connections × floor+service, ` +
-        `${opts.warmupSeconds} s warm-up + ${opts.durationSeconds} s each, ${opts.instances} instance(s): about ${Math.ceil(total / 60)} min`,
-    );
-    // 4. Rounds: in each, every case runs on the floor then on the service, so drift hits both alike.
-    for (let round = 1; round <= opts.rounds; round++) {
-      for (const kind of opts.cases) {
-        for (const connections of opts.connections) {
-          const key = `${kind}@${connections}`;
-          if (!samples.has(key)) samples.set(key, { floor: [], service: [] });
-          for (const side of ['floor', 'service'] as const) {
-            const auth = { token: seeded.token, projectIds: seeded.projectIds };
-            await runLoad(sides[side], kind, connections, opts.warmupSeconds, auth);
-            const sample = await runLoad(sides[side], kind, connections, opts.durationSeconds, auth);
-            samples.get(key)?.[side].push(sample);
-            const flag =
-              sample.non2xx || sample.errors || sample.timeouts
-                ? `  !! non-2xx ${sample.non2xx}, errors ${sample.errors}, timeouts ${sample.timeouts}`
-                : '';
-            console.log(
-              `  round ${round} ${key.padEnd(22)} ${side.padEnd(7)} ${sample.reqPerSec.toFixed(0).padStart(6)} req/s  ` +
-                `p50 ${sample.p50Ms.toFixed(2)} ms  p99 ${sample.p99Ms.toFixed(2)} ms  ` +
-                `rss ${sample.peakRss.map((b) => mb(b)).join('+')} MB  ` +
-                `µs main ${us(sample.cpuSplitUsPerResponse.mainUser)}+${us(sample.cpuSplitUsPerResponse.mainSys)} ` +
-                `other ${us(sample.cpuSplitUsPerResponse.otherUser)}+${us(sample.cpuSplitUsPerResponse.otherSys)}${flag}`,
-            );
-          }
-        }
-      }
-    }
-    const hwm = services.map((c) => memoryOf(c.pid)?.hwm ?? NaN);
-
-    // 5. Report.
-    const cases: CaseResult[] = [];
-    for (const kind of opts.cases)
-      for (const connections of opts.connections) {
-        const s = samples.get(`${kind}@${connections}`);
-        if (s) cases.push(caseResult(kind, connections, s.floor, s.service));
-      }
-    const servicePeakRss = Math.max(...cases.flatMap((c) => c.service.peakRss));
-    console.log('');
-    printTable(cases, opts.rounds);
-    console.log(
-      `Service peak VmRSS under load: ${mb(servicePeakRss)} MB; VmHWM (since start) per instance: ` +
-        `${hwm.map((b) => mb(b)).join(' + ')} MB`,
-    );
-    const targets = opts.instances === 1 ? evaluateTargets(cases, servicePeakRss, startup) : [];
-    if (opts.instances === 1) printTargets(targets, opts.quick ? 'BENCH_QUICK run: too short to judge by' : undefined);
-    else console.log('\nTargets are defined for one instance; not evaluated for this two-instance run.');
 
     const info = { ...machineInfo(ROOT, db.serverVersion, db.kind), node: nodeVersion };
     writeJson(opts.outFile, {
       ...info,
       options: { ...opts, outFile: undefined, workDir: undefined },
       servicePoolSize: servicePoolSize(),
-      startup,
-      servicePeakRssBytes: servicePeakRss,
-      serviceVmHwmBytes: hwm,
-      cases,
-      targets,
+      ...floorRun,
+      ledger,
     });
     console.log(`\nFigures written to ${opts.outFile}; child logs in ${opts.workDir}`);
     await cleanup();
+    const targets = [...(floorRun?.targets ?? []), ...(ledger?.targets ?? [])];
     if (opts.strict && targets.some((t) => t.pass === false)) process.exitCode = 1;
   } catch (error) {
     await cleanup();

@@ -77,12 +77,23 @@ function runOne(url: string, connections: number, seconds: number, request: auto
  * `connections` are split evenly across the target's instances, one autocannon per instance, all at
  * once. req/s is the sum; p50/p99 are over the responses of all instances together.
  */
-export async function runLoad(
+export function runLoad(
   target: LoadTarget,
   kind: CaseName,
   connections: number,
   seconds: number,
   auth: { token: string; projectIds: string[] },
+): Promise<RunSample> {
+  return runRequests(target, requestFor(kind, auth.projectIds), connections, seconds, auth.token);
+}
+
+/** As runLoad, for any request (its `setupRequest` may build each one: path, headers, body). */
+export async function runRequests(
+  target: LoadTarget,
+  request: autocannon.Request,
+  connections: number,
+  seconds: number,
+  token: string,
 ): Promise<RunSample> {
   const latencies: number[] = [];
   const per = Math.max(1, Math.floor(connections / target.urls.length));
@@ -91,7 +102,7 @@ export async function runLoad(
   const splitBefore = cpuSplitUs(target.pids[0]);
   const started = performance.now();
   const runs = target.urls.map((url) => {
-    const run = runOne(url, per, seconds, requestFor(kind, auth.projectIds), auth.token);
+    const run = runOne(url, per, seconds, request, token);
     // autocannon emits (client, statusCode, bytes, responseTime in ms as a float); its own histogram
     // rounds to whole milliseconds, too coarse for ~1 ms latencies, so we keep every value.
     run.instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));

@@ -27,8 +27,10 @@ export interface BenchOptions {
   node: string | undefined;
   /** Extra node flags for the service (BENCH_SERVICE_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
   serviceNodeArgs: string[];
-  /** The cases to run (BENCH_CASES), all by default. */
+  /** The floor-vs-service cases to run (BENCH_CASES), all by default. */
   cases: CaseName[];
+  /** The payments ledger's figures (scripts/bench/ledger.ts): in BENCH_CASES as `ledger`, or by default. */
+  ledger: boolean;
   /** The binary `node` resolves to (set by index.ts; this process's own until then). */
   nodeBinary: string;
 }
@@ -46,19 +48,29 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   return value;
 }
 
-/** BENCH_CASES: a comma-separated subset of the cases (e.g. `GET config`), to profile one at a time. */
-function selectCases(raw: string | undefined): CaseName[] {
-  if (!raw) return [...CASES];
+/** The payments ledger's case, which has no floor (scripts/bench/ledger.ts). */
+const LEDGER = 'ledger';
+
+/**
+ * BENCH_CASES: a comma-separated subset of the cases (e.g. `GET config`, or `ledger` alone), to profile
+ * one at a time.
+ */
+function selectCases(raw: string | undefined): { cases: CaseName[]; ledger: boolean } {
+  if (!raw) return { cases: [...CASES], ledger: true };
   const wanted = raw.split(',').map((c) => c.trim());
-  const unknown = wanted.filter((c) => !(CASES as readonly string[]).includes(c));
-  if (unknown.length) throw new Error(`BENCH_CASES: unknown case(s) ${unknown.join(', ')}; known: ${CASES.join(', ')}`);
-  return CASES.filter((c) => wanted.includes(c));
+  const known: readonly string[] = [...CASES, LEDGER];
+  const unknown = wanted.filter((c) => !known.includes(c));
+  if (unknown.length) throw new Error(`BENCH_CASES: unknown case(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  return { cases: CASES.filter((c) => wanted.includes(c)), ledger: wanted.includes(LEDGER) };
 }
 
 export function readOptions(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): BenchOptions {
   const root = process.cwd();
   // BENCH_QUICK=1: a smoke run of the whole pipeline in about a minute; its figures mean little.
   const quick = env.BENCH_QUICK === '1' || argv.includes('--quick');
+  const selected = selectCases(env.BENCH_CASES);
+  // The ledger's figures alone do not replace the full run's file.
+  const defaultOut = selected.cases.length === 0 ? 'ledger-latest.json' : 'latest.json';
   return {
     quick,
     // 200: the most projects one developer may own (MAX_PROJECTS_PER_DEVELOPER, default 200); every request picks one at random.
@@ -70,12 +82,12 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env, argv: string[]
     instances: positiveInt('BENCH_INSTANCES', flag(argv, 'instances') ?? env.BENCH_INSTANCES, 1),
     startupRuns: positiveInt('BENCH_STARTUP_RUNS', env.BENCH_STARTUP_RUNS, quick ? 2 : 5),
     strict: env.BENCH_STRICT === '1',
-    outFile: env.BENCH_OUT ?? join(root, 'docs', 'benchmarks', 'latest.json'),
+    outFile: env.BENCH_OUT ?? join(root, 'docs', 'benchmarks', defaultOut),
     workDir: join(root, '.data', 'bench'),
     serviceDir: env.BENCH_SERVICE_DIR ?? root,
     node: flag(argv, 'node') ?? (env.BENCH_NODE || undefined),
     serviceNodeArgs: (env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
-    cases: selectCases(env.BENCH_CASES),
+    ...selected,
     nodeBinary: process.execPath,
   };
 }

@@ -132,8 +132,12 @@ export function printTable(cases: CaseResult[], rounds: number): void {
   );
 }
 
-export function printTargets(targets: Target[], note?: string): void {
-  console.log('\nTARGETS (2-core machine, one instance, 20 connections)');
+export function printTargets(
+  targets: Target[],
+  note?: string,
+  title = 'TARGETS (2-core machine, one instance, 20 connections)',
+): void {
+  console.log(`\n${title}`);
   if (note) console.log(`  ${note}`);
   for (const t of targets) {
     const verdict = t.pass === undefined ? 'N/A ' : t.pass ? 'PASS' : 'FAIL';

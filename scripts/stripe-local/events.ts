@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { resources } from './stripe-fixtures.json';
 
 /**
@@ -40,7 +40,10 @@ class Scenario {
   readonly paymentIntent = id('pi_');
   readonly charge = id('ch_');
   readonly price = id('price_');
+  readonly invoicePayment = id('inpay_');
   readonly amount = 2000;
+  /** The buyer in the developer's own app, as a checkout session names it (`client_reference_id`). */
+  readonly userId = randomUUID();
 
   constructor(readonly livemode: boolean) {}
 
@@ -56,6 +59,7 @@ class Scenario {
       status: 'complete',
       payment_status: 'paid',
       customer: this.customer,
+      client_reference_id: this.userId,
       subscription: this.subscription,
       invoice: this.invoice,
       payment_intent: null,
@@ -78,7 +82,13 @@ class Scenario {
       subscription: this.subscription,
       current_period_start: this.now,
       current_period_end: this.periodEnd,
-      price: { ...item.price, id: this.price, unit_amount: this.amount, livemode: this.livemode },
+      price: {
+        ...item.price,
+        id: this.price,
+        nickname: 'Pro monthly',
+        unit_amount: this.amount,
+        livemode: this.livemode,
+      },
     });
     return Object.assign(subscription, {
       id: this.subscription,
@@ -130,6 +140,24 @@ class Scenario {
         voided_at: null,
       },
     });
+  }
+
+  /** What 2025+ API versions send once an invoice is paid: which payment intent paid it. */
+  invoicePaymentObject(): StripeObject {
+    return {
+      id: this.invoicePayment,
+      object: 'invoice_payment',
+      amount_paid: this.amount,
+      amount_requested: this.amount,
+      created: this.now,
+      currency: 'usd',
+      invoice: this.invoice,
+      is_default: true,
+      livemode: this.livemode,
+      payment: { type: 'payment_intent', payment_intent: this.paymentIntent },
+      status: 'paid',
+      status_transitions: { canceled_at: null, paid_at: this.now },
+    };
   }
 
   paymentIntentObject(): StripeObject {
@@ -195,11 +223,20 @@ const TRIGGERS: Record<string, (s: Scenario) => Step[]> = {
   'charge.refunded': (s) => [
     { type: 'charge.refunded', object: s.chargeObject(true), previous: { amount_refunded: 0, refunded: false } },
   ],
+  // A subscription bought at checkout and its first invoice paid: it stays active.
+  'subscription-checkout': (s) => [
+    { type: 'checkout.session.completed', object: s.checkoutSession() },
+    { type: 'customer.subscription.created', object: s.subscriptionObject('active') },
+    { type: 'invoice.paid', object: s.invoiceObject(true) },
+    { type: 'invoice_payment.paid', object: s.invoicePaymentObject() },
+    { type: 'payment_intent.succeeded', object: s.paymentIntentObject() },
+  ],
   // A subscription's whole life: bought at checkout, paid, set to cancel at the period's end, ended.
   'subscription-lifecycle': (s) => [
     { type: 'checkout.session.completed', object: s.checkoutSession() },
     { type: 'customer.subscription.created', object: s.subscriptionObject('active') },
     { type: 'invoice.paid', object: s.invoiceObject(true) },
+    { type: 'invoice_payment.paid', object: s.invoicePaymentObject() },
     { type: 'payment_intent.succeeded', object: s.paymentIntentObject() },
     {
       type: 'customer.subscription.updated',

@@ -208,7 +208,7 @@ export class FakeStripe {
 
   /**
    * What `stripe trigger NAME` does against Stripe: builds the events of NAME (events.ts: a single
-   * event type, or `subscription-lifecycle`), and POSTs each, in order, to every enabled endpoint of
+   * event type, `subscription-checkout` or `subscription-lifecycle`), and POSTs each, in order, to every enabled endpoint of
    * the mode (and, with `apiKey`, of that key's account) whose enabled_events include its type,
    * signed with that endpoint's secret as Stripe signs (`Stripe-Signature`). Null for an unknown name.
    */

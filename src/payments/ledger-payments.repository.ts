@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { StripeMode } from '../stripe/stripe-keys';
-import type { LedgerListFilter } from './ledger-subscriptions.repository';
+import { projectFilter, type LedgerListFilter } from './ledger-subscriptions.repository';
 
 /** One event's word on a payment. */
 export interface PaymentCandidate {
@@ -161,14 +161,19 @@ export class LedgerPaymentsRepository {
 
   /** One page, newest first by Stripe's `created` (ties by id), and the total matching the filter. */
   async list(filter: LedgerListFilter): Promise<[PaymentRow[], number]> {
-    const params: unknown[] = [filter.projectIds];
-    let where = 'p.project_id = ANY($1::uuid[])';
+    const { where: byProject, param } = projectFilter('p', filter.projectIds);
+    const params: unknown[] = [param];
+    let where = byProject;
     if (filter.mode) where += ` AND p.mode = $${params.push(filter.mode)}`;
     if (filter.status) where += ` AND ${STATUS} = $${params.push(filter.status)}`;
     const n = params.length;
+    // As the subscriptions' list: the page's ids from the index first, then its rows only.
     const rows = await this.dataSource.query<PaymentRow[]>(
-      `SELECT ${COLUMNS} FROM ledger_payments p ${JOIN_SUBSCRIPTION}
-        WHERE ${where} ORDER BY p.stripe_created_at DESC, p.id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+      `WITH page AS (
+         SELECT p.id, p.stripe_created_at FROM ledger_payments p
+          WHERE ${where} ORDER BY p.stripe_created_at DESC, p.id DESC LIMIT $${n + 1} OFFSET $${n + 2})
+       SELECT ${COLUMNS} FROM page JOIN ledger_payments p ON p.id = page.id ${JOIN_SUBSCRIPTION}
+        ORDER BY page.stripe_created_at DESC, page.id DESC`,
       [...params, filter.pageSize, (filter.page - 1) * filter.pageSize],
     );
     const totals = await this.dataSource.query<{ total: number }[]>(

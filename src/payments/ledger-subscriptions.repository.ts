@@ -45,6 +45,17 @@ export interface LedgerListFilter {
 }
 
 /**
+ * The project condition of a list query, parameter $1: `=` for one project, so that PostgreSQL walks the
+ * (project, mode, created, id) index in order and stops after the page (with `= ANY` it sorts every row
+ * of the project first); `= ANY` for several.
+ */
+export function projectFilter(alias: string, projectIds: string[]): { where: string; param: unknown } {
+  return projectIds.length === 1
+    ? { where: `${alias}.project_id = $1::uuid`, param: projectIds[0] }
+    : { where: `${alias}.project_id = ANY($1::uuid[])`, param: projectIds };
+}
+
+/**
  * Keeps each column group at its greatest (version, event id) (ledger-order.ts): one statement, so
  * the row lock ON CONFLICT takes serialises concurrent deliveries for one subscription and none is lost.
  * In SET, `s.` is the row before this statement. A candidate without details has details_version -1.
@@ -121,18 +132,26 @@ export class LedgerSubscriptionsRepository {
     return rows[0].id;
   }
 
-  /** One page, newest first by Stripe's `created` (ties by id), and the total matching the filter. */
+  /**
+   * One page, newest first by Stripe's `created` (ties by id), and the total matching the filter. The
+   * page's ids are found first (the (project, mode, created, id) index alone), then only its rows are
+   * read and joined: a late page does not read every row before it.
+   */
   async list(filter: LedgerListFilter): Promise<[SubscriptionRow[], number]> {
-    const params: unknown[] = [filter.projectIds];
-    let where = 's.project_id = ANY($1::uuid[])';
+    const { where: byProject, param } = projectFilter('s', filter.projectIds);
+    const params: unknown[] = [param];
+    let where = byProject;
     if (filter.mode) where += ` AND s.mode = $${params.push(filter.mode)}`;
     if (filter.status) where += ` AND s.status = $${params.push(filter.status)}`;
     const n = params.length;
     const rows = await this.dataSource.query<SubscriptionRow[]>(
-      `SELECT ${COLUMNS} FROM ledger_subscriptions s
+      `WITH page AS (
+         SELECT s.id, s.stripe_created_at FROM ledger_subscriptions s
+          WHERE ${where} ORDER BY s.stripe_created_at DESC, s.id DESC LIMIT $${n + 1} OFFSET $${n + 2})
+       SELECT ${COLUMNS} FROM page JOIN ledger_subscriptions s ON s.id = page.id
          LEFT JOIN ledger_product_names pn
            ON pn.project_id = s.project_id AND pn.mode = s.mode AND pn.product_id = s.product_id
-        WHERE ${where} ORDER BY s.stripe_created_at DESC, s.id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+        ORDER BY page.stripe_created_at DESC, page.id DESC`,
       [...params, filter.pageSize, (filter.page - 1) * filter.pageSize],
     );
     const totals = await this.dataSource.query<{ total: number }[]>(

@@ -38,6 +38,12 @@ export async function runJourney(input: JourneyInput): Promise<JourneyResult> {
         answer(sdk.getWebhookEvent({ path: { project_id, webhook_event_id } })),
       deleteStripeConfig: (project_id, ifMatch) =>
         answer(sdk.deleteStripeConfig({ path: { project_id }, headers: ifMatch ? { 'If-Match': ifMatch } : {} })),
+      listProjectSubscriptions: (project_id) => answer(sdk.listProjectSubscriptions({ path: { project_id } })),
+      listProjectPayments: (project_id) => answer(sdk.listProjectPayments({ path: { project_id } })),
+      listAllSubscriptions: (query) => answer(sdk.listAllSubscriptions({ query })),
+      listAllTransactions: (query) => answer(sdk.listAllTransactions({ query })),
+      listProjectsPaymentConfig: () => answer(sdk.listProjectsPaymentConfig()),
+      getPaymentStats: () => answer(sdk.getPaymentStats()),
     },
     input,
     'Hey API',

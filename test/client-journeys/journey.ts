@@ -17,6 +17,102 @@ export interface JourneyInput {
   observe(method: string, url: string, response: Response, requestContentType: string | null): Promise<void>;
   /** Has Stripe deliver one signed event to the project's test endpoint (created in the journey); its `evt_` id. */
   deliverEvent(projectId: string): Promise<string>;
+  /**
+   * Has Stripe deliver, signed, the events of a subscription bought at checkout and paid (checkout
+   * session, subscription, invoice, invoice payment, payment intent); what they name.
+   */
+  deliverSubscription(projectId: string): Promise<BoughtSubscription>;
+}
+
+export interface BoughtSubscription {
+  subscriptionId: string;
+  customerId: string;
+  userId: string;
+  paymentIntentId: string;
+}
+
+/** The fields of the ledger's rows the journey checks (every generator types them from the spec). */
+export interface LedgerSubscription {
+  id: string;
+  project_id: string;
+  user_id: string | null;
+  is_test_mode: boolean;
+  subscription_id: string;
+  customer_id: string | null;
+  status: string;
+  plan_name: string | null;
+  quantity: number;
+  current_period_end: string | null;
+  cancelled_at: string | null;
+  created_at: string;
+}
+
+export interface LedgerPayment {
+  id: string;
+  project_id: string;
+  subscription_id: string | null;
+  user_id: string | null;
+  is_test_mode: boolean;
+  payment_intent_id: string;
+  status: string;
+  amount_cents: number;
+  currency: string;
+  refunded_amount_cents: number;
+  created_at: string;
+}
+
+interface Page {
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+export type SubscriptionList = Page & { subscriptions: LedgerSubscription[] };
+export type PaymentList = Page & { payments: LedgerPayment[] };
+export type AggregatedSubscriptionList = Page & {
+  subscriptions: (LedgerSubscription & { project_name: string; provider: string })[];
+};
+export type AggregatedPaymentList = Page & { payments: (LedgerPayment & { project_name: string; provider: string })[] };
+
+export interface ProjectPaymentConfigs {
+  total: number;
+  projects: {
+    id: string;
+    name: string;
+    has_payment_config: boolean;
+    has_test_credentials: boolean;
+    has_live_credentials: boolean;
+  }[];
+}
+
+export interface PaymentStats {
+  total_projects: number;
+  projects_with_config: number;
+  projects_with_test: number;
+  projects_with_live: number;
+  total_subscriptions: number;
+  active_subscriptions: number;
+  total_payments: number;
+  successful_payments: number;
+  total_revenue_cents: number;
+  currency: string;
+  revenue_by_currency: {
+    currency: string;
+    total_payments: number;
+    successful_payments: number;
+    total_revenue_cents: number;
+  }[];
+}
+
+/** What the ledger's lists and stats answered after the subscription's events were delivered. */
+export interface LedgerSeen {
+  bought: BoughtSubscription;
+  subscriptions: SubscriptionList;
+  payments: PaymentList;
+  allSubscriptions: AggregatedSubscriptionList;
+  allTransactions: AggregatedPaymentList;
+  projects: ProjectPaymentConfigs;
+  stats: PaymentStats;
 }
 
 export interface JourneyResult {
@@ -36,6 +132,7 @@ export interface JourneyResult {
   eventsListed: { total: number; types: string[] } | undefined;
   eventFetched: { type: string; eventId: string } | undefined;
   deliveredEventId: string;
+  ledger: LedgerSeen;
   activeAfterDelete: boolean | undefined;
 }
 
@@ -92,13 +189,23 @@ export interface JourneyClient {
   ): Promise<Answer<{ total: number; items: { id: string; type: string }[] }>>;
   getWebhookEvent(projectId: string, webhookEventId: string): Promise<Answer<{ type: string; event_id: string }>>;
   deleteStripeConfig(projectId: string, ifMatch?: string): Promise<Answer<unknown>>;
+  /** The project's own lists, with their defaults (test mode, page 1 of 50). */
+  listProjectSubscriptions(projectId: string): Promise<Answer<SubscriptionList>>;
+  listProjectPayments(projectId: string): Promise<Answer<PaymentList>>;
+  /** Across the caller's projects, filtered. */
+  listAllSubscriptions(query: { project_id: string; status: string }): Promise<Answer<AggregatedSubscriptionList>>;
+  listAllTransactions(query: { project_id: string; test_mode: boolean }): Promise<Answer<AggregatedPaymentList>>;
+  listProjectsPaymentConfig(): Promise<Answer<ProjectPaymentConfigs>>;
+  getPaymentStats(): Promise<Answer<PaymentStats>>;
 }
 
 /**
  * The journey, written once: register, log in, create a project; PUT its config, GET it, PUT again
  * with a stale If-Match (412, read from the error body); validate a key, the webhook URLs; create the
- * webhook endpoint in Stripe, have Stripe deliver an event, list and fetch it; DELETE with the
- * If-Match built from the body's `version`, and GET the inactive config.
+ * webhook endpoint in Stripe, have Stripe deliver an event, list and fetch it; have Stripe deliver a
+ * subscription's checkout and payment, and read the payments ledger (the project's subscriptions and
+ * payments, the lists across projects, the projects' payment configuration, the stats); DELETE with
+ * the If-Match built from the body's `version`, and GET the inactive config.
  */
 export async function runJourneyWith(
   client: JourneyClient,
@@ -138,6 +245,25 @@ export async function runJourneyWith(
   const events = succeeded('listWebhookEvents', await client.listWebhookEvents(projectId, { mode: 'test' }), 200);
   const event = events.items[0] ? await client.getWebhookEvent(projectId, events.items[0].id) : undefined;
 
+  const bought = await input.deliverSubscription(projectId);
+  const ledger: LedgerSeen = {
+    bought,
+    subscriptions: succeeded('listProjectSubscriptions', await client.listProjectSubscriptions(projectId), 200),
+    payments: succeeded('listProjectPayments', await client.listProjectPayments(projectId), 200),
+    allSubscriptions: succeeded(
+      'listAllSubscriptions',
+      await client.listAllSubscriptions({ project_id: projectId, status: 'active' }),
+      200,
+    ),
+    allTransactions: succeeded(
+      'listAllTransactions',
+      await client.listAllTransactions({ project_id: projectId, test_mode: true }),
+      200,
+    ),
+    projects: succeeded('listProjectsPaymentConfig', await client.listProjectsPaymentConfig(), 200),
+    stats: succeeded('getPaymentStats', await client.getPaymentStats(), 200),
+  };
+
   const current = succeeded('getStripeConfig', await client.getStripeConfig(projectId), 200);
   const deleted = await client.deleteStripeConfig(projectId, `"${current?.version}"`);
   if (deleted.status !== 204) fail('deleteStripeConfig', deleted.status, deleted.error);
@@ -159,6 +285,7 @@ export async function runJourneyWith(
     eventsListed: { total: events.total, types: events.items.map((e) => e.type) },
     eventFetched: event?.data ? { type: event.data.type, eventId: event.data.event_id } : undefined,
     deliveredEventId,
+    ledger,
     activeAfterDelete: after.data?.is_active,
   };
 }

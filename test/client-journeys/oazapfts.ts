@@ -44,6 +44,14 @@ export async function runJourney(input: JourneyInput): Promise<JourneyResult> {
       listWebhookEvents: (projectId, query) => answer(oa.listWebhookEvents(projectId, query), 200),
       getWebhookEvent: (projectId, eventId) => answer(oa.getWebhookEvent(projectId, eventId), 200),
       deleteStripeConfig: (projectId, ifMatch) => answer(oa.deleteStripeConfig(projectId, { ifMatch }), 204),
+      listProjectSubscriptions: (projectId) => answer(oa.listProjectSubscriptions(projectId), 200),
+      listProjectPayments: (projectId) => answer(oa.listProjectPayments(projectId), 200),
+      listAllSubscriptions: ({ project_id, status }) =>
+        answer(oa.listAllSubscriptions({ projectId: project_id, status }), 200),
+      listAllTransactions: ({ project_id, test_mode }) =>
+        answer(oa.listAllTransactions({ projectId: project_id, testMode: test_mode }), 200),
+      listProjectsPaymentConfig: () => answer(oa.listProjectsPaymentConfig(), 200),
+      getPaymentStats: () => answer(oa.getPaymentStats(), 200),
     },
     input,
     'oazapfts',
