@@ -50,6 +50,12 @@ describe('RoleHeadersGuard', () => {
 
   it("refuses an end user's project scope (X-Project-ID) on a developer's call", () => {
     expect(refusal('/api/v1/payments/stripe/projects/x/config', { 'x-project-id': 'p' })).toBe(PROJECT_SCOPE);
+    for (const path of [
+      '/api/v1/payments/subscriptions',
+      '/api/v1/payments/transactions?page=1',
+      '/api/v1/payments/stats',
+    ])
+      expect(refusal(path, { 'x-project-id': 'p' })).toBe(PROJECT_SCOPE);
     expect(refusal('/API/V1/PROJECTS', { 'x-project-id': ['p', 'q'] })).toBe(PROJECT_SCOPE);
   });
 

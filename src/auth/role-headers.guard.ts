@@ -3,8 +3,11 @@ import type { FastifyRequest } from 'fastify';
 import type { ErrorExample } from '../http/api-error-responses.decorator';
 import { DEVELOPER_ROLE } from '../users/user.entity';
 
-/** The operations of a developer's account; health probes and Stripe's webhook deliveries take no role headers. */
-const ROLE_CHECKED = /^\/api\/v1\/(?:auth|projects|payments\/stripe\/projects)(?:[/?]|$)/i;
+/**
+ * The operations of a developer's account: auth, projects and everything under payments (the project
+ * operations and the lists across projects); health probes and Stripe's webhook deliveries take no role headers.
+ */
+const ROLE_CHECKED = /^\/api\/v1\/(?:auth|projects|payments(?!\/stripe\/webhooks(?:[/?]|$)))(?:[/?]|$)/i;
 const ACCOUNT_ENTRY = /^\/api\/v1\/auth\/(?:register|login)\/?(?:\?|$)/i;
 
 function headerValue(request: FastifyRequest, name: string): string | undefined {
