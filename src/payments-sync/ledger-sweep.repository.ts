@@ -42,15 +42,16 @@ export interface SweepRunResult {
 const COLUMNS = `project_id, mode, next_run_at, swept_until, cycle_cursor, cycle_max_created, last_run_at,
   last_outcome, last_error, events_filled, events_filled_total`;
 
-const secretCiphertext = (mode: string) =>
-  `CASE ${mode} WHEN 'test' THEN c.${CREDENTIAL_COLUMNS.test_secret_key.encrypted.column} ELSE c.${CREDENTIAL_COLUMNS.live_secret_key.encrypted.column} END`;
+/** Whether a secret key of the mode is stored: its fingerprint column, never its ciphertext. */
+const secretKeyFingerprint = (mode: string) =>
+  `CASE ${mode} WHEN 'test' THEN c.${CREDENTIAL_COLUMNS.test_secret_key.fingerprint.column} ELSE c.${CREDENTIAL_COLUMNS.live_secret_key.fingerprint.column} END`;
 
 /** A row, due at once, for every active configuration's stored secret key that has none yet. */
 const SEED = `
 INSERT INTO payment_sweeps (project_id, mode, next_run_at)
 SELECT c.project_id, m.mode, now()
   FROM stripe_configs c CROSS JOIN (VALUES ('test'), ('live')) AS m (mode)
- WHERE c.is_active AND ${secretCiphertext('m.mode')} IS NOT NULL
+ WHERE c.is_active AND ${secretKeyFingerprint('m.mode')} IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM payment_sweeps s WHERE s.project_id = c.project_id AND s.mode = m.mode)
 ON CONFLICT DO NOTHING`;
 

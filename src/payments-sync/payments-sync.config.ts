@@ -23,7 +23,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 }
 
 /**
- * The ledger's background jobs (src/payments/ledger-jobs.ts): the history import (sync) and the
+ * The ledger's background jobs (ledger-jobs.ts): the history import (sync) and the
  * sweep of Stripe's event list for deliveries that never arrived. See docs/configuration.md.
  */
 export const paymentsSyncConfig = defineConfig('payments sync', (env, problems) => {
