@@ -226,6 +226,20 @@ describe('Stripe webhook receiver and webhook events (e2e)', () => {
       expect(res.body).toEqual({ detail: 'Empty request body' });
     });
 
+    it('a stored webhook secret that cannot be decrypted: 400 naming it, never a 500', async () => {
+      const id = await projectWithConfig(t, dev, { test_webhook_secret: testSecret });
+      // Its encryption key retired from ENCRYPTION_KEYS before rotation reached it.
+      await t.db.query(
+        `UPDATE stripe_configs SET test_webhook_secret_encrypted = regexp_replace(test_webhook_secret_encrypted, '^v1:[^:]+:', 'v1:retired:') WHERE project_id = $1`,
+        [id],
+      );
+      const payload = JSON.stringify(stripeEvent());
+      const res = await deliver(id, 'test', payload, sign(payload, testSecret)).expect(400);
+      expect(res.body).toEqual({
+        detail: 'The test webhook secret stored for this project cannot be read; its owner must save it again',
+      });
+    });
+
     it('no webhook secret stored for the mode', async () => {
       const id = await projectWithConfig(t, dev, { test_secret_key: fakeKey('sk_test_') });
       const payload = JSON.stringify(stripeEvent());

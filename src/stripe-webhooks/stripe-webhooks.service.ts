@@ -1,3 +1,4 @@
+import { CredentialDecryptionError } from '../credentials/credential-cipher';
 import {
   BadRequestException,
   Inject,
@@ -153,7 +154,16 @@ export class StripeWebhooksService {
     if (config && !config.isActive) {
       throw new BadRequestException('The Stripe configuration of this project is inactive');
     }
-    const secret = config ? this.credentials.reveal(config, `${mode}_webhook_secret`) : null;
+    let secret: string | null = null;
+    try {
+      secret = config ? this.credentials.reveal(config, `${mode}_webhook_secret`) : null;
+    } catch (error) {
+      // Stored under a key no longer in ENCRYPTION_KEYS, or damaged: nothing to verify with, as when none is stored.
+      if (!(error instanceof CredentialDecryptionError)) throw error;
+      throw new BadRequestException(
+        `The ${mode} webhook secret stored for this project cannot be read; its owner must save it again`,
+      );
+    }
     if (!secret) throw new BadRequestException(`No ${mode} webhook secret is stored for this project`);
     return secret;
   }
