@@ -61,6 +61,8 @@ export class LedgerJobs implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('LedgerJobs');
   private boss?: PgBoss;
   private pool?: pg.Pool;
+  /** Statements pg-boss sent and has not seen answered (see onModuleDestroy). */
+  private readonly statementsInFlight = new Set<Promise<unknown>>();
   private readonly handlers = new Map<LedgerQueue, LedgerJobHandler>();
   private readonly workerIds = new Map<LedgerQueue, string[]>();
   private starting?: Promise<PgBoss>;
@@ -95,7 +97,14 @@ export class LedgerJobs implements OnApplicationBootstrap, OnModuleDestroy {
     });
     pool.on('error', (error) => this.logger.warn(`Job queue connection failed: ${error.message}`));
     this.pool = pool;
-    const db: PgBoss.Db = { executeSql: (text, values) => pool.query(text, values) };
+    const db: PgBoss.Db = {
+      executeSql: (text, values) => {
+        const query = pool.query(text, values);
+        this.statementsInFlight.add(query);
+        void query.finally(() => this.statementsInFlight.delete(query)).catch(() => undefined);
+        return query;
+      },
+    };
     const boss = new PgBoss({
       db,
       schema: JOB_SCHEMA,
@@ -204,6 +213,8 @@ export class LedgerJobs implements OnApplicationBootstrap, OnModuleDestroy {
       // wait: resolves once the running jobs ended (or were failed after the timeout) and pg-boss stopped.
       await this.boss.stop({ graceful: true, close: false, wait: true, timeout: 10_000 });
     }
+    // pg-boss completes or fails a finished job without awaiting it: those statements end before the pool does.
+    await Promise.allSettled([...this.statementsInFlight]);
     await this.pool?.end().catch(() => undefined);
   }
 }
