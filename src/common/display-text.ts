@@ -8,11 +8,11 @@ import { ValidateBy, type ValidationOptions } from 'class-validator';
  */
 const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/;
 
-export function hasBidiControls(text: string): boolean {
+function hasBidiControls(text: string): boolean {
   return BIDI_CONTROLS.test(text);
 }
 
-export const NO_BIDI_CONTROLS = 'noBidiControls';
+const NO_BIDI_CONTROLS = 'noBidiControls';
 
 /**
  * Refuses a string holding a bidirectional override or isolate (422 `value_error`), for text the

@@ -22,7 +22,7 @@ function rawErrorResponse(status: number, detail: string): string {
  * headers over the size limit, a request not received in time) get the `{"detail"}` body of every
  * other error; Fastify's default handler would write its own `{"error","message","statusCode"}`.
  */
-export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   // A reset connection has no one to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, detail] =

@@ -57,10 +57,10 @@ const DEFAULT_BODY_LIMITS = {
  * 41 MB of heap at rest; 48 MB of bodies and events in flight keeps the heap well under its cap and
  * the RSS under 200 MB (measurements in docs/security.md).
  */
-export const DEFAULT_MEMORY_BUDGET_MB = 48;
+const DEFAULT_MEMORY_BUDGET_MB = 48;
 
 /** A body must arrive within 30 s, and at 4 KiB/s at least once 5 s have passed. */
-export const DEFAULT_BODY_READ = { timeoutMs: 30_000, minBytesPerSecond: 4096, graceMs: 5_000 } as const;
+const DEFAULT_BODY_READ = { timeoutMs: 30_000, minBytesPerSecond: 4096, graceMs: 5_000 } as const;
 
 /** A bound for either body limit: a body is held whole in memory while it is read. */
 const MAX_BODY_LIMIT_BYTES = 16 * 1024 * 1024;

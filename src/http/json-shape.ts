@@ -81,11 +81,6 @@ export function jsonShape(
   return { elements, depth: maxDepth };
 }
 
-/** jsonShape of a decoded text (a body sent in UTF-16 or UTF-32): scanned as UTF-8. */
-export function jsonShapeOfText(text: string, stopAbove?: { elements: number; depth: number }): JsonShape {
-  return jsonShape(Buffer.from(text, 'utf8'), stopAbove);
-}
-
 /**
  * Heap a parsed JSON text can take, at most, per value and per byte of text: measured over the worst
  * shapes found (scripts/measure-json-expansion.ts; the figures are in docs/security.md). An empty
@@ -94,7 +89,7 @@ export function jsonShapeOfText(text: string, stopAbove?: { elements: number; de
  * bytes of UTF-8), plus its header, counted with the values.
  */
 export const PARSED_BYTES_PER_ELEMENT = 64;
-export const PARSED_BYTES_PER_TEXT_BYTE = 1;
+const PARSED_BYTES_PER_TEXT_BYTE = 1;
 
 /** The heap JSON.parse may build from a text of this shape and size (see the constants above). */
 export function parsedSizeBound(shape: JsonShape, textBytes: number): number {

@@ -52,8 +52,8 @@ export function installMemoryBudget(fastify: FastifyInstance, budget: MemoryBudg
   });
 }
 
-export const MEMORY_BUSY_DETAIL = 'The service is receiving too much data at once; retry later';
-export const MEMORY_TOO_LARGE_DETAIL = 'Request too large for the memory this service gives one request';
+const MEMORY_BUSY_DETAIL = 'The service is receiving too much data at once; retry later';
+const MEMORY_TOO_LARGE_DETAIL = 'Request too large for the memory this service gives one request';
 
 /**
  * Reserves `bytes` more for this request until its response ends (sent, or its connection closed).
@@ -81,9 +81,4 @@ export function holdMemory(request: Pick<FastifyRequest, 'raw'>, bytes: number):
     }
   }
   return null;
-}
-
-/** Bytes this request holds (0 without a budget). */
-export function heldMemory(request: Pick<FastifyRequest, 'raw'>): number {
-  return byRequest.get(request.raw)?.bytes ?? 0;
 }

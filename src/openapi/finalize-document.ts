@@ -138,7 +138,7 @@ function describeSuccessResponses(item: JsonObject): void {
  * written in this order instead of alphabetically. Operations not named here (new ones) follow, by
  * path, then method.
  */
-export const OPERATION_ORDER = [
+const OPERATION_ORDER = [
   'register',
   'login',
   'getCurrentUser',

@@ -27,7 +27,7 @@ import { paymentsSyncConfig, type PaymentsSyncConfig } from './payments-sync.con
  * Seconds the event list is read back before the last swept second: an event Stripe listed a moment
  * after the sweep that read its second is still seen (stored events are skipped by their id).
  */
-export const SWEEP_OVERLAP_SECONDS = 60;
+const SWEEP_OVERLAP_SECONDS = 60;
 
 /** Sweeps claimed per planner round, all instances together (each becomes one job). */
 const CLAIMS_PER_ROUND = 50;

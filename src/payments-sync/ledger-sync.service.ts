@@ -190,7 +190,7 @@ export class LedgerSyncService implements OnModuleInit {
   }
 }
 
-export function toState(row: SyncRow): PaymentSyncState {
+function toState(row: SyncRow): PaymentSyncState {
   return {
     mode: row.mode,
     status: row.status,

@@ -3,7 +3,7 @@ import { StripeApiClient, StripeCallError } from '../stripe/stripe-api.client';
 import { paymentsSyncConfig, type PaymentsSyncConfig } from './payments-sync.config';
 
 /** Stripe's largest page: every list call of the sync and sweep asks for it. */
-export const STRIPE_PAGE_SIZE = 100;
+const STRIPE_PAGE_SIZE = 100;
 
 /** The lists the sync and the sweep read, as Stripe names them in its paths. */
 export type StripeListName = 'subscriptions' | 'invoices' | 'payment_intents' | 'charges' | 'events';

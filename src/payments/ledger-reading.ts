@@ -26,8 +26,8 @@ const MAX_TIMESTAMP = 1e11;
 /** Items read of a subscription (Stripe allows 20). */
 const MAX_ITEMS = 100;
 const MAX_QUANTITY = 2_147_483_647;
-export const MAX_TEXT = 255;
-export const MAX_DESCRIPTION = 500;
+const MAX_TEXT = 255;
+const MAX_DESCRIPTION = 500;
 const STRIPE_ID = /^[A-Za-z0-9_]{1,255}$/;
 const STATUS = /^[a-z_]{1,32}$/;
 
@@ -36,14 +36,14 @@ export function isObject(value: unknown): value is JsonObject {
 }
 
 /** A Stripe id given as a string or as an expanded object with an `id`; null when absent. */
-export function idOf(value: unknown, field: string): string | null {
+function idOf(value: unknown, field: string): string | null {
   const id = isObject(value) ? value.id : value;
   if (id === null || id === undefined) return null;
   if (typeof id !== 'string' || !STRIPE_ID.test(id)) throw new UnprojectableEvent(`${field} is not a Stripe id`);
   return id;
 }
 
-export function requiredId(value: unknown, field: string): string {
+function requiredId(value: unknown, field: string): string {
   const id = idOf(value, field);
   if (id === null) throw new UnprojectableEvent(`${field} is missing`);
   return id;

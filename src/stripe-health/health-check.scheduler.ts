@@ -4,7 +4,7 @@ import { StripeHealthRepository } from './stripe-health.repository';
 import { StripeHealthService } from './stripe-health.service';
 
 /** Calls to Stripe one check makes: the key (balance read) and the webhook endpoint list. */
-export const CALLS_PER_CHECK = 2;
+const CALLS_PER_CHECK = 2;
 
 /**
  * Re-checks every stored secret key (and its account's webhook endpoints) against Stripe once per

@@ -107,7 +107,7 @@ export interface ModeHealthInput {
   } | null;
 }
 
-export const TOLERANCE_NOTE = 'more than 300 s away';
+const TOLERANCE_NOTE = 'more than 300 s away';
 
 const KEY_STATUS: Record<KeyOutcome, { code: CheckCode; status: CheckStatus }> = {
   valid: { code: 'secret_key_valid', status: 'ok' },

@@ -59,7 +59,7 @@ function sameUrl(a: string, b: string): boolean {
 type EndpointFinding = CheckResult['endpoint'];
 
 /** How the endpoints of the key's account serve the project's URL of the mode. */
-export function evaluateEndpoints(
+function evaluateEndpoints(
   mode: StripeMode,
   endpoints: ListedWebhookEndpoint[],
   url: string,

@@ -35,7 +35,7 @@ export const WEBHOOK_EVENTS: string[] = [...LEDGER_EVENT_TYPES];
  * (the 2025+ one: invoice.parent.subscription_details, invoice_payment events, periods on items). The
  * ledger reads the older shape too, for endpoints set up elsewhere. Stripe sets it on creation only.
  */
-export const WEBHOOK_API_VERSION = '2026-07-29.dahlia';
+const WEBHOOK_API_VERSION = '2026-07-29.dahlia';
 
 /** Failures after which Stripe may still have created the endpoint. */
 const MAY_HAVE_CREATED: readonly StripeFailureKind[] = ['timeout', 'unreachable', 'stripe_error'];

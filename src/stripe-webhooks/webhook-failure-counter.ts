@@ -15,7 +15,7 @@ import {
 import { WebhookFailureCountsRepository } from './webhook-failure-counts.repository';
 
 /** How often the counts gathered in memory are written (one upsert per project, mode, cause and hour). */
-export const FAILURE_FLUSH_INTERVAL_MS = 5_000;
+const FAILURE_FLUSH_INTERVAL_MS = 5_000;
 /** Distinct (project, mode, cause, hour) keys held before an early flush: bounds the memory a flood can take. */
 const MAX_PENDING_KEYS = 10_000;
 /** Buckets kept: the health report reads the last 24 h; older ones are deleted. */

@@ -4,7 +4,7 @@ import { CREDENTIAL_PREFIX_SOURCE } from './stripe-keys';
  * Anything with a credential prefix and at least 4 letters or digits after it, anywhere in a text.
  * Wider than an accepted credential (8 or more): masking errs on the side of hiding.
  */
-export const STRIPE_SECRET_PATTERN = new RegExp(`(${CREDENTIAL_PREFIX_SOURCE})([A-Za-z0-9]{4,})`, 'g');
+const STRIPE_SECRET_PATTERN = new RegExp(`(${CREDENTIAL_PREFIX_SOURCE})([A-Za-z0-9]{4,})`, 'g');
 const WHOLE_CREDENTIAL = new RegExp(`^(${CREDENTIAL_PREFIX_SOURCE})([A-Za-z0-9]+)$`);
 
 /** `sk_test_abcdef1234` → `sk_test_...1234`. Values that are not Stripe credentials get a generic mask. */

@@ -14,7 +14,7 @@ export const WEBHOOK_SECRET_PREFIX_SOURCE = 'whsec_';
 /** Any credential prefix (API key or webhook secret), as a regex source. */
 export const CREDENTIAL_PREFIX_SOURCE = `${API_KEY_PREFIX_SOURCE}|${WEBHOOK_SECRET_PREFIX_SOURCE}`;
 /** What follows the prefix of an accepted credential: at least 8 letters or digits. */
-export const KEY_BODY_SOURCE = '[A-Za-z0-9]{8,}';
+const KEY_BODY_SOURCE = '[A-Za-z0-9]{8,}';
 
 /** Prefix + body: at most this many characters. */
 export const CREDENTIAL_MAX_LENGTH = 255;
