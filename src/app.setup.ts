@@ -5,6 +5,8 @@ import { AppModule, type AppModuleOptions } from './app.module';
 import type { AppConfig } from './app.config';
 import { HttpWireModule } from './http/http-wire.module';
 import { LoggingModule } from './logging/logging.module';
+import { verifiedSubjectReader } from './auth/token-subject';
+import { installDeveloperLimits } from './rate-limit/developer-limits';
 import { setupSwagger } from './app.swagger';
 import type { PathParameterNames } from './http/api-exception.filter';
 import { PROJECT_PATH_PARAMETERS } from './projects/projects.controller';
@@ -43,6 +45,13 @@ export async function createApp(
   if (usePino) LoggingModule.install(app);
   // Before the spec is built: the API prefix is part of every path in it.
   HttpWireModule.configure(app, config.http, { exposedHeaders: EXPOSED_HEADERS });
+  // Before the routes are registered (app.init): writes, listings and event reads are counted per
+  // developer when they arrive, the developer read from a verified bearer token.
+  installDeveloperLimits(app.getHttpAdapter().getInstance(), {
+    limits: config.rateLimits.developer,
+    subjectOf: verifiedSubjectReader(config.auth),
+    bodyLimitBytes: config.http.bodyLimits.jsonBytes,
+  });
   setupSwagger(app);
   return app;
 }

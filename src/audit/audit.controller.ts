@@ -7,6 +7,7 @@ import type { Project } from '../projects/project.entity';
 import { AuditService } from './audit.service';
 import { AuditLogPage, AuditLogQuery } from './dto/audit-log.dto';
 import { ROLE_HEADERS_REFUSED } from '../auth/role-headers.guard';
+import { DeveloperListingLimit } from '../rate-limit/rate-limit.decorators';
 
 @ApiTags('Stripe Configuration')
 @ApiDeveloperAuth()
@@ -17,6 +18,7 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get('audit-log')
+  @DeveloperListingLimit()
   @ApiOperation({
     operationId: 'listAuditLog',
     summary: 'List Stripe Configuration Audit Log',

@@ -82,7 +82,7 @@ export function ApiErrorResponses(...entries: (number | ErrorExample)[]): Method
         description: own ?? DESCRIPTIONS[status] ?? 'Error',
         type: status === 422 ? HTTPValidationError : HTTPError,
         example: exampleBody(status, typeof entry === 'number' ? undefined : entry),
-        ...(status === 503 ? { headers: RETRY_AFTER } : {}),
+        ...(status === 503 || status === 429 ? { headers: RETRY_AFTER } : {}),
       });
     }),
   );

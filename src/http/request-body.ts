@@ -1,4 +1,3 @@
-import { RouteConfig } from '@nestjs/platform-fastify';
 import { HttpException } from '@nestjs/common';
 import { json, raw, urlencoded } from 'body-parser';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
@@ -9,6 +8,7 @@ import { toErrorResponse } from './api-exception.filter';
 import { holdMemory } from './memory-budget';
 import { jsonShape, parsedSizeBound } from './json-shape';
 import { UnprocessableEntityError } from './unprocessable-entity.error';
+import { WithRouteConfig } from './route-config';
 
 /** The largest bodies read, in bytes (HttpConfig.bodyLimits); a larger one is a 413 `{"detail"}`. */
 export interface BodyLimits {
@@ -130,18 +130,18 @@ interface BodyRouteConfig {
 }
 
 /** Marks an operation that takes no request body (e.g. a POST that only triggers work): none is read. */
-export const TakesNoBody = (): MethodDecorator => RouteConfig({ takesNoBody: true } satisfies BodyRouteConfig);
+export const TakesNoBody = (): MethodDecorator => WithRouteConfig({ takesNoBody: true } satisfies BodyRouteConfig);
 
 /**
  * Marks an operation that reads its body itself with readRawBody (the exact bytes, any content type,
  * up to BodyLimits.ownBodyBytes), once it knows the request has somewhere to go. A request that matches no
  * route under the same path (up to its first parameter) has its body read the same way.
  */
-export const ReadsOwnBody = (): MethodDecorator => RouteConfig({ readsOwnBody: true } satisfies BodyRouteConfig);
+export const ReadsOwnBody = (): MethodDecorator => WithRouteConfig({ readsOwnBody: true } satisfies BodyRouteConfig);
 
 /** The media types an operation's body may have, when not JSON only (the login also takes the OAuth2 form). */
 export const AcceptsMediaTypes = (...mediaTypes: string[]): MethodDecorator =>
-  RouteConfig({ mediaTypes } satisfies BodyRouteConfig);
+  WithRouteConfig({ mediaTypes } satisfies BodyRouteConfig);
 
 /** The 415 message: what is expected, and what was sent when it is a plain media type (never echoes anything else). */
 export function unsupportedMediaTypeDetail(accepted: string[], contentType: string | undefined): string {

@@ -19,6 +19,7 @@ import {
   StripeSubscriptionListResponse,
 } from './dto/payments.dto';
 import { PaymentsService } from './payments.service';
+import { DeveloperListingLimit } from '../rate-limit/rate-limit.decorators';
 
 const PAGE_ISSUE = {
   status: 422 as const,
@@ -37,6 +38,7 @@ export class ProjectPaymentsController {
   constructor(private readonly payments: PaymentsService) {}
 
   @Get('subscriptions')
+  @DeveloperListingLimit()
   @ApiOperation({
     operationId: 'listProjectSubscriptions',
     summary: 'List Project Subscriptions',
@@ -52,6 +54,7 @@ export class ProjectPaymentsController {
   }
 
   @Get('payments')
+  @DeveloperListingLimit()
   @ApiOperation({
     operationId: 'listProjectPayments',
     summary: 'List Project Payments',
@@ -73,6 +76,7 @@ export class PaymentsController {
   constructor(private readonly payments: PaymentsService) {}
 
   @Get('subscriptions')
+  @DeveloperListingLimit()
   @ApiOperation({
     operationId: 'listAllSubscriptions',
     summary: 'List All Subscriptions',
@@ -88,6 +92,7 @@ export class PaymentsController {
   }
 
   @Get('transactions')
+  @DeveloperListingLimit()
   @ApiOperation({
     operationId: 'listAllTransactions',
     summary: 'List All Transactions',
@@ -103,6 +108,7 @@ export class PaymentsController {
   }
 
   @Get('projects')
+  @DeveloperListingLimit()
   @ApiOperation({
     operationId: 'listProjectsPaymentConfig',
     summary: 'List Projects Payment Config',
@@ -116,6 +122,7 @@ export class PaymentsController {
   }
 
   @Get('stats')
+  @DeveloperListingLimit()
   @ApiOperation({
     operationId: 'getPaymentStats',
     summary: 'Get Payment Statistics',

@@ -12,6 +12,7 @@ import type { Project } from './project.entity';
 import { ProjectsService } from './projects.service';
 import { ApiPathWithTrailingSlash, ApiRequestExample } from '../openapi/openapi.decorators';
 import { ROLE_HEADERS_REFUSED } from '../auth/role-headers.guard';
+import { DeveloperListingLimit, DeveloperWriteLimit } from '../rate-limit/rate-limit.decorators';
 
 /** `projects/{project_id}`: an undecodable project id is a 422 naming it (see PathParameterNames). */
 export const PROJECT_PATH_PARAMETERS: PathParameterNames = { projects: [{ name: 'project_id', uuid: true }] };
@@ -24,6 +25,7 @@ export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
 
   @Post()
+  @DeveloperWriteLimit()
   @ApiRequestExample({ summary: 'A project', value: { name: 'My SaaS', description: 'Billing for my SaaS' } })
   @ApiPathWithTrailingSlash()
   @ApiOperation({
@@ -51,6 +53,7 @@ export class ProjectsController {
   }
 
   @Get()
+  @DeveloperListingLimit()
   @ApiPathWithTrailingSlash()
   @ApiOperation({
     operationId: 'listProjects',

@@ -1,4 +1,4 @@
-import { type ConfigOf, defineConfig, parseDurationSeconds } from '../config/config-area';
+import { type ConfigOf, defineConfig, type Env, parseDurationSeconds } from '../config/config-area';
 
 /** `limit` requests per `ttlSeconds` window; a limit of 0 switches that limit off. */
 export interface RateLimit {
@@ -25,9 +25,46 @@ export const rateLimitConfig = defineConfig('rate limits', (env, problems) => {
   if (!RATE_LIMIT_STORES.includes(store))
     problems.push(`RATE_LIMIT_STORE must be one of ${RATE_LIMIT_STORES.join(', ')}`);
   /** `store`: PostgreSQL (shared by every instance) or this process' memory. */
-  return { ...limits, store };
+  return { ...limits, store, developer: parseDeveloperLimits(env, problems) };
 });
 export type RateLimitConfig = ConfigOf<typeof rateLimitConfig>;
+
+/**
+ * What one developer may have in flight at once in this process (see developer-limits.ts), so that a
+ * flood of one developer never takes the main thread from the others. Writes: 128, and 64 KiB of
+ * declared bodies (one of the largest JSON bodies at a time; a valid body is under 2 KiB, so a
+ * hundred concurrent ordinary writes fit). Listings: 8 (a dashboard loading every list at once).
+ * Reads of one stored event (up to 1 MiB each): 2. 0 switches a limit off.
+ */
+export const DEFAULT_DEVELOPER_LIMITS = {
+  maxConcurrentWrites: 128,
+  maxWriteBytesInFlight: 64 * 1024,
+  maxConcurrentListings: 8,
+  maxConcurrentEventReads: 2,
+} as const;
+
+function parseDeveloperLimits(env: Env, problems: string[]) {
+  const count = (name: string, fallback: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d{1,9}$/.test(raw)) {
+      problems.push(`${name} must be a whole number (0 switches the limit off)`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const defaults = DEFAULT_DEVELOPER_LIMITS;
+  return {
+    /** Writes (operations that change something) of one developer being answered at once. */
+    maxConcurrentWrites: count('DEVELOPER_MAX_CONCURRENT_WRITES', defaults.maxConcurrentWrites),
+    /** Declared body bytes of those writes (a body of unknown length counts as BODY_LIMIT_BYTES). */
+    maxWriteBytesInFlight: count('DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT', defaults.maxWriteBytesInFlight),
+    /** Listings (paginated lists, aggregates) of one developer being answered at once. */
+    maxConcurrentListings: count('DEVELOPER_MAX_CONCURRENT_LISTINGS', defaults.maxConcurrentListings),
+    /** Reads of one whole stored event of one developer being answered at once. */
+    maxConcurrentEventReads: count('DEVELOPER_MAX_CONCURRENT_EVENT_READS', defaults.maxConcurrentEventReads),
+  };
+}
 
 /** Parses `limit/window`, e.g. `10/60`, `10/1m` or `0` (off). */
 function parseRateLimit(name: string, raw: string, problems: string[]): RateLimit {

@@ -1,7 +1,10 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { ApiErrorResponses } from '../http/api-error-responses.decorator';
 import { HTTPError } from '../http/error-response.dto';
+import { WithRouteConfig } from '../http/route-config';
+import { type DeveloperLimitKind, type DeveloperLimitRouteConfig, developerLimitDetail } from './developer-limits';
 import { LOGIN_ACCOUNT_OF, RATE_LIMIT_GROUP, type RateLimitGroup } from './rate-limit.constants';
 import { RateLimitGuard } from './rate-limit.guard';
 
@@ -34,13 +37,56 @@ export const LoginRateLimit = (accountOf: (request: FastifyRequest) => string): 
     RateLimited('login', 'Too many login attempts from this address or for this email'),
   );
 
+/** Route config read by installDeveloperLimits: the operation's requests are counted per developer. */
+const developerLimit = (kind: DeveloperLimitKind): MethodDecorator =>
+  WithRouteConfig({ developerLimit: kind } satisfies DeveloperLimitRouteConfig);
+
+const WRITES_IN_FLIGHT =
+  'Too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read';
+
 /**
- * Operations that call Stripe on the developer's behalf: limited per developer (RATE_LIMIT_STRIPE).
- * Put it on the route next to the other decorators; the global bearer guard runs first, so the
- * developer is known.
+ * A write (an operation that changes something): counted per developer when the request arrives,
+ * before its body is read (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT; see
+ * developer-limits.ts): 429 with Retry-After over the limit. On a method only.
  */
-export const StripeCallRateLimit = (): MethodDecorator & ClassDecorator =>
-  RateLimited('stripe-calls', 'Too many Stripe calls by this developer');
+export const DeveloperWriteLimit = (): MethodDecorator =>
+  applyDecorators(
+    developerLimit('write'),
+    ApiErrorResponses({ status: 429, detail: developerLimitDetail('write'), description: WRITES_IN_FLIGHT }),
+  );
+
+/** A listing (a paginated list or an aggregate): counted per developer (DEVELOPER_MAX_CONCURRENT_LISTINGS). */
+export const DeveloperListingLimit = (): MethodDecorator =>
+  applyDecorators(
+    developerLimit('listing'),
+    ApiErrorResponses({
+      status: 429,
+      detail: developerLimitDetail('listing'),
+      description: 'Too many listings of this developer in flight (DEVELOPER_MAX_CONCURRENT_LISTINGS)',
+    }),
+  );
+
+/** A read of one whole stored event: counted per developer (DEVELOPER_MAX_CONCURRENT_EVENT_READS). */
+export const DeveloperEventReadLimit = (): MethodDecorator =>
+  applyDecorators(
+    developerLimit('event-read'),
+    ApiErrorResponses({
+      status: 429,
+      detail: developerLimitDetail('event-read'),
+      description: 'Too many event reads of this developer in flight (DEVELOPER_MAX_CONCURRENT_EVENT_READS)',
+    }),
+  );
+
+/**
+ * Operations that call Stripe on the developer's behalf: limited per developer (RATE_LIMIT_STRIPE),
+ * and writes (DeveloperWriteLimit). Put it on the route next to the other decorators; the global
+ * bearer guard runs first, so the developer is known. On a method only.
+ */
+export const StripeCallRateLimit = (): MethodDecorator =>
+  applyDecorators(
+    developerLimit('write'),
+    RateLimited('stripe-calls', `Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or ${WRITES_IN_FLIGHT[0].toLowerCase()}${WRITES_IN_FLIGHT.slice(1)}`),
+  );
 
 /**
  * Sign-ups: limited per client IP (RATE_LIMIT_REGISTER) by SignUpRateLimiter, counted once the body

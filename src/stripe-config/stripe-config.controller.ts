@@ -16,7 +16,7 @@ import { ApiErrorResponses } from '../http/api-error-responses.decorator';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { formatEtag, parseIfMatch } from '../http/etag';
 import { CurrentRequestMeta, RequestMeta } from '../http/request-context';
-import { StripeCallRateLimit } from '../rate-limit/rate-limit.decorators';
+import { DeveloperWriteLimit, StripeCallRateLimit } from '../rate-limit/rate-limit.decorators';
 import {
   OwnedProject,
   ProjectPreloaded,
@@ -85,6 +85,7 @@ export class StripeConfigController {
   }
 
   @Put('config')
+  @DeveloperWriteLimit()
   @ApiRequestExample({
     summary: "Test-mode only, the documentation's example keys (not real; never sent to Stripe)",
     value: { ...EXAMPLE_CREDENTIALS },
@@ -120,6 +121,7 @@ export class StripeConfigController {
   }
 
   @Delete('config')
+  @DeveloperWriteLimit()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     operationId: 'deleteStripeConfig',

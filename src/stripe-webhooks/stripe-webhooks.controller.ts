@@ -17,7 +17,7 @@ import type { PathParameterNames } from '../http/api-exception.filter';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { Public } from '../auth/public.decorator';
 import { CurrentRequestMeta, RequestMeta } from '../http/request-context';
-import { StripeCallRateLimit } from '../rate-limit/rate-limit.decorators';
+import { DeveloperEventReadLimit, DeveloperListingLimit, StripeCallRateLimit } from '../rate-limit/rate-limit.decorators';
 import { HTTPError } from '../http/error-response.dto';
 import { readRawBody, ReadsOwnBody } from '../http/request-body';
 import { holdMemory } from '../http/memory-budget';
@@ -143,6 +143,7 @@ export class StripeWebhooksController {
   ) {}
 
   @Get('webhook-events')
+  @DeveloperListingLimit()
   @ApiOperation({
     operationId: 'listWebhookEvents',
     summary: 'List Webhook Events',
@@ -162,6 +163,7 @@ export class StripeWebhooksController {
   }
 
   @Get('webhook-events/:webhook_event_id')
+  @DeveloperEventReadLimit()
   @ApiOperation({
     operationId: 'getWebhookEvent',
     summary: 'Get Webhook Event',

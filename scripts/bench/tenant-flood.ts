@@ -1,0 +1,202 @@
+/**
+ * The "tenant flood" case (`BENCH_CASES=tenant-flood`): how much a flood of one developer (A) slows
+ * another (B). B reads its configuration in a closed loop (one connection, one request at a time)
+ * while A is quiet, then while A sends 64 KiB PUTs of empty objects on 16 connections, then while A
+ * reads one large stored event on 40 connections. A retries at once whatever it is answered (429
+ * included), as an attacker would. Printed: B's median and p99 in each phase, and what A got.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import Stripe from 'stripe';
+import { fullConfig } from './seed';
+import { percentileSorted } from './stats';
+
+const API = '/api/v1';
+const projectPath = (projectId: string, suffix: string) => `${API}/payments/stripe/projects/${projectId}/${suffix}`;
+
+export interface FloodPhase {
+  name: string;
+  /** B's GET config, one at a time. */
+  bRequests: number;
+  bP50Ms: number;
+  bP99Ms: number;
+  /** B's answers other than 200 (there should be none). */
+  bNon200: number;
+  /** A's answers by status (`error` for a request that failed without one). */
+  aStatuses: Record<string, number>;
+}
+
+export interface TenantFloodResult {
+  /** Size of the stored event A reads, bytes (the largest the receiver took, up to 1 MiB). */
+  eventBytes: number;
+  phases: FloodPhase[];
+}
+
+interface Account {
+  token: string;
+  projectId: string;
+}
+
+async function call(base: string, method: string, path: string, body: unknown, token?: string): Promise<unknown> {
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
+  return text ? (JSON.parse(text) as unknown) : undefined;
+}
+
+async function account(base: string, label: string): Promise<Account> {
+  const email = `bench-${label}-${randomBytes(4).toString('hex')}@example.com`;
+  const password = randomBytes(12).toString('base64url');
+  await call(base, 'POST', `${API}/auth/register`, { email, password, full_name: `Tenant ${label}` });
+  const { access_token: token } = (await call(base, 'POST', `${API}/auth/login`, { email, password })) as {
+    access_token: string;
+  };
+  const { id: projectId } = (await call(base, 'POST', `${API}/projects`, { name: `tenant ${label}` }, token)) as {
+    id: string;
+  };
+  await call(base, 'PUT', projectPath(projectId, 'config'), fullConfig(), token);
+  return { token, projectId };
+}
+
+/** A Stripe event of about `bytes` bytes: a list of many small objects (costly to parse and render). */
+function largeEvent(bytes: number): string {
+  const item = '{"id":"ii_0","amount":1}';
+  const count = Math.max(1, Math.floor(bytes / (item.length + 1)) - 10);
+  return JSON.stringify({
+    id: `evt_${randomBytes(8).toString('hex')}`,
+    object: 'event',
+    type: 'invoice.paid',
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    data: { object: { object: 'invoice', lines: { data: JSON.parse(`[${Array(count).fill(item).join(',')}]`) } } },
+  });
+}
+
+/** Stores one large event for A (1 MiB, or the largest the receiver takes); answers its id and size. */
+async function storeLargeEvent(base: string, a: Account, webhookSecret: string): Promise<{ id: string; bytes: number }> {
+  const stripe = new Stripe('sk_test_unused');
+  for (let bytes = 1024 * 1024 - 512; bytes >= 16 * 1024; bytes = Math.floor(bytes / 2)) {
+    const payload = largeEvent(bytes);
+    const res = await fetch(`${base}${API}/payments/stripe/webhooks/${a.projectId}/test`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'Stripe-Signature': stripe.webhooks.generateTestHeaderString({ payload, secret: webhookSecret }),
+      },
+      body: payload,
+    });
+    await res.text();
+    if (!res.ok) continue;
+    const list = (await call(base, 'GET', `${projectPath(a.projectId, 'webhook-events')}?page_size=1`, undefined, a.token)) as {
+      items: { id: string }[];
+    };
+    return { id: list.items[0].id, bytes: Buffer.byteLength(payload) };
+  }
+  throw new Error('the receiver took no large event');
+}
+
+/** `[{},{},...]` of 64 KiB minus a little: what parses into the most objects per byte. */
+function emptyObjects(bytes = 64 * 1024 - 16): string {
+  return `[${Array(Math.floor(bytes / 3)).fill('{}').join(',')}]`;
+}
+
+/** `connections` loops of `send` until `stop`; every answer's status counted. */
+function flood(connections: number, send: () => Promise<Response>) {
+  const statuses: Record<string, number> = {};
+  let running = true;
+  const loop = async () => {
+    while (running) {
+      let key: string;
+      try {
+        const res = await send();
+        await res.arrayBuffer();
+        key = String(res.status);
+      } catch {
+        key = 'error';
+      }
+      statuses[key] = (statuses[key] ?? 0) + 1;
+    }
+  };
+  const loops = Array.from({ length: connections }, loop);
+  return {
+    statuses,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+/** B's GET config, one request at a time, for `seconds`. */
+async function measureB(base: string, b: Account, seconds: number) {
+  const latencies: number[] = [];
+  let non200 = 0;
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    const res = await fetch(base + projectPath(b.projectId, 'config'), {
+      headers: { Authorization: `Bearer ${b.token}` },
+    });
+    await res.arrayBuffer();
+    latencies.push(performance.now() - t0);
+    if (res.status !== 200) non200 += 1;
+  }
+  const sorted = Float64Array.from(latencies).sort();
+  return { requests: latencies.length, p50Ms: percentileSorted(sorted, 50), p99Ms: percentileSorted(sorted, 99), non200 };
+}
+
+/** Runs the case against a started service (`base`); `seconds` per phase. */
+export async function runTenantFlood(base: string, seconds: number): Promise<TenantFloodResult> {
+  const a = await account(base, 'a');
+  const b = await account(base, 'b');
+  const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
+  await call(base, 'PUT', projectPath(a.projectId, 'config'), { test_webhook_secret: webhookSecret }, a.token);
+  const event = await storeLargeEvent(base, a, webhookSecret);
+
+  const body = emptyObjects();
+  const aHeaders = { Authorization: `Bearer ${a.token}` };
+  const floods: [string, (() => ReturnType<typeof flood>) | undefined][] = [
+    ['quiet', undefined],
+    [
+      'A: 16 × PUT config, 64 KiB of {}',
+      () =>
+        flood(16, () =>
+          fetch(base + projectPath(a.projectId, 'config'), {
+            method: 'PUT',
+            headers: { ...aHeaders, 'Content-Type': 'application/json' },
+            body,
+          }),
+        ),
+    ],
+    [
+      `A: 40 × GET one ${(event.bytes / 1024).toFixed(0)} KiB event`,
+      () => flood(40, () => fetch(base + projectPath(a.projectId, `webhook-events/${event.id}`), { headers: aHeaders })),
+    ],
+  ];
+  const phases: FloodPhase[] = [];
+  for (const [name, start] of floods) {
+    const running = start?.();
+    // Let the flood reach its steady state before B is measured.
+    if (running) await new Promise((r) => setTimeout(r, 1000));
+    const measured = await measureB(base, b, seconds);
+    await running?.stop();
+    phases.push({
+      name,
+      bRequests: measured.requests,
+      bP50Ms: measured.p50Ms,
+      bP99Ms: measured.p99Ms,
+      bNon200: measured.non200,
+      aStatuses: running?.statuses ?? {},
+    });
+    console.log(
+      `  tenant flood ${name.padEnd(38)} B GET config p50 ${measured.p50Ms.toFixed(2)} ms  p99 ${measured.p99Ms.toFixed(2)} ms` +
+        `  (${measured.requests} requests${measured.non200 ? `, ${measured.non200} not 200` : ''})` +
+        (running ? `  A: ${JSON.stringify(running.statuses)}` : ''),
+    );
+  }
+  return { eventBytes: event.bytes, phases };
+}
