@@ -4,7 +4,8 @@
  *
  * Steps: database → service (migrates) → seed through the API → start-up timings → service and floor
  * instances → bodies checked identical → warm-up + measured runs per case → table, targets; then the
- * payments ledger's figures (ledger.ts) → JSON. `BENCH_CASES` selects cases (`ledger` alone skips the floor).
+ * payments ledger's figures (ledger.ts) → tenant flood (tenant-flood.ts) → JSON. `BENCH_CASES` selects
+ * cases (`ledger` or `tenant-flood` alone skips the floor).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ import {
 } from './report';
 import { fakeKey } from '../../test/helpers/fixtures';
 import { runLedgerBench, type LedgerReport } from './ledger';
+import { runTenantFlood, type TenantFloodResult } from './tenant-flood';
 import { seed, type Seeded } from './seed';
 import { median, type Target } from './stats';
 
@@ -330,6 +332,16 @@ async function main(): Promise<void> {
       );
     }
 
+    // 7. Tenant flood: another developer's latency while one floods, on a service instance of its own.
+    let tenantFlood: TenantFloodResult | undefined;
+    if (opts.tenantFlood) {
+      const service = await startService('service-flood', db, secrets, opts);
+      await waitReady(service, READY_PATH);
+      console.log(`\nTenant flood (one instance): ${opts.durationSeconds} s per phase`);
+      tenantFlood = await runTenantFlood(service.url, opts.durationSeconds);
+      await stop(service);
+    }
+
     const info = { ...machineInfo(ROOT, db.serverVersion, db.kind), node: nodeVersion };
     writeJson(opts.outFile, {
       ...info,
@@ -337,6 +349,7 @@ async function main(): Promise<void> {
       servicePoolSize: servicePoolSize(),
       ...floorRun,
       ledger,
+      tenantFlood,
     });
     console.log(`\nFigures written to ${opts.outFile}; child logs in ${opts.workDir}`);
     await cleanup();

@@ -31,6 +31,8 @@ export interface BenchOptions {
   cases: CaseName[];
   /** The payments ledger's figures (scripts/bench/ledger.ts): in BENCH_CASES as `ledger`, or by default. */
   ledger: boolean;
+  /** The tenant flood (scripts/bench/tenant-flood.ts): in BENCH_CASES as `tenant-flood`, or by default. */
+  tenantFlood: boolean;
   /** The binary `node` resolves to (set by index.ts; this process's own until then). */
   nodeBinary: string;
 }
@@ -48,20 +50,25 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   return value;
 }
 
-/** The payments ledger's case, which has no floor (scripts/bench/ledger.ts). */
+/** The payments ledger's case and the tenant flood, which have no floor (ledger.ts, tenant-flood.ts). */
 const LEDGER = 'ledger';
+const TENANT_FLOOD = 'tenant-flood';
 
 /**
- * BENCH_CASES: a comma-separated subset of the cases (e.g. `GET config`, or `ledger` alone), to profile
- * one at a time.
+ * BENCH_CASES: a comma-separated subset of the cases (e.g. `GET config`, or `ledger` or `tenant-flood`
+ * alone), to profile one at a time.
  */
-function selectCases(raw: string | undefined): { cases: CaseName[]; ledger: boolean } {
-  if (!raw) return { cases: [...CASES], ledger: true };
+function selectCases(raw: string | undefined): { cases: CaseName[]; ledger: boolean; tenantFlood: boolean } {
+  if (!raw) return { cases: [...CASES], ledger: true, tenantFlood: true };
   const wanted = raw.split(',').map((c) => c.trim());
-  const known: readonly string[] = [...CASES, LEDGER];
+  const known: readonly string[] = [...CASES, LEDGER, TENANT_FLOOD];
   const unknown = wanted.filter((c) => !known.includes(c));
   if (unknown.length) throw new Error(`BENCH_CASES: unknown case(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
-  return { cases: CASES.filter((c) => wanted.includes(c)), ledger: wanted.includes(LEDGER) };
+  return {
+    cases: CASES.filter((c) => wanted.includes(c)),
+    ledger: wanted.includes(LEDGER),
+    tenantFlood: wanted.includes(TENANT_FLOOD),
+  };
 }
 
 export function readOptions(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): BenchOptions {
@@ -69,8 +76,9 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env, argv: string[]
   // BENCH_QUICK=1: a smoke run of the whole pipeline in about a minute; its figures mean little.
   const quick = env.BENCH_QUICK === '1' || argv.includes('--quick');
   const selected = selectCases(env.BENCH_CASES);
-  // The ledger's figures alone do not replace the full run's file.
-  const defaultOut = selected.cases.length === 0 ? 'ledger-latest.json' : 'latest.json';
+  // The ledger's figures or the tenant flood alone do not replace the full run's file.
+  const defaultOut =
+    selected.cases.length > 0 ? 'latest.json' : selected.ledger ? 'ledger-latest.json' : 'tenant-flood-latest.json';
   return {
     quick,
     // 200: the most projects one developer may own (MAX_PROJECTS_PER_DEVELOPER, default 200); every request picks one at random.

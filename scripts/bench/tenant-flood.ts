@@ -77,7 +77,11 @@ function largeEvent(bytes: number): string {
 }
 
 /** Stores one large event for A (1 MiB, or the largest the receiver takes); answers its id and size. */
-async function storeLargeEvent(base: string, a: Account, webhookSecret: string): Promise<{ id: string; bytes: number }> {
+async function storeLargeEvent(
+  base: string,
+  a: Account,
+  webhookSecret: string,
+): Promise<{ id: string; bytes: number }> {
   const stripe = new Stripe('sk_test_unused');
   for (let bytes = 1024 * 1024 - 512; bytes >= 16 * 1024; bytes = Math.floor(bytes / 2)) {
     const payload = largeEvent(bytes);
@@ -91,7 +95,13 @@ async function storeLargeEvent(base: string, a: Account, webhookSecret: string):
     });
     await res.text();
     if (!res.ok) continue;
-    const list = (await call(base, 'GET', `${projectPath(a.projectId, 'webhook-events')}?page_size=1`, undefined, a.token)) as {
+    const list = (await call(
+      base,
+      'GET',
+      `${projectPath(a.projectId, 'webhook-events')}?page_size=1`,
+      undefined,
+      a.token,
+    )) as {
       items: { id: string }[];
     };
     return { id: list.items[0].id, bytes: Buffer.byteLength(payload) };
@@ -101,7 +111,9 @@ async function storeLargeEvent(base: string, a: Account, webhookSecret: string):
 
 /** `[{},{},...]` of 64 KiB minus a little: what parses into the most objects per byte. */
 function emptyObjects(bytes = 64 * 1024 - 16): string {
-  return `[${Array(Math.floor(bytes / 3)).fill('{}').join(',')}]`;
+  return `[${Array(Math.floor(bytes / 3))
+    .fill('{}')
+    .join(',')}]`;
 }
 
 /** `connections` loops of `send` until `stop`; every answer's status counted. */
@@ -146,7 +158,12 @@ async function measureB(base: string, b: Account, seconds: number) {
     if (res.status !== 200) non200 += 1;
   }
   const sorted = Float64Array.from(latencies).sort();
-  return { requests: latencies.length, p50Ms: percentileSorted(sorted, 50), p99Ms: percentileSorted(sorted, 99), non200 };
+  return {
+    requests: latencies.length,
+    p50Ms: percentileSorted(sorted, 50),
+    p99Ms: percentileSorted(sorted, 99),
+    non200,
+  };
 }
 
 /** Runs the case against a started service (`base`); `seconds` per phase. */
@@ -174,7 +191,8 @@ export async function runTenantFlood(base: string, seconds: number): Promise<Ten
     ],
     [
       `A: 40 × GET one ${(event.bytes / 1024).toFixed(0)} KiB event`,
-      () => flood(40, () => fetch(base + projectPath(a.projectId, `webhook-events/${event.id}`), { headers: aHeaders })),
+      () =>
+        flood(40, () => fetch(base + projectPath(a.projectId, `webhook-events/${event.id}`), { headers: aHeaders })),
     ],
   ];
   const phases: FloodPhase[] = [];

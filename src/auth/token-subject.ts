@@ -43,7 +43,9 @@ const MAX_REMEMBERED_TOKENS = 1024;
  * that verified are remembered until they expire (at most MAX_REMEMBERED_TOKENS, then forgotten all
  * at once); the user row is not read (the guard does that).
  */
-export function verifiedSubjectReader(config: Pick<AuthConfig, 'jwtSecret'>): (authorization?: string) => string | undefined {
+export function verifiedSubjectReader(
+  config: Pick<AuthConfig, 'jwtSecret'>,
+): (authorization?: string) => string | undefined {
   const jwt = new JwtService({});
   const secret = accessTokenKey(config);
   const remembered = new Map<string, { subject: string; expiresAtMs: number }>();

@@ -85,7 +85,10 @@ export const DeveloperEventReadLimit = (): MethodDecorator =>
 export const StripeCallRateLimit = (): MethodDecorator =>
   applyDecorators(
     developerLimit('write'),
-    RateLimited('stripe-calls', `Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or ${WRITES_IN_FLIGHT[0].toLowerCase()}${WRITES_IN_FLIGHT.slice(1)}`),
+    RateLimited(
+      'stripe-calls',
+      `Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or ${WRITES_IN_FLIGHT[0].toLowerCase()}${WRITES_IN_FLIGHT.slice(1)}`,
+    ),
   );
 
 /**

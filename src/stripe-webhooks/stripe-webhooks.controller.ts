@@ -17,7 +17,11 @@ import type { PathParameterNames } from '../http/api-exception.filter';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { Public } from '../auth/public.decorator';
 import { CurrentRequestMeta, RequestMeta } from '../http/request-context';
-import { DeveloperEventReadLimit, DeveloperListingLimit, StripeCallRateLimit } from '../rate-limit/rate-limit.decorators';
+import {
+  DeveloperEventReadLimit,
+  DeveloperListingLimit,
+  StripeCallRateLimit,
+} from '../rate-limit/rate-limit.decorators';
 import { HTTPError } from '../http/error-response.dto';
 import { readRawBody, ReadsOwnBody } from '../http/request-body';
 import { holdMemory } from '../http/memory-budget';
