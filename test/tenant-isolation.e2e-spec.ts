@@ -369,6 +369,8 @@ describe('Tenant isolation: per-developer limits, counted before the body is rea
     }
 
     it("answers A's second listing 429 while its first is in flight; B's listings are answered", async () => {
+      // One listing alone takes one slot, HEAD (Fastify's copy of the GET route) included.
+      await t.http({ validate: false }).head('/api/v1/projects/').set(a.auth).expect(200);
       await lockEvents();
       const first = t
         .http()
@@ -382,6 +384,7 @@ describe('Tenant isolation: per-developer limits, counted before the body is rea
         expect(res.headers['retry-after']).toBe('1');
         expect(res.body).toEqual({ detail: 'Too many listings of this developer in flight. Retry after 1 second.' });
       }
+      await t.http({ validate: false }).head('/api/v1/projects/').set(a.auth).expect(429);
       await t.http().get('/api/v1/projects/').set(b.auth).expect(200);
       await t.http().get(configPath(bProject, 'audit-log')).set(b.auth).expect(200);
       // A's other operations are other kinds: not refused.

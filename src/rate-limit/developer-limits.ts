@@ -127,6 +127,8 @@ export function installDeveloperLimits(
     const kind = (route.config as DeveloperLimitRouteConfig | undefined)?.developerLimit;
     if (!kind) return;
     const existing = route.onRequest ? [route.onRequest].flat() : [];
+    // Options seen twice (a HEAD route derived from its GET may carry the GET's hooks) get the hook once.
+    if (existing.includes(hooks[kind])) return;
     route.onRequest = [...existing, hooks[kind]];
   });
   return limits;
