@@ -2286,6 +2286,22 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Too many listings of this developer in flight (DEVELOPER_MAX_CONCURRENT_LISTINGS) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many listings of this developer in flight. Retry after 1 second."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash, or too much data being received or served at once). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
@@ -2431,6 +2447,22 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many writes of this developer in flight. Retry after 1 second."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash, or too much data being received or served at once). Retry after `Retry-After` seconds. */
@@ -2851,6 +2883,22 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many writes of this developer in flight. Retry after 1 second."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash, or too much data being received or served at once). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
@@ -2983,6 +3031,22 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many writes of this developer in flight. Retry after 1 second."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash, or too much data being received or served at once). Retry after `Retry-After` seconds. */
@@ -3265,7 +3329,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Too many Stripe calls by this developer */
+            /** @description Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3427,6 +3491,22 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many listings of this developer in flight (DEVELOPER_MAX_CONCURRENT_LISTINGS) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many listings of this developer in flight. Retry after 1 second."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash, or too much data being received or served at once). Retry after `Retry-After` seconds. */
@@ -3595,7 +3675,7 @@ export interface operations {
             /**
              * @description Too many requests
              *
-             *     Too many Stripe calls by this developer
+             *     Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read
              */
             429: {
                 headers: {
@@ -3892,6 +3972,22 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Too many listings of this developer in flight (DEVELOPER_MAX_CONCURRENT_LISTINGS) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many listings of this developer in flight. Retry after 1 second."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash, or too much data being received or served at once). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
@@ -4008,6 +4104,22 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many event reads of this developer in flight (DEVELOPER_MAX_CONCURRENT_EVENT_READS) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many event reads of this developer in flight. Retry after 1 second."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash, or too much data being received or served at once). Retry after `Retry-After` seconds. */
@@ -4436,7 +4548,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Too many Stripe calls by this developer */
+            /** @description Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4586,6 +4698,22 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /** @description Too many listings of this developer in flight (DEVELOPER_MAX_CONCURRENT_LISTINGS) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many listings of this developer in flight. Retry after 1 second."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash, or too much data being received or served at once). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
@@ -4688,6 +4816,22 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many listings of this developer in flight (DEVELOPER_MAX_CONCURRENT_LISTINGS) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many listings of this developer in flight. Retry after 1 second."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash, or too much data being received or served at once). Retry after `Retry-After` seconds. */
@@ -4810,6 +4954,22 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many listings of this developer in flight (DEVELOPER_MAX_CONCURRENT_LISTINGS) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many listings of this developer in flight. Retry after 1 second."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash, or too much data being received or served at once). Retry after `Retry-After` seconds. */
@@ -5134,7 +5294,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Too many Stripe calls by this developer */
+            /** @description Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5272,6 +5432,22 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Too many listings of this developer in flight (DEVELOPER_MAX_CONCURRENT_LISTINGS) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many listings of this developer in flight. Retry after 1 second."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash, or too much data being received or served at once). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
@@ -5382,6 +5558,22 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Too many listings of this developer in flight (DEVELOPER_MAX_CONCURRENT_LISTINGS) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many listings of this developer in flight. Retry after 1 second."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
+                };
+            };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash, or too much data being received or served at once). Retry after `Retry-After` seconds. */
             503: {
                 headers: {
@@ -5490,6 +5682,22 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many listings of this developer in flight (DEVELOPER_MAX_CONCURRENT_LISTINGS) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Too many listings of this developer in flight. Retry after 1 second."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HTTPError"];
                 };
             };
             /** @description Service unavailable: the database cannot be reached, did not answer in time (statement, lock or connection deadline), or the service is busy (too many requests waiting for a database connection or a password hash, or too much data being received or served at once). Retry after `Retry-After` seconds. */
