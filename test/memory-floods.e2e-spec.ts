@@ -130,7 +130,8 @@ describe('Floods against the service with its production heap cap (child process
       ),
     );
     await alive();
-    expect(lists.every((r) => r.status === 200 || r.status === 503)).toBe(true);
+    // Beyond the developer's listings in flight (DEVELOPER_MAX_CONCURRENT_LISTINGS), 429 at once.
+    expect(lists.every((r) => r.status === 200 || r.status === 429 || r.status === 503)).toBe(true);
     expect(lists.some((r) => r.status === 200)).toBe(true);
     expect((await send(base, 'GET', '/api/v1/auth/me', auth)).status).toBe(200);
     const peak = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child!.pid}/status`, 'utf8'))?.[1];
