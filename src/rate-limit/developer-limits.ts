@@ -14,12 +14,12 @@ export interface DeveloperLimitRouteConfig {
  * and times are verified; undefined when there is none or it does not verify. Handed in by the
  * composition root (the auth feature knows how tokens are made).
  */
-export type VerifiedSubjectReader = (authorization: string | undefined) => string | undefined;
+type VerifiedSubjectReader = (authorization: string | undefined) => string | undefined;
 
 type DeveloperLimitsConfig = RateLimitConfig['developer'];
 
 /** Seconds a refused request is told to wait: slots free as soon as requests in flight are answered. */
-export const DEVELOPER_LIMIT_RETRY_AFTER_SECONDS = 1;
+const DEVELOPER_LIMIT_RETRY_AFTER_SECONDS = 1;
 
 const DETAILS: Record<DeveloperLimitKind, string> = {
   write: 'Too many writes of this developer in flight',

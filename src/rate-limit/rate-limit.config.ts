@@ -36,7 +36,7 @@ export type RateLimitConfig = ConfigOf<typeof rateLimitConfig>;
  * hundred concurrent ordinary writes fit). Listings: 8 (a dashboard loading every list at once).
  * Reads of one stored event (up to 1 MiB each): 2. 0 switches a limit off.
  */
-export const DEFAULT_DEVELOPER_LIMITS = {
+const DEFAULT_DEVELOPER_LIMITS = {
   maxConcurrentWrites: 128,
   maxWriteBytesInFlight: 64 * 1024,
   maxConcurrentListings: 8,
