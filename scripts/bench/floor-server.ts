@@ -122,6 +122,7 @@ function configJson(c: ConfigRow): string {
     live_configured_at: c.live_configured_at,
     created_at: c.created_at,
     updated_at: c.updated_at,
+    version: c.version,
   });
 }
 
