@@ -1,5 +1,5 @@
 /** How many tasks run at once, how many more may wait, and for how long. */
-export interface ConcurrencyLimits {
+interface ConcurrencyLimits {
   concurrency: number;
   maxWaiting: number;
   maxWaitMs: number;

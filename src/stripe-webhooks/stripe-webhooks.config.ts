@@ -18,7 +18,7 @@ export const DEFAULT_WEBHOOK_BODIES = {
  * are stored (and projected into the ledger) at once by one instance, up to 20 more wait at most 5 s,
  * and the next one is a 503 with Retry-After (Stripe retries; nothing is acknowledged or stored).
  */
-export const DEFAULT_WEBHOOK_PROJECT_SHARE = {
+const DEFAULT_WEBHOOK_PROJECT_SHARE = {
   concurrency: 2,
   maxWaiting: 20,
   maxWaitMs: 5_000,

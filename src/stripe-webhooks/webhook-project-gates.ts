@@ -3,8 +3,7 @@ import { KeyedConcurrencyGates } from '../common/concurrency-gate';
 import { RetryLaterException } from '../http/retry-later.exception';
 import { stripeWebhooksConfig, type StripeWebhooksConfig } from './stripe-webhooks.config';
 
-export const PROJECT_DELIVERIES_BUSY_DETAIL =
-  'Too many deliveries for this project are being stored at once; retry later';
+const PROJECT_DELIVERIES_BUSY_DETAIL = 'Too many deliveries for this project are being stored at once; retry later';
 
 /**
  * Each project's share of the receiver: the expensive part of a delivery (the transaction that stores
