@@ -227,7 +227,7 @@ export interface paths {
         put?: never;
         /**
          * Receive Stripe Webhook
-         * @description Stripe's deliveries for a project. No bearer token: the `Stripe-Signature` header is verified over the raw body with the webhook secret stored for the mode (HMAC-SHA256, any `v1` signature may match, 300 s tolerance). A verified event is stored once per project, mode and event id; a redelivery answers 200 with `duplicate: true`. The project, its configuration and the secret are checked before the body is read; bodies over 64 KiB are read at most 8 at a time, 2 from one client address (then 503 with `Retry-After`); a body must arrive within 30 s, and at 4 KiB/s or more once 5 s have passed, or its connection is closed.
+         * @description Stripe's deliveries for a project. No bearer token: the `Stripe-Signature` header is verified over the raw body with the webhook secret stored for the mode (HMAC-SHA256, any `v1` signature may match, 300 s tolerance). A verified event is stored once per project, mode and event id; a redelivery answers 200 with `duplicate: true`. The project, its configuration and the secret are checked before the body is read; bodies over 64 KiB are read at most 8 at a time, 2 from one client address (then 503 with `Retry-After`); a body must arrive within 30 s, and at 4 KiB/s or more once 5 s have passed, or its connection is closed. Each project's verified deliveries are stored at most 2 at a time (per instance); up to 20 more wait at most 5 s, then 503 with `Retry-After` (nothing stored: Stripe retries). A delivery that fails verification is refused before it can take a place.
          */
         post: operations["receiveStripeWebhook"];
         delete?: never;
@@ -3848,7 +3848,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description The database cannot be reached, too many large deliveries (over 64 KiB) are being received at once (8, 2 from one client address), or too much data is being received at once (the memory budget); `Retry-After` says when to retry */
+            /** @description The database cannot be reached, too many large deliveries (over 64 KiB) are being received at once (8, 2 from one client address), too much data is being received at once (the memory budget), or too many of the project's verified deliveries are being stored at once (2, and 20 waiting up to 5 s); nothing was stored, `Retry-After` says when to retry */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */

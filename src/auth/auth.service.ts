@@ -7,8 +7,17 @@ import type { AccessTokenClaims } from './authenticated-user';
 import { RegistrationResponse, TokenResponse, UserResponse } from './dto/auth-response.dto';
 import { UserCreateRequest, UserLoginRequest } from './dto/register.dto';
 import { SignUpRateLimiter } from '../rate-limit/sign-up-rate-limiter';
-import { ConcurrencyGate } from './concurrency-gate';
+import { ConcurrencyGate } from '../common/concurrency-gate';
+import { RetryLaterException } from '../http/retry-later.exception';
 import { hashPassword, verifyPassword } from './password-hasher';
+
+/**
+ * scrypt runs on libuv's small thread pool (4 threads), which a flood of hashes would otherwise fill
+ * for everyone (logins, file and DNS work): beyond the gates, a 503 with Retry-After.
+ */
+function busy(): RetryLaterException {
+  return new RetryLaterException('The service is busy, retry later.', 1);
+}
 
 @Injectable()
 export class AuthService {
@@ -24,8 +33,8 @@ export class AuthService {
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
     private readonly signUpLimit: SignUpRateLimiter,
   ) {
-    this.signUpHashing = new ConcurrencyGate(config.hashing.signUp);
-    this.loginHashing = new ConcurrencyGate(config.hashing.login);
+    this.signUpHashing = new ConcurrencyGate(config.hashing.signUp, busy);
+    this.loginHashing = new ConcurrencyGate(config.hashing.login, busy);
   }
 
   /** `clientIp`: sign-ups are limited per client (RATE_LIMIT_REGISTER), counted before the costly hash. */

@@ -11,6 +11,11 @@ import { DataSource } from 'typeorm';
 
 /** Lookups waiting at most; more are dropped (asked again by the next event naming the product). */
 const MAX_PENDING = 1_000;
+/**
+ * Lookups one project may have waiting at most: a tenant whose deliveries name thousands of new
+ * products cannot fill the queue, and other projects' lookups are still taken.
+ */
+const MAX_PENDING_PER_PROJECT = 50;
 /** Lookups running at once, across all projects. */
 const CONCURRENCY = 2;
 /** Products recently asked for (looked up, or failing): not asked again for this long. */
@@ -27,8 +32,9 @@ interface Lookup {
 
 /**
  * What the ledger asks Stripe after a delivery, never inside its transaction: a delivery only queues
- * the lookup (a bounded in-memory queue, two at a time), so Stripe's latency never holds a
- * transaction or a row lock. Two kinds, once per project, mode and id:
+ * the lookup (a bounded in-memory queue, two at a time, at most MAX_PENDING_PER_PROJECT of one
+ * project waiting), so Stripe's latency never holds a transaction or a row lock, nor the
+ * receiver's per-project share (a delivery is answered before its lookups run). Two kinds, once per project, mode and id:
  * - the name of a product named by a subscription whose price has no nickname (the plan name), into
  *   ledger_product_names (lists read it with a join);
  * - the payment intent of a 2025+ invoice whose events do not name it (a failed invoice that is never
@@ -40,6 +46,8 @@ interface Lookup {
 export class LedgerLookups implements OnModuleDestroy {
   private readonly logger = new Logger(LedgerLookups.name);
   private readonly pending = new Map<string, Lookup>();
+  /** projectId → its lookups in `pending`. */
+  private readonly pendingByProject = new Map<string, number>();
   /** key → until when it is not asked again. Insertion-ordered (oldest first). */
   private readonly recent = new Map<string, number>();
   private running = 0;
@@ -67,6 +75,9 @@ export class LedgerLookups implements OnModuleDestroy {
     const key = `${lookup.kind}:${lookup.projectId}:${lookup.mode}:${lookup.id}`;
     if (this.stopped || this.pending.has(key) || (this.recent.get(key) ?? 0) > Date.now()) return;
     if (this.pending.size >= MAX_PENDING) return;
+    const ofProject = this.pendingByProject.get(lookup.projectId) ?? 0;
+    if (ofProject >= MAX_PENDING_PER_PROJECT) return;
+    this.pendingByProject.set(lookup.projectId, ofProject + 1);
     this.pending.set(key, lookup);
     // After the current tick: the delivery's transaction goes on without waiting.
     setImmediate(() => this.drain());
@@ -81,6 +92,7 @@ export class LedgerLookups implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     this.pending.clear();
+    this.pendingByProject.clear();
     await this.idle();
   }
 
@@ -88,6 +100,9 @@ export class LedgerLookups implements OnModuleDestroy {
     while (this.running < CONCURRENCY && this.pending.size > 0) {
       const [key, lookup] = this.pending.entries().next().value as [string, Lookup];
       this.pending.delete(key);
+      const left = (this.pendingByProject.get(lookup.projectId) ?? 1) - 1;
+      if (left > 0) this.pendingByProject.set(lookup.projectId, left);
+      else this.pendingByProject.delete(lookup.projectId);
       this.remember(key);
       this.running += 1;
       void this.lookUp(lookup)

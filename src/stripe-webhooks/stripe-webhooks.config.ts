@@ -13,7 +13,22 @@ export const DEFAULT_WEBHOOK_BODIES = {
   maxElements: 100_000,
 } as const;
 
-/** WEBHOOK_SMALL_BODY_BYTES, WEBHOOK_LARGE_BODY_SLOTS, WEBHOOK_LARGE_BODY_SLOTS_PER_CLIENT and WEBHOOK_MAX_ELEMENTS. */
+/**
+ * One project's share of the receiver (see WebhookProjectGates): at most 2 of its verified deliveries
+ * are stored (and projected into the ledger) at once by one instance, up to 20 more wait at most 5 s,
+ * and the next one is a 503 with Retry-After (Stripe retries; nothing is acknowledged or stored).
+ */
+const DEFAULT_WEBHOOK_PROJECT_SHARE = {
+  concurrency: 2,
+  maxWaiting: 20,
+  maxWaitMs: 5_000,
+} as const;
+
+/**
+ * WEBHOOK_SMALL_BODY_BYTES, WEBHOOK_LARGE_BODY_SLOTS, WEBHOOK_LARGE_BODY_SLOTS_PER_CLIENT,
+ * WEBHOOK_MAX_ELEMENTS; WEBHOOK_PROJECT_CONCURRENCY, WEBHOOK_PROJECT_MAX_WAITING and
+ * WEBHOOK_PROJECT_MAX_WAIT_MS.
+ */
 export const stripeWebhooksConfig = defineConfig('stripe-webhooks', (env, problems) => ({
   /** Bodies up to this size never wait for a slot. */
   smallBodyBytes: positiveInteger(env, 'WEBHOOK_SMALL_BODY_BYTES', DEFAULT_WEBHOOK_BODIES.smallBytes, problems),
@@ -28,5 +43,16 @@ export const stripeWebhooksConfig = defineConfig('stripe-webhooks', (env, proble
   ),
   /** Most values (object keys included) a verified delivery may hold; more is a 413 before it is parsed. */
   maxElements: positiveInteger(env, 'WEBHOOK_MAX_ELEMENTS', DEFAULT_WEBHOOK_BODIES.maxElements, problems),
+  /** One project's verified deliveries stored at once, how many more wait, and for how long. */
+  projectShare: {
+    concurrency: positiveInteger(
+      env,
+      'WEBHOOK_PROJECT_CONCURRENCY',
+      DEFAULT_WEBHOOK_PROJECT_SHARE.concurrency,
+      problems,
+    ),
+    maxWaiting: positiveInteger(env, 'WEBHOOK_PROJECT_MAX_WAITING', DEFAULT_WEBHOOK_PROJECT_SHARE.maxWaiting, problems),
+    maxWaitMs: positiveInteger(env, 'WEBHOOK_PROJECT_MAX_WAIT_MS', DEFAULT_WEBHOOK_PROJECT_SHARE.maxWaitMs, problems),
+  },
 }));
 export type StripeWebhooksConfig = ConfigOf<typeof stripeWebhooksConfig>;

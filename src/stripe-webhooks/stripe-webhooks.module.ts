@@ -6,6 +6,7 @@ import { StripeWebhookEventsRepository } from './stripe-webhook-events.repositor
 import { StripeWebhookReceiverController, StripeWebhooksController } from './stripe-webhooks.controller';
 import { StripeWebhooksService } from './stripe-webhooks.service';
 import { WebhookBodySlots } from './webhook-body-slots';
+import { WebhookProjectGates } from './webhook-project-gates';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 import { WebhookDeliveryConfirmer } from './webhook-delivery-confirmer';
 import { WebhookEventRetention } from './webhook-event-retention';
@@ -23,6 +24,7 @@ import { WebhookSetupLockRepository } from './webhook-setup-lock.repository';
     WebhookEndpointsService,
     WebhookSetupLockRepository,
     WebhookBodySlots,
+    WebhookProjectGates,
     WebhookFailureCounter,
     WebhookFailureCountsRepository,
     WebhookDeliveryConfirmer,

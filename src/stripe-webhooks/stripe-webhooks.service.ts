@@ -19,6 +19,7 @@ import { StripeConfigCredentials } from '../stripe-config/stripe-config-credenti
 import { ListWebhookEventsQuery, WebhookReceivedResponse } from './dto/webhook-event.dto';
 import { StripeWebhookEventsRepository, WebhookEventRow } from './stripe-webhook-events.repository';
 import { WebhookBodySlots } from './webhook-body-slots';
+import { WebhookProjectGates } from './webhook-project-gates';
 import type { WebhookFailureCause } from './webhook-failures';
 import { WebhookDeliveryConfirmer } from './webhook-delivery-confirmer';
 import { WebhookEventRetention } from './webhook-event-retention';
@@ -95,6 +96,7 @@ export class StripeWebhooksService {
     private readonly credentials: StripeConfigCredentials,
     private readonly events: StripeWebhookEventsRepository,
     private readonly bodySlots: WebhookBodySlots,
+    private readonly projectGates: WebhookProjectGates,
     private readonly refusals: WebhookDeliveryConfirmer,
     private readonly retention: WebhookEventRetention,
     private readonly ledger: LedgerProjector,
@@ -206,7 +208,16 @@ export class StripeWebhooksService {
     // The event row and its effect on the payments ledger commit together: a 200 means both happened,
     // and a redelivery (no row inserted) projects nothing. An event the ledger cannot read is still
     // stored and answered 200 (counted for the health report; the projector never throws for it).
-    const stored = await this.dataSource.transaction(async (tx) => {
+    // Verified deliveries only, within the project's share (WebhookProjectGates: else a 503, nothing stored).
+    const stored = await this.projectGates.run(projectId, () => this.store(projectId, mode, event, payloadJson));
+    // The quota's cheap check: a tally in memory; the oldest are deleted in the background.
+    if (stored) this.retention.stored(projectId, Buffer.byteLength(payloadJson));
+    return { received: true, duplicate: !stored };
+  }
+
+  /** Stores the event once and projects it, in one transaction: false when it was already stored. */
+  private store(projectId: string, mode: StripeMode, event: ParsedEvent, payloadJson: string): Promise<boolean> {
+    return this.dataSource.transaction(async (tx) => {
       const inserted = await this.events.insertOnce(
         projectId,
         {
@@ -221,9 +232,6 @@ export class StripeWebhooksService {
       if (inserted) await this.ledger.project(tx, projectId, mode, event as unknown as LedgerEvent);
       return inserted;
     });
-    // The quota's cheap check: a tally in memory; the oldest are deleted in the background.
-    if (stored) this.retention.stored(projectId, Buffer.byteLength(payloadJson));
-    return { received: true, duplicate: !stored };
   }
 
   /**
