@@ -11,7 +11,6 @@ import { webhookUrlsConfig } from './stripe/webhook-urls.config';
 import { healthCheckConfig } from './stripe-health/health-check.config';
 import { projectsConfig } from './projects/projects.config';
 import { stripeWebhooksConfig } from './stripe-webhooks/stripe-webhooks.config';
-import { webhooksConfig } from './stripe-webhooks/webhooks.config';
 import { auditConfig } from './audit/audit.config';
 import { paymentsSyncConfig } from './payments-sync/payments-sync.config';
 
@@ -32,7 +31,6 @@ export const CONFIG_AREAS = {
   projects: projectsConfig,
   stripeWebhooks: stripeWebhooksConfig,
   healthCheck: healthCheckConfig,
-  webhooks: webhooksConfig,
   audit: auditConfig,
   paymentsSync: paymentsSyncConfig,
 };

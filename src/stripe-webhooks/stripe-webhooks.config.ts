@@ -1,4 +1,4 @@
-import { type ConfigOf, defineConfig, positiveInteger } from '../config/config-area';
+import { type ConfigOf, defineConfig, type Env, parseDurationSeconds, positiveInteger } from '../config/config-area';
 
 /**
  * The webhook receiver's memory bound (see WebhookBodySlots): bodies up to 64 KiB are always read;
@@ -24,10 +24,23 @@ const DEFAULT_WEBHOOK_PROJECT_SHARE = {
   maxWaitMs: 5_000,
 } as const;
 
+function duration(env: Env, name: string, fallback: string, problems: string[]): number {
+  const seconds = parseDurationSeconds(env[name] ?? fallback);
+  if (seconds === undefined) problems.push(`${name} must be a duration such as 30d, 12h, 15m or 3600`);
+  return (seconds ?? 1) * 1000;
+}
+
 /**
- * WEBHOOK_SMALL_BODY_BYTES, WEBHOOK_LARGE_BODY_SLOTS, WEBHOOK_LARGE_BODY_SLOTS_PER_CLIENT,
- * WEBHOOK_MAX_ELEMENTS; WEBHOOK_PROJECT_CONCURRENCY, WEBHOOK_PROJECT_MAX_WAITING and
- * WEBHOOK_PROJECT_MAX_WAIT_MS.
+ * Everything the receiver and the stored events are bounded by: WEBHOOK_SMALL_BODY_BYTES,
+ * WEBHOOK_LARGE_BODY_SLOTS, WEBHOOK_LARGE_BODY_SLOTS_PER_CLIENT, WEBHOOK_MAX_ELEMENTS;
+ * WEBHOOK_PROJECT_CONCURRENCY, WEBHOOK_PROJECT_MAX_WAITING, WEBHOOK_PROJECT_MAX_WAIT_MS; and what
+ * strangers and one tenant's deliveries can make the service do and store:
+ * - WEBHOOK_CONFIRM_RATE: calls to Stripe per project per minute that confirm a refused delivery's
+ *   event id (`GET /v1/events/{id}` with the project's own key); beyond it refusals count as unconfirmed;
+ * - WEBHOOK_EVENT_RETENTION: stored events older than this are deleted;
+ * - WEBHOOK_EVENT_QUOTA_COUNT / WEBHOOK_EVENT_QUOTA_BYTES: most events, and most bytes of payload, kept
+ *   per project (the oldest go first);
+ * - WEBHOOK_EVENT_PRUNE_INTERVAL: how often the prune job runs.
  */
 export const stripeWebhooksConfig = defineConfig('stripe-webhooks', (env, problems) => ({
   /** Bodies up to this size never wait for a slot. */
@@ -54,5 +67,10 @@ export const stripeWebhooksConfig = defineConfig('stripe-webhooks', (env, proble
     maxWaiting: positiveInteger(env, 'WEBHOOK_PROJECT_MAX_WAITING', DEFAULT_WEBHOOK_PROJECT_SHARE.maxWaiting, problems),
     maxWaitMs: positiveInteger(env, 'WEBHOOK_PROJECT_MAX_WAIT_MS', DEFAULT_WEBHOOK_PROJECT_SHARE.maxWaitMs, problems),
   },
+  confirmationsPerProjectPerMinute: positiveInteger(env, 'WEBHOOK_CONFIRM_RATE', 30, problems),
+  eventRetentionMs: duration(env, 'WEBHOOK_EVENT_RETENTION', '30d', problems),
+  eventQuotaCount: positiveInteger(env, 'WEBHOOK_EVENT_QUOTA_COUNT', 10_000, problems),
+  eventQuotaBytes: positiveInteger(env, 'WEBHOOK_EVENT_QUOTA_BYTES', 100 * 1024 * 1024, problems),
+  pruneIntervalMs: duration(env, 'WEBHOOK_EVENT_PRUNE_INTERVAL', '60s', problems),
 }));
 export type StripeWebhooksConfig = ConfigOf<typeof stripeWebhooksConfig>;

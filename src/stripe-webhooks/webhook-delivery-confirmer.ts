@@ -5,7 +5,7 @@ import { StripeApiClient } from '../stripe/stripe-api.client';
 import { StripeConfigRepository } from '../stripe-config/stripe-config.repository';
 import { WebhookFailureCounter } from './webhook-failure-counter';
 import type { UnconfirmedRefusal, WebhookFailureCause } from './webhook-failures';
-import { webhooksConfig, type WebhooksConfig } from './webhooks.config';
+import { stripeWebhooksConfig, type StripeWebhooksConfig } from './stripe-webhooks.config';
 
 /** A delivery refused after reaching the signature check, as the receiver saw it. */
 export interface Refusal {
@@ -70,7 +70,7 @@ export class WebhookDeliveryConfirmer implements OnModuleDestroy {
   callsMade = 0;
 
   constructor(
-    @Inject(webhooksConfig.KEY) private readonly config: WebhooksConfig,
+    @Inject(stripeWebhooksConfig.KEY) private readonly config: StripeWebhooksConfig,
     private readonly counter: WebhookFailureCounter,
     private readonly stripe: StripeApiClient,
     private readonly configs: StripeConfigRepository,

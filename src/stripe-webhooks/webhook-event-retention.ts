@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { StripeWebhookEventsRepository } from './stripe-webhook-events.repository';
-import { webhooksConfig, type WebhooksConfig } from './webhooks.config';
+import { stripeWebhooksConfig, type StripeWebhooksConfig } from './stripe-webhooks.config';
 
 /** Rows one statement deletes; a run makes at most MAX_BATCHES of them for the age limit. */
 const BATCH = 1_000;
@@ -33,7 +33,7 @@ export class WebhookEventRetention implements OnApplicationBootstrap, OnModuleDe
   deleted = 0;
 
   constructor(
-    @Inject(webhooksConfig.KEY) private readonly config: WebhooksConfig,
+    @Inject(stripeWebhooksConfig.KEY) private readonly config: StripeWebhooksConfig,
     private readonly events: StripeWebhookEventsRepository,
   ) {}
 
