@@ -15,12 +15,13 @@ export const DEFAULT_WEBHOOK_BODIES = {
 
 /**
  * One project's share of the receiver (see WebhookProjectGates): at most 2 of its verified deliveries
- * are stored (and projected into the ledger) at once by one instance, up to 20 more wait at most 5 s,
+ * are stored (and projected into the ledger) at once by one instance, up to 200 more wait at most 5 s (a
+ * burst Stripe sends at once is taken, the wait deadline is the bound),
  * and the next one is a 503 with Retry-After (Stripe retries; nothing is acknowledged or stored).
  */
 const DEFAULT_WEBHOOK_PROJECT_SHARE = {
   concurrency: 2,
-  maxWaiting: 20,
+  maxWaiting: 200,
   maxWaitMs: 5_000,
 } as const;
 
