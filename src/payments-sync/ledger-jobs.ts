@@ -79,12 +79,19 @@ export class LedgerJobs implements OnApplicationBootstrap, OnModuleDestroy {
     this.handlers.set(queue, handler);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.start();
+  /**
+   * Started in the background: the service answers before the job queue is up (a request that sends a
+   * job waits for it in send). A failed start is logged and tried again by the next send.
+   */
+  onApplicationBootstrap(): void {
+    this.start().catch((error: Error) => this.logger.warn(`Job queue did not start: ${error.message}`));
   }
 
   private start(): Promise<PgBoss> {
-    this.starting ??= this.open();
+    this.starting ??= this.open().catch((error: unknown) => {
+      this.starting = undefined;
+      throw error;
+    });
     return this.starting;
   }
 

@@ -39,7 +39,7 @@ export type RateLimitConfig = ConfigOf<typeof rateLimitConfig>;
 const DEFAULT_DEVELOPER_LIMITS = {
   maxConcurrentWrites: 128,
   maxWriteBytesInFlight: 64 * 1024,
-  maxConcurrentListings: 8,
+  maxConcurrentListings: 16,
   maxConcurrentEventReads: 2,
 } as const;
 
