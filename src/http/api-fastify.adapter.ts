@@ -5,8 +5,8 @@ import type { Duplex } from 'node:stream';
 import { parse as parseQueryString } from 'node:querystring';
 import { type PathParameterNames, toErrorResponse, undecodableParamResponse } from './api-exception.filter';
 import { requestIdOf } from './request-context';
-import { type BodyHook, type BodyLimits, type BodyReadLimits, installBodyParsing } from './request-body';
-import { installMemoryBudget, MemoryBudget } from './memory-budget';
+import { type BodyHook, type BodyLimits, type BodyReadLimits, BodyReadWatch, installBodyParsing } from './request-body';
+import { MemoryBudget, trackRequestMemory } from './memory-budget';
 
 /** The `{"detail"}` answer written straight to a connection: no request exists to answer through. */
 function rawErrorResponse(status: number, detail: string): string {
@@ -56,7 +56,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
  */
 export interface ApiFastifyAdapterOptions {
   bodyLimits: BodyLimits;
-  /** How long and how slowly a body may arrive (see watchBodyRead); unset: no limit. */
+  /** How long and how slowly a body may arrive (see BodyReadWatch); unset: no limit. */
   bodyReadLimits?: BodyReadLimits;
   /** Bytes requests may hold at once for bodies and stored events (see memory-budget.ts); unset: no budget. */
   memoryBudgetBytes?: number;
@@ -94,6 +94,9 @@ export class ApiFastifyAdapter extends FastifyAdapter {
       http: { requireHostHeader: false },
     });
     const fastify = this.getInstance();
+    const memoryBudget = options.memoryBudgetBytes ? new MemoryBudget(options.memoryBudgetBytes) : undefined;
+    const bodyReads = options.bodyReadLimits ? new BodyReadWatch(options.bodyReadLimits) : undefined;
+    // One hook for what every request needs on arrival (each hook costs every request its own call).
     fastify.addHook('onRequest', (request, reply, done) => {
       const raw = request.raw;
       if (raw.httpVersion === '1.1' && !raw.headers.host) {
@@ -101,6 +104,8 @@ export class ApiFastifyAdapter extends FastifyAdapter {
         void reply.status(400).send({ detail: 'An HTTP/1.1 request needs a Host header' });
         return;
       }
+      if (memoryBudget) trackRequestMemory(raw, reply.raw, memoryBudget);
+      bodyReads?.watch(raw);
       done();
     });
     // Without a listener Node answers an unknown expectation with an empty 417.
@@ -114,8 +119,7 @@ export class ApiFastifyAdapter extends FastifyAdapter {
       });
       response.end(body);
     });
-    if (options.memoryBudgetBytes) installMemoryBudget(fastify, new MemoryBudget(options.memoryBudgetBytes));
-    this.unroutedBody = installBodyParsing(fastify, options.bodyLimits, options.bodyReadLimits);
+    this.unroutedBody = installBodyParsing(fastify, options.bodyLimits);
   }
 
   override setNotFoundHandler(handler: RouteHandlerMethod): ReturnType<FastifyAdapter['setNotFoundHandler']> {

@@ -25,7 +25,7 @@ export const httpConfig = defineConfig('http', (env, problems) => {
     },
     /** Bytes requests may hold at once for their bodies and stored events (see memory-budget.ts). */
     memoryBudgetBytes: positiveInteger(env, 'BODY_MEMORY_BUDGET_MB', DEFAULT_MEMORY_BUDGET_MB, problems) * 1024 * 1024,
-    /** How long a body may take to arrive, and how slowly (see request-body.ts, watchBodyRead). */
+    /** How long a body may take to arrive, and how slowly (see request-body.ts, BodyReadWatch). */
     bodyReadLimits: {
       timeoutMs: positiveInteger(env, 'BODY_READ_TIMEOUT_MS', DEFAULT_BODY_READ.timeoutMs, problems),
       minBytesPerSecond: positiveInteger(

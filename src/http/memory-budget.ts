@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
@@ -42,14 +42,17 @@ interface RequestMemory {
   releasing: boolean;
 }
 
-const byRequest = new WeakMap<IncomingMessage, RequestMemory>();
+// A property of the request rather than a WeakMap entry: every request gets one, and weak maps cost
+// the garbage collector more than a plain property of an object that dies young.
+const MEMORY = Symbol('requestMemory');
+type TrackedRequest = IncomingMessage & { [MEMORY]?: RequestMemory };
 
-/** Every request of this server reserves from `budget` (see holdMemory). */
-export function installMemoryBudget(fastify: FastifyInstance, budget: MemoryBudget): void {
-  fastify.addHook('onRequest', (request, reply, done) => {
-    byRequest.set(request.raw, { budget, response: reply.raw, bytes: 0, releasing: false });
-    done();
-  });
+/**
+ * Makes `raw` reserve from `budget` (see holdMemory) until `response` ends. Called for every request
+ * when it arrives (ApiFastifyAdapter's one `onRequest` hook).
+ */
+export function trackRequestMemory(raw: IncomingMessage, response: ServerResponse, budget: MemoryBudget): void {
+  (raw as TrackedRequest)[MEMORY] = { budget, response, bytes: 0, releasing: false };
 }
 
 const MEMORY_BUSY_DETAIL = 'The service is receiving too much data at once; retry later';
@@ -61,7 +64,7 @@ const MEMORY_TOO_LARGE_DETAIL = 'Request too large for the memory this service g
  * by the exception filter) or 413 (this request could never fit in the whole budget).
  */
 export function holdMemory(request: Pick<FastifyRequest, 'raw'>, bytes: number): HttpException | null {
-  const memory = byRequest.get(request.raw);
+  const memory = (request.raw as TrackedRequest)[MEMORY];
   if (!memory || bytes <= 0) return null;
   const { budget } = memory;
   if (memory.bytes + bytes > budget.totalBytes) return new HttpException({ detail: MEMORY_TOO_LARGE_DETAIL }, 413);

@@ -22,7 +22,7 @@ export interface BodyLimits {
   maxDepth: number;
 }
 
-/** How long a body may take to arrive (HttpConfig.bodyReadLimits, see watchBodyRead). */
+/** How long a body may take to arrive (HttpConfig.bodyReadLimits, see BodyReadWatch). */
 export interface BodyReadLimits {
   /** The whole body, from the request's headers on. */
   timeoutMs: number;
@@ -265,18 +265,8 @@ export function readRawBody(request: FastifyRequest): Promise<Buffer | undefined
  * checked that the delivery has somewhere to go (test/webhook-receiver-flood). Only routes that take
  * a body get the parsing hook, so a GET runs no body code at all.
  */
-export function installBodyParsing(
-  fastify: FastifyInstance,
-  limits: BodyLimits,
-  readLimits?: BodyReadLimits,
-): BodyHook {
+export function installBodyParsing(fastify: FastifyInstance, limits: BodyLimits): BodyHook {
   const { rawParser, parseApiBody, parseRouteBody, parseRawBody } = bodyHooks(limits);
-  if (readLimits) {
-    fastify.addHook('onRequest', (request, _reply, done) => {
-      watchBodyRead(request.raw, readLimits);
-      done();
-    });
-  }
   // The path space of the @ReadsOwnBody routes (each up to its first parameter), case-insensitive.
   const rawBodyPaths: string[] = [];
   let underRawBodyPath: RegExp | undefined;
@@ -319,35 +309,62 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** A body being watched by BodyReadWatch. */
+interface WatchedBody {
+  raw: IncomingMessage;
+  startedAt: number;
+  startBytes: number;
+  /** The announced Content-Length; undefined when chunked. */
+  announced: number | undefined;
+}
+
 /**
  * Drops the connection of a request whose body arrives too slowly: not whole within `timeoutMs` of its
  * headers, or below `minBytesPerSecond` on average once `graceMs` have passed. Whatever the request
  * held is freed with it (its memory reservation and, on the webhook receiver, its large-body slot: the
  * read fails and the response closes). Counted from the socket's bytes, whether or not the body is
  * being read yet (the webhook receiver reads it after its own checks). Requests without a body are not
- * watched.
+ * watched. One timer checks every body being read (a timer per request would cost every request with
+ * a body its creation and removal); it runs only while some body is being read.
  */
-export function watchBodyRead(raw: IncomingMessage, limits: BodyReadLimits): void {
-  const header = raw.headers['content-length'];
-  const announced = raw.headers['transfer-encoding'] ? undefined : header === undefined ? 0 : Number(header);
-  if (announced === 0 || METHODS_WITHOUT_BODY.has(raw.method ?? '')) return;
-  const socket = raw.socket;
-  const startedAt = Date.now();
-  const startBytes = socket.bytesRead;
-  const every = Math.max(50, Math.min(1000, Math.floor(Math.min(limits.graceMs, limits.timeoutMs) / 4)));
-  const timer = setInterval(() => {
-    if (raw.complete || socket.destroyed) return stop();
-    const received = socket.bytesRead - startBytes;
-    if (announced !== undefined && Number.isFinite(announced) && received >= announced) return stop();
-    const elapsed = Date.now() - startedAt;
-    const tooSlow = elapsed >= limits.graceMs && (received * 1000) / elapsed < limits.minBytesPerSecond;
-    if (elapsed >= limits.timeoutMs || tooSlow) {
-      stop();
-      socket.destroy();
+export class BodyReadWatch {
+  private readonly watched = new Set<WatchedBody>();
+  private readonly everyMs: number;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly limits: BodyReadLimits) {
+    this.everyMs = Math.max(50, Math.min(1000, Math.floor(Math.min(limits.graceMs, limits.timeoutMs) / 4)));
+  }
+
+  watch(raw: IncomingMessage): void {
+    const header = raw.headers['content-length'];
+    const announced = raw.headers['transfer-encoding'] ? undefined : header === undefined ? 0 : Number(header);
+    if (announced === 0 || METHODS_WITHOUT_BODY.has(raw.method ?? '')) return;
+    this.watched.add({ raw, startedAt: Date.now(), startBytes: raw.socket.bytesRead, announced });
+    if (this.timer) return;
+    this.timer = setInterval(() => this.sweep(), this.everyMs);
+    this.timer.unref();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const body of this.watched) if (this.isSettled(body, now)) this.watched.delete(body);
+    if (this.watched.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
     }
-  }, every);
-  timer.unref();
-  const stop = () => clearInterval(timer);
-  raw.once('end', stop);
-  raw.once('close', stop);
+  }
+
+  /** True when the body needs no more watching: arrived, gone, or too slow (its connection is dropped). */
+  private isSettled({ raw, startedAt, startBytes, announced }: WatchedBody, now: number): boolean {
+    const socket = raw.socket;
+    if (raw.complete || socket.destroyed) return true;
+    const received = socket.bytesRead - startBytes;
+    if (announced !== undefined && Number.isFinite(announced) && received >= announced) return true;
+    const elapsed = now - startedAt;
+    const tooSlow = elapsed >= this.limits.graceMs && (received * 1000) / elapsed < this.limits.minBytesPerSecond;
+    if (elapsed < this.limits.timeoutMs && !tooSlow) return false;
+    socket.destroy();
+    return true;
+  }
 }
