@@ -132,8 +132,15 @@ describe('Database deadlines (e2e)', () => {
     let t: TestApp;
     let dev: Developer;
 
+    /**
+     * These tests are about the pool's queue and the lock deadline, not about opening connections: a
+     * machine whose cores are all busy can take longer than the default connect deadline to open a
+     * pool's connections at once, which would then read as "cannot be reached".
+     */
+    const SLOW_MACHINE = { DATABASE_CONNECT_TIMEOUT_MS: '15000' };
+
     beforeAll(async () => {
-      t = await createTestApp({ listen: true });
+      t = await createTestApp({ listen: true, env: SLOW_MACHINE });
       dev = await registerDeveloper(t);
     });
 
@@ -181,6 +188,7 @@ describe('Database deadlines (e2e)', () => {
         listen: true,
         databaseUrl: t.config.database.url,
         env: {
+          ...SLOW_MACHINE,
           // Same secrets as the first instance: its developer's token and stored keys stay valid.
           JWT_SECRET: t.config.auth.jwtSecret,
           ENCRYPTION_KEYS: t.config.credentials.encryptionKeys

@@ -97,7 +97,15 @@ describe('the README walk-through, run as printed', () => {
     const script = ['set -e', ...blocks.map((b, i) => `echo "${MARK} ${i}"\n${b.code}`)].join('\n');
     // Without PORT: the README's `npm run stripe:local -- trigger` would read it as the local Stripe's port.
     const { PORT: _port, ...inherited } = process.env;
-    const env = { ...inherited, BASE: t.url, STRIPE_LOCAL_URL: stripe.url, NO_COLOR: '1' };
+    // TS_NODE_PROJECT: the README's `npm run stripe:local` (ts-node) transpiles with swc, as the other
+    // child processes of the tests do; what it runs is the same.
+    const env = {
+      ...inherited,
+      BASE: t.url,
+      STRIPE_LOCAL_URL: stripe.url,
+      NO_COLOR: '1',
+      TS_NODE_PROJECT: 'test/tsconfig.spawn.json',
+    };
     const { stdout } = await run('bash', ['-c', script], { cwd: ROOT, env, maxBuffer: 4 * 1024 * 1024 }).catch(
       (error: { stdout?: string; stderr?: string; message: string }) => {
         throw new Error(`the walk-through failed: ${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);

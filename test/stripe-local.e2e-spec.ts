@@ -26,7 +26,8 @@ describe('npm run stripe:local', () => {
       [join(__dirname, '..', 'node_modules', '.bin', 'ts-node'), '--transpile-only', 'scripts/stripe-local/index.ts'],
       {
         cwd: join(__dirname, '..'),
-        env: { ...process.env, PORT: String(port) },
+        // ts-node transpiles with swc (test/tsconfig.spawn.json), as for the service in a child process.
+        env: { ...process.env, PORT: String(port), TS_NODE_PROJECT: 'test/tsconfig.spawn.json' },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
