@@ -2449,7 +2449,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read */
+            /** @description Too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT), or its bytes per second used (DEVELOPER_BYTES_PER_SECOND, Retry-After says how long); counted before the body is read */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2883,7 +2883,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read */
+            /** @description Too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT), or its bytes per second used (DEVELOPER_BYTES_PER_SECOND, Retry-After says how long); counted before the body is read */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3033,7 +3033,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read */
+            /** @description Too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT), or its bytes per second used (DEVELOPER_BYTES_PER_SECOND, Retry-After says how long); counted before the body is read */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3329,7 +3329,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read */
+            /** @description Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT), or its bytes per second used (DEVELOPER_BYTES_PER_SECOND, Retry-After says how long); counted before the body is read */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3675,7 +3675,7 @@ export interface operations {
             /**
              * @description Too many requests
              *
-             *     Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read
+             *     Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT), or its bytes per second used (DEVELOPER_BYTES_PER_SECOND, Retry-After says how long); counted before the body is read
              */
             429: {
                 headers: {
@@ -4106,7 +4106,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Too many event reads of this developer in flight (DEVELOPER_MAX_CONCURRENT_EVENT_READS) */
+            /** @description Too many event reads of this developer in flight (DEVELOPER_MAX_CONCURRENT_EVENT_READS), or its bytes per second used by its writes and the events served to it (DEVELOPER_BYTES_PER_SECOND, Retry-After says how long) */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4548,7 +4548,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read */
+            /** @description Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT), or its bytes per second used (DEVELOPER_BYTES_PER_SECOND, Retry-After says how long); counted before the body is read */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5294,7 +5294,7 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read */
+            /** @description Too many Stripe calls by this developer (RATE_LIMIT_STRIPE), or too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT), or its bytes per second used (DEVELOPER_BYTES_PER_SECOND, Retry-After says how long); counted before the body is read */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */

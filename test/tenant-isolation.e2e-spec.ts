@@ -417,3 +417,81 @@ describe('Tenant isolation: per-developer limits, counted before the body is rea
     });
   });
 });
+
+describe('Tenant isolation: bytes per developer per second, DEVELOPER_BYTES_PER_SECOND=2000 (e2e)', () => {
+  let r: TestApp;
+  let c: Developer;
+  let d: Developer;
+  let cProject: string;
+  let dProject: string;
+  let dWebhookSecret: string;
+
+  beforeAll(async () => {
+    r = await createTestApp({ listen: true, env: { DEVELOPER_BYTES_PER_SECOND: '2000' } });
+    c = await registerDeveloper(r);
+    d = await registerDeveloper(r);
+    dWebhookSecret = fakeKey('whsec_', 32);
+    cProject = await projectWithConfig(r, c, { test_secret_key: fakeKey('sk_test_') });
+    dProject = await projectWithConfig(r, d, { test_webhook_secret: dWebhookSecret });
+  });
+  afterAll(() => r?.close());
+
+  it("charges a write's declared bytes when it is let in: C then owes, its writes and event reads are refused unread; D's are not", async () => {
+    // Let in whole (C owes nothing yet), its 10,000 declared bytes charged before any is read.
+    const large = new Upload(r.url, {
+      path: configPath(cProject),
+      authorization: c.auth.Authorization,
+      declaredBytes: 10_000,
+      sentBytes: 10,
+      expectContinue: true,
+    });
+    await large.continued;
+    large.close();
+    const refused = await r
+      .http()
+      .put(configPath(cProject))
+      .set(c.auth)
+      .send({ test_secret_key: fakeKey('sk_test_') });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.connection).toBe('close');
+    // Owed ~8,000 bytes at 2,000 a second: several seconds, said in Retry-After and the detail.
+    const wait = Number(refused.headers['retry-after']);
+    expect(wait).toBeGreaterThanOrEqual(2);
+    expect(refused.body).toEqual({
+      detail: `This developer's writes and event reads have used their bytes per second. Retry after ${wait} seconds.`,
+    });
+    await r
+      .http()
+      .get(configPath(cProject, 'webhook-events/00000000-0000-4000-8000-000000000000'))
+      .set(c.auth)
+      .expect(429);
+    // Reads of C's config and C's listings are not charged; D has its own bucket.
+    await r.http().get(configPath(cProject)).set(c.auth).expect(200);
+    await r.http().get('/api/v1/projects/').set(c.auth).expect(200);
+    await r
+      .http()
+      .put(configPath(dProject))
+      .set(d.auth)
+      .send({ test_secret_key: fakeKey('sk_test_') })
+      .expect(200);
+  });
+
+  it("charges the bytes of an event served whole: D's next read is refused while it owes them", async () => {
+    // An event of ~20,000 bytes: one read owes ~9 seconds of D's 2,000 bytes a second.
+    const event = {
+      ...(JSON.parse(testEventPayload('customer.created')) as object),
+      data: { object: { description: 'x'.repeat(20_000) } },
+    };
+    await deliver(r, dProject, dWebhookSecret, event).expect(200);
+    const list = await r.http().get(configPath(dProject, 'webhook-events')).set(d.auth).expect(200);
+    const eventPath = configPath(dProject, `webhook-events/${(list.body.items as { id: string }[])[0].id}`);
+    await r.http().get(eventPath).set(d.auth).expect(200);
+    const refused = await r.http().get(eventPath).set(d.auth);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(2);
+    expect(refused.body.detail).toMatch(/^This developer's writes and event reads have used their bytes per second/);
+    // D's listing is not charged; C's reads of its config never were.
+    await r.http().get(configPath(dProject, 'webhook-events')).set(d.auth).expect(200);
+    await r.http().get(configPath(cProject)).set(c.auth).expect(200);
+  });
+});

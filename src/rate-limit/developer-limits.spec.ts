@@ -5,6 +5,7 @@ const limits = {
   maxWriteBytesInFlight: 1000,
   maxConcurrentListings: 1,
   maxConcurrentEventReads: 1,
+  bytesPerSecond: 0,
 };
 
 describe('DeveloperLimits', () => {
@@ -49,5 +50,38 @@ describe('DeveloperLimits', () => {
     expect(l.tryAcquire('write', 'a', 10_000)).toBeDefined();
     expect(l.tryAcquire('write', 'a', 10_000)).toBeDefined();
     expect(l.tryAcquire('write', 'a', 1)).toBeUndefined();
+  });
+
+  describe('bytes per second', () => {
+    let now = 0;
+    const clock = () => now;
+    beforeEach(() => {
+      now = 1_000_000;
+    });
+
+    it('lets a developer in while its bucket is not owed, charges in full, and tells how long it owes', () => {
+      const l = new DeveloperLimits({ ...limits, bytesPerSecond: 1000 }, clock);
+      expect(l.bytesWaitSeconds('a')).toBe(0);
+      l.charge('a', 600);
+      expect(l.bytesWaitSeconds('a')).toBe(0);
+      // Larger than what is left: let in whole, then owed.
+      l.charge('a', 2900);
+      expect(l.bytesWaitSeconds('a')).toBe(3);
+      expect(l.bytesWaitSeconds('b')).toBe(0);
+      now += 2000;
+      expect(l.bytesWaitSeconds('a')).toBe(1);
+      now += 1000;
+      expect(l.bytesWaitSeconds('a')).toBe(0);
+      // Refilled to one second's bytes, no more.
+      now += 60_000;
+      l.charge('a', 1000);
+      expect(l.bytesWaitSeconds('a')).toBe(1);
+    });
+
+    it('is off with 0', () => {
+      const l = new DeveloperLimits(limits, clock);
+      l.charge('a', 1e12);
+      expect(l.bytesWaitSeconds('a')).toBe(0);
+    });
   });
 });

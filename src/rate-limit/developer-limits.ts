@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { RateLimitConfig } from './rate-limit.config';
 
 /** The kinds of operation limited per developer; an operation opts into one (rate-limit.decorators.ts). */
@@ -32,6 +33,21 @@ export function developerLimitDetail(kind: DeveloperLimitKind): string {
   return `${DETAILS[kind]}. Retry after ${DEVELOPER_LIMIT_RETRY_AFTER_SECONDS} second.`;
 }
 
+/** Bytes a developer's writes and event reads may move per second (see DeveloperLimits.charge). */
+export function developerBytesDetail(retryAfterSeconds: number): string {
+  const unit = retryAfterSeconds === 1 ? 'second' : 'seconds';
+  return `This developer's writes and event reads have used their bytes per second. Retry after ${retryAfterSeconds} ${unit}.`;
+}
+
+/** The kinds whose bytes are charged to the developer's byte rate. */
+const CHARGED_KINDS: ReadonlySet<DeveloperLimitKind> = new Set(['write', 'event-read']);
+
+interface ByteBucket {
+  /** Bytes that may still be moved; negative: owed (the last request was let in whole). */
+  balance: number;
+  updatedAtMs: number;
+}
+
 interface InFlight {
   count: number;
   bytes: number;
@@ -47,8 +63,47 @@ interface InFlight {
  */
 export class DeveloperLimits {
   private readonly inFlight = new Map<string, InFlight>();
+  private readonly buckets = new Map<string, ByteBucket>();
 
-  constructor(private readonly limits: DeveloperLimitsConfig) {}
+  constructor(
+    private readonly limits: DeveloperLimitsConfig,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  /**
+   * The developer's byte rate (DEVELOPER_BYTES_PER_SECOND): what its write bodies and served events
+   * cost the main thread grows with their bytes, so bytes per second bound the share of it one
+   * developer takes, whatever its concurrency. A bucket of one second's bytes, refilled continuously;
+   * a request is let in while the bucket is not owed, and its bytes are charged in full (so one
+   * request of any allowed size always passes a bucket that is not owed). Answers the whole seconds
+   * to wait while the developer owes bytes, 0 when it may go on.
+   */
+  bytesWaitSeconds(developer: string): number {
+    const rate = this.limits.bytesPerSecond;
+    if (rate === 0) return 0;
+    const balance = this.refilled(developer).balance;
+    return balance > 0 ? 0 : Math.max(1, Math.ceil(-balance / rate));
+  }
+
+  /** Charges `bytes` moved by one of the developer's writes or event reads to its byte rate. */
+  charge(developer: string, bytes: number): void {
+    if (this.limits.bytesPerSecond === 0 || bytes <= 0) return;
+    const bucket = this.refilled(developer);
+    bucket.balance -= bytes;
+    this.buckets.set(developer, bucket);
+  }
+
+  /** The developer's bucket brought to now; a full one is forgotten (only owing or spending ones are kept). */
+  private refilled(developer: string): ByteBucket {
+    const rate = this.limits.bytesPerSecond;
+    const now = this.nowMs();
+    const bucket = this.buckets.get(developer);
+    if (!bucket) return { balance: rate, updatedAtMs: now };
+    bucket.balance = Math.min(rate, bucket.balance + ((now - bucket.updatedAtMs) * rate) / 1000);
+    bucket.updatedAtMs = now;
+    if (bucket.balance >= rate) this.buckets.delete(developer);
+    return bucket;
+  }
 
   /** Takes a slot; answers its release (call once), or undefined when refused. */
   tryAcquire(kind: DeveloperLimitKind, developer: string, bytes = 0): (() => void) | undefined {
@@ -83,6 +138,17 @@ export class DeveloperLimits {
   }
 }
 
+/** How an admitted request charges what it serves to its developer's byte rate (chargeDeveloperBytes). */
+const chargeOf = new WeakMap<IncomingMessage, (bytes: number) => void>();
+
+/**
+ * Charges the bytes a response of an operation limited per developer carries (e.g. a stored event
+ * served whole) to the developer's byte rate; nothing for a request that was not counted.
+ */
+export function chargeDeveloperBytes(request: Pick<FastifyRequest, 'raw'>, bytes: number): void {
+  chargeOf.get(request.raw)?.(bytes);
+}
+
 /**
  * The body bytes a request says it brings: its Content-Length (at most `bodyLimitBytes`: a larger
  * one is a 413 before any byte is read), or `bodyLimitBytes` when it is sent chunked.
@@ -95,7 +161,10 @@ function declaredBodyBytes(request: FastifyRequest, bodyLimitBytes: number): num
 }
 
 /**
- * Counts each operation marked with a developer limit when its request arrives: a route `onRequest`
+ * Counts each operation marked with a developer limit when its request arrives (writes and event
+ * reads are also refused while their developer owes bytes, see DeveloperLimits.bytesWaitSeconds; a
+ * write's declared body bytes are charged when it is let in, and an event read's served bytes by
+ * its handler through chargeDeveloperBytes): a route `onRequest`
  * hook, which runs before its body is read or parsed (request-body.ts reads it in `preValidation`) and
  * before any Nest guard. A request whose bearer token does not verify is let through untouched (the
  * bearer guard answers it 401); one over its developer's limit is answered 429 `{"detail"}` with
@@ -113,14 +182,21 @@ export function installDeveloperLimits(
       const developer = options.subjectOf(request.headers.authorization);
       if (developer === undefined) return done();
       const bytes = kind === 'write' ? declaredBodyBytes(request, options.bodyLimitBytes) : 0;
-      const release = limits.tryAcquire(kind, developer, bytes);
+      const charged = CHARGED_KINDS.has(kind);
+      const waitSeconds = charged ? limits.bytesWaitSeconds(developer) : 0;
+      const release = waitSeconds === 0 ? limits.tryAcquire(kind, developer, bytes) : undefined;
       if (release) {
         reply.raw.once('close', release);
+        if (charged) {
+          limits.charge(developer, bytes);
+          chargeOf.set(request.raw, (served) => limits.charge(developer, served));
+        }
         return done();
       }
-      void reply.status(429).header('Retry-After', String(DEVELOPER_LIMIT_RETRY_AFTER_SECONDS));
+      const retryAfter = waitSeconds || DEVELOPER_LIMIT_RETRY_AFTER_SECONDS;
+      void reply.status(429).header('Retry-After', String(retryAfter));
       if (bytes > 0) void reply.header('Connection', 'close');
-      void reply.send({ detail: developerLimitDetail(kind) });
+      void reply.send({ detail: waitSeconds ? developerBytesDetail(waitSeconds) : developerLimitDetail(kind) });
     };
   const hooks = { write: hookFor('write'), listing: hookFor('listing'), 'event-read': hookFor('event-read') };
   fastify.addHook('onRoute', (route: RouteOptions) => {

@@ -34,13 +34,17 @@ export type RateLimitConfig = ConfigOf<typeof rateLimitConfig>;
  * flood of one developer never takes the main thread from the others. Writes: 128, and 64 KiB of
  * declared bodies (one of the largest JSON bodies at a time; a valid body is under 2 KiB, so a
  * hundred concurrent ordinary writes fit). Listings: 8 (a dashboard loading every list at once).
- * Reads of one stored event (up to 1 MiB each): 2. 0 switches a limit off.
+ * Reads of one stored event (up to 1 MiB each): 2. Bytes per second of write bodies and served
+ * events: 1 MiB (a thousand ordinary writes a second; one of the largest events a second; what one
+ * developer's large bodies and events cost the main thread stays a small share of it). 0 switches a
+ * limit off.
  */
 const DEFAULT_DEVELOPER_LIMITS = {
   maxConcurrentWrites: 128,
   maxWriteBytesInFlight: 64 * 1024,
   maxConcurrentListings: 16,
   maxConcurrentEventReads: 2,
+  bytesPerSecond: 1024 * 1024,
 } as const;
 
 function parseDeveloperLimits(env: Env, problems: string[]) {
@@ -63,6 +67,8 @@ function parseDeveloperLimits(env: Env, problems: string[]) {
     maxConcurrentListings: count('DEVELOPER_MAX_CONCURRENT_LISTINGS', defaults.maxConcurrentListings),
     /** Reads of one whole stored event of one developer being answered at once. */
     maxConcurrentEventReads: count('DEVELOPER_MAX_CONCURRENT_EVENT_READS', defaults.maxConcurrentEventReads),
+    /** Declared write body bytes plus bytes of events served whole, per second (a bucket of one second's). */
+    bytesPerSecond: count('DEVELOPER_BYTES_PER_SECOND', defaults.bytesPerSecond),
   };
 }
 

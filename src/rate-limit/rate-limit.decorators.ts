@@ -42,12 +42,12 @@ const developerLimit = (kind: DeveloperLimitKind): MethodDecorator =>
   WithRouteConfig({ developerLimit: kind } satisfies DeveloperLimitRouteConfig);
 
 const WRITES_IN_FLIGHT =
-  'Too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT); counted before the body is read';
+  'Too many writes of this developer in flight (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT), or its bytes per second used (DEVELOPER_BYTES_PER_SECOND, Retry-After says how long); counted before the body is read';
 
 /**
  * A write (an operation that changes something): counted per developer when the request arrives,
- * before its body is read (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT; see
- * developer-limits.ts): 429 with Retry-After over the limit. On a method only.
+ * before its body is read (DEVELOPER_MAX_CONCURRENT_WRITES, DEVELOPER_MAX_WRITE_BYTES_IN_FLIGHT,
+ * DEVELOPER_BYTES_PER_SECOND; see developer-limits.ts): 429 with Retry-After over the limit. On a method only.
  */
 export const DeveloperWriteLimit = (): MethodDecorator =>
   applyDecorators(
@@ -66,14 +66,18 @@ export const DeveloperListingLimit = (): MethodDecorator =>
     }),
   );
 
-/** A read of one whole stored event: counted per developer (DEVELOPER_MAX_CONCURRENT_EVENT_READS). */
+/**
+ * A read of one whole stored event: counted per developer (DEVELOPER_MAX_CONCURRENT_EVENT_READS); the
+ * bytes served are charged by the handler (chargeDeveloperBytes, DEVELOPER_BYTES_PER_SECOND).
+ */
 export const DeveloperEventReadLimit = (): MethodDecorator =>
   applyDecorators(
     developerLimit('event-read'),
     ApiErrorResponses({
       status: 429,
       detail: developerLimitDetail('event-read'),
-      description: 'Too many event reads of this developer in flight (DEVELOPER_MAX_CONCURRENT_EVENT_READS)',
+      description:
+        'Too many event reads of this developer in flight (DEVELOPER_MAX_CONCURRENT_EVENT_READS), or its bytes per second used by its writes and the events served to it (DEVELOPER_BYTES_PER_SECOND, Retry-After says how long)',
     }),
   );
 

@@ -25,6 +25,7 @@ import {
 import { HTTPError } from '../http/error-response.dto';
 import { readRawBody, ReadsOwnBody } from '../http/request-body';
 import { holdMemory } from '../http/memory-budget';
+import { chargeDeveloperBytes } from '../rate-limit/developer-limits';
 import { WEBHOOK_RECEIVER_PATH } from '../stripe/webhook-urls';
 import { OwnedProject, RequestProject } from '../projects/guards/project-ownership.guard';
 import type { Project } from '../projects/project.entity';
@@ -187,12 +188,15 @@ export class StripeWebhooksController {
   @ApiOkResponse({ type: WebhookEventResponse })
   @ApiErrorResponses(401, 403, { status: 404, detail: 'Webhook event not found' }, 422)
   @Header('Content-Type', 'application/json; charset=utf-8')
-  getOne(
+  async getOne(
     @RequestProject() project: Project,
     @Param('webhook_event_id') webhookEventId: string,
     @Req() req: FastifyRequest,
   ): Promise<string> {
-    return this.webhooks.findOne(project.id, webhookEventId, (bytes) => holdMemory(req, bytes));
+    const json = await this.webhooks.findOne(project.id, webhookEventId, (bytes) => holdMemory(req, bytes));
+    // Its characters, about its bytes: what serving it costs grows with them.
+    chargeDeveloperBytes(req, json.length);
+    return json;
   }
 
   @Post('webhook-endpoints')
