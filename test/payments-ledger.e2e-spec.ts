@@ -802,6 +802,34 @@ describe('Payments ledger', () => {
   });
 
   describe('the lists and the stats', () => {
+    it('every page, the late ones read from the oldest end, is its slice of the whole list (ties by id)', async () => {
+      const lists: [string, string, Json][] = [
+        [configPath(projectId, 'subscriptions'), 'subscriptions', {}],
+        [configPath(projectId, 'payments'), 'payments', {}],
+        ['/api/v1/payments/subscriptions', 'subscriptions', { status: 'canceled' }],
+        ['/api/v1/payments/transactions', 'payments', { status: 'refunded' }],
+      ];
+      // Rows of its own (more when the tests above ran), many of them created in the same second.
+      for (const n of [0, 1, 2, 3, 4]) await project(lifeCycle(`pages${n}`, userId));
+      const get = async (path: string, query: Json) =>
+        (await t.http().get(path).query(query).set(dev.auth).expect(200)).body as Json;
+      for (const [path, key, filter] of lists) {
+        const whole = await get(path, { ...filter, page_size: 100 });
+        expect(whole.total).toBe(whole[key].length);
+        expect(whole.total).toBeGreaterThanOrEqual(5);
+        const pages = Math.ceil(whole.total / 3);
+        for (let page = 1; page <= pages + 1; page++) {
+          const body = await get(path, { ...filter, page, page_size: 3 });
+          expect({ path, page, total: body.total, rows: body[key] }).toEqual({
+            path,
+            page,
+            total: whole.total,
+            rows: whole[key].slice((page - 1) * 3, page * 3),
+          });
+        }
+      }
+    });
+
     it('paginate newest first by Stripe created, filter by mode, and refuse bad parameters with a 422', async () => {
       const page = await t
         .http()

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { StripeMode } from '../stripe/stripe-keys';
-import { projectFilter, type LedgerListFilter } from './ledger-subscriptions.repository';
+import { ledgerPageStatement, pageAndTotal, type LedgerListFilter } from './ledger-page';
 
 /** One event's word on a payment. */
 export interface PaymentCandidate {
@@ -84,6 +84,8 @@ const COLUMNS = `p.id, p.project_id, p.mode, s.id AS subscription_id, COALESCE(p
 /** A payment's subscription is the ledger row of its Stripe subscription, whichever was projected first. */
 const JOIN_SUBSCRIPTION = `LEFT JOIN ledger_subscriptions s
   ON s.project_id = p.project_id AND s.mode = p.mode AND s.stripe_subscription_id = p.stripe_subscription_id`;
+
+const LIST = { table: 'ledger_payments', alias: 'p', columns: COLUMNS, joins: JOIN_SUBSCRIPTION, status: STATUS };
 
 /** Every statement on ledger_payments. Writes take the caller's transaction; every query is keyed by project. */
 @Injectable()
@@ -177,26 +179,8 @@ export class LedgerPaymentsRepository {
 
   /** One page, newest first by Stripe's `created` (ties by id), and the total matching the filter. */
   async list(filter: LedgerListFilter): Promise<[PaymentRow[], number]> {
-    const { where: byProject, param } = projectFilter('p', filter.projectIds);
-    const params: unknown[] = [param];
-    let where = byProject;
-    if (filter.mode) where += ` AND p.mode = $${params.push(filter.mode)}`;
-    if (filter.status) where += ` AND ${STATUS} = $${params.push(filter.status)}`;
-    const n = params.length;
-    // As the subscriptions' list: the page's ids from the index first, then its rows only.
-    const rows = await this.dataSource.query<PaymentRow[]>(
-      `WITH page AS (
-         SELECT p.id, p.stripe_created_at FROM ledger_payments p
-          WHERE ${where} ORDER BY p.stripe_created_at DESC, p.id DESC LIMIT $${n + 1} OFFSET $${n + 2})
-       SELECT ${COLUMNS} FROM page JOIN ledger_payments p ON p.id = page.id ${JOIN_SUBSCRIPTION}
-        ORDER BY page.stripe_created_at DESC, page.id DESC`,
-      [...params, filter.pageSize, (filter.page - 1) * filter.pageSize],
-    );
-    const totals = await this.dataSource.query<{ total: number }[]>(
-      `SELECT count(*)::int AS total FROM ledger_payments p WHERE ${where}`,
-      params,
-    );
-    return [rows, totals[0].total];
+    const { sql, params } = ledgerPageStatement(LIST, filter);
+    return pageAndTotal(await this.dataSource.query<(PaymentRow & { total: number })[]>(sql, params));
   }
 
   /**
