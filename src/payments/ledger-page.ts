@@ -23,7 +23,7 @@ export interface LedgerListSpec {
  * One page of a ledger list, newest first by Stripe's `created` (ties by id), and the total matching
  * the filter, in one statement (one snapshot, one round trip). Every (project, mode) pair walks the
  * (project, mode, created, id) index in order and stops after the rows the page needs, so no page sorts
- * a project's rows; the total counts index entries. A page past the middle is walked from the oldest
+ * a project's rows; the total counts each pair's index entries. A page past the middle is walked from the oldest
  * end (its offset counted from the total): the last page of a large project reads as few index entries
  * as the first. Only the page's rows are read from the table and joined. Each result row carries
  * `total`; when the page is empty there is one row whose other columns are NULL.
@@ -44,7 +44,8 @@ export function ledgerPageStatement(
   const n = '(SELECT n FROM total)';
   const sql = `
 WITH keys AS MATERIALIZED (SELECT kp, km FROM unnest($1::uuid[]) AS kp, unnest($2::varchar[]) AS km),
-total AS (SELECT count(*)::int AS n FROM keys JOIN ${table} ${a} ON ${where}),
+total AS (SELECT COALESCE(sum(c.n), 0)::int AS n FROM keys CROSS JOIN LATERAL (
+  SELECT count(*) AS n FROM ${table} ${a} WHERE ${where}) c),
 page AS (
   (${walk('DESC', '$3::bigint + $4::bigint')}
     WHERE ${n} >= 2 * $4::bigint
@@ -58,6 +59,14 @@ SELECT total.n AS total, ${spec.columns}
   FROM total LEFT JOIN (page JOIN ${table} ${a} ON ${a}.id = page.id ${spec.joins}) ON true
  ORDER BY page.created DESC, page.id DESC`;
   return { sql, params };
+}
+
+/**
+ * A timestamp column as the response sends it (`Date.toJSON`'s ISO form, UTC, milliseconds): a page's
+ * timestamps go out as they come in, not parsed into Dates and formatted again for every row.
+ */
+export function isoTime(column: string, as: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${as}`;
 }
 
 /** The page's rows and the total from the rows of ledgerPageStatement. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { StripeMode } from '../stripe/stripe-keys';
-import { ledgerPageStatement, pageAndTotal, type LedgerListFilter } from './ledger-page';
+import { isoTime, ledgerPageStatement, pageAndTotal, type LedgerListFilter } from './ledger-page';
 
 /** One event's word on a payment. */
 export interface PaymentCandidate {
@@ -36,7 +36,8 @@ export interface PaymentRow {
   currency: string;
   description: string | null;
   refunded_amount_cents: string;
-  stripe_created_at: Date;
+  /** In the response's ISO form (isoTime). */
+  stripe_created_at: string;
 }
 
 /** A payment is refunded once its refunds reach its amount; partly refunded ones stay succeeded. */
@@ -79,7 +80,7 @@ ON CONFLICT ON CONSTRAINT "UQ_ledger_payments_project_mode_payment_intent" DO UP
 
 const COLUMNS = `p.id, p.project_id, p.mode, s.id AS subscription_id, COALESCE(p.user_id, s.user_id) AS user_id,
   p.payment_intent_id, ${STATUS} AS status, p.amount_cents, p.currency, p.description, p.refunded_amount_cents,
-  p.stripe_created_at`;
+  ${isoTime('p.stripe_created_at', 'stripe_created_at')}`;
 
 /** A payment's subscription is the ledger row of its Stripe subscription, whichever was projected first. */
 const JOIN_SUBSCRIPTION = `LEFT JOIN ledger_subscriptions s

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { StripeMode } from '../stripe/stripe-keys';
-import { ledgerPageStatement, pageAndTotal, type LedgerListFilter } from './ledger-page';
+import { isoTime, ledgerPageStatement, pageAndTotal, type LedgerListFilter } from './ledger-page';
 import type { SubscriptionDetails } from './ledger-reading';
 
 /** One event's word on a subscription: its status (always), its details (only from a subscription object). */
@@ -30,11 +30,12 @@ export interface SubscriptionRow {
   status: string;
   plan_name: string | null;
   quantity: number;
-  current_period_start: Date | null;
-  current_period_end: Date | null;
-  cancel_at: Date | null;
-  cancelled_at: Date | null;
-  stripe_created_at: Date;
+  /** Timestamps in the response's ISO form (isoTime). */
+  current_period_start: string | null;
+  current_period_end: string | null;
+  cancel_at: string | null;
+  cancelled_at: string | null;
+  stripe_created_at: string;
 }
 
 /**
@@ -81,8 +82,10 @@ function newer(group: 'status' | 'details'): string {
 }
 
 const COLUMNS = `s.id, s.project_id, s.mode, s.stripe_subscription_id, s.user_id, s.customer_id, s.status,
-  COALESCE(s.price_nickname, pn.name) AS plan_name, s.quantity, s.current_period_start, s.current_period_end,
-  s.cancel_at, s.cancelled_at, s.stripe_created_at`;
+  COALESCE(s.price_nickname, pn.name) AS plan_name, s.quantity,
+  ${['current_period_start', 'current_period_end', 'cancel_at', 'cancelled_at', 'stripe_created_at']
+    .map((column) => isoTime(`s.${column}`, column))
+    .join(', ')}`;
 
 const LIST = {
   table: 'ledger_subscriptions',
