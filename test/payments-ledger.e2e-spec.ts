@@ -334,6 +334,86 @@ describe('Payments ledger', () => {
     });
   });
 
+  describe('fields a later event lacks', () => {
+    /**
+     * One payment told by four events: the invoice (its own description), the payment intent (another,
+     * newer), then an invoice_payment and a refund that carry none. The payment intent's description is
+     * the newest one carried, whatever the order.
+     */
+    function describedPayment(tag: string): Json[] {
+      const shape: StripeShape = '2026-07-29';
+      const invoice = invoiceObject(shape, {
+        id: `in_${tag}`,
+        subscription: `sub_${tag}`,
+        customer: `cus_${tag}`,
+        amount: 1500,
+        created: T0,
+        status: 'paid',
+      });
+      invoice.description = 'Invoice text';
+      const intent = paymentIntentObject(shape, { id: `pi_${tag}`, amount: 1500, created: T0, status: 'succeeded' });
+      intent.description = 'Pro plan, first month';
+      const charge = chargeObject(shape, {
+        id: `ch_${tag}`,
+        paymentIntent: `pi_${tag}`,
+        amount: 1500,
+        refunded: 500,
+        created: T0,
+      });
+      charge.description = null;
+      return [
+        stripeEvent(`evt_${tag}_1`, 'invoice.paid', T0 + 1, invoice),
+        stripeEvent(`evt_${tag}_2`, 'payment_intent.succeeded', T0 + 2, intent),
+        stripeEvent(
+          `evt_${tag}_3`,
+          'invoice_payment.paid',
+          T0 + 3,
+          invoicePaymentObject({
+            id: `inpay_${tag}`,
+            invoice: `in_${tag}`,
+            paymentIntent: `pi_${tag}`,
+            amount: 1500,
+            created: T0,
+          }),
+        ),
+        stripeEvent(`evt_${tag}_4`, 'charge.refunded', T0 + 60, charge),
+      ];
+    }
+
+    it('a description is kept when a later event without one is projected, in every order', async () => {
+      const orders = fc.sample(fc.shuffledSubarray([0, 1, 2, 3], { minLength: 4, maxLength: 4 }), {
+        numRuns: 8,
+        seed: 5,
+      });
+      // In delivery order first: the last events carry no description.
+      for (const [n, order] of [[0, 1, 2, 3], ...orders].entries()) {
+        const tag = `desc${n}`;
+        const events = describedPayment(tag);
+        for (const i of order) {
+          await dataSource.transaction((tx) => projector.project(tx, projectId, 'test', events[i] as LedgerEvent));
+        }
+        const rows = await t.db.query(
+          `SELECT payment_intent_id, invoice_id, status, amount_cents, refunded_amount_cents, description
+             FROM ledger_payments WHERE project_id = $1 AND (payment_intent_id LIKE $2 OR invoice_id LIKE $2)`,
+          [projectId, `%${tag}`],
+        );
+        expect({ order, rows: rows.rows }).toEqual({
+          order,
+          rows: [
+            {
+              payment_intent_id: `pi_${tag}`,
+              invoice_id: `in_${tag}`,
+              status: 'succeeded',
+              amount_cents: '1500',
+              refunded_amount_cents: '500',
+              description: 'Pro plan, first month',
+            },
+          ],
+        });
+      }
+    });
+  });
+
   describe('ties and the order rule', () => {
     it('a canceled subscription is never revived: not by an update of the same, an earlier or a later second', async () => {
       const base = { id: 'sub_tie1', customer: 'cus_tie1', created: T0, periodStart: T0, periodEnd: T0 + 10 };
@@ -722,6 +802,34 @@ describe('Payments ledger', () => {
   });
 
   describe('the lists and the stats', () => {
+    it('every page, the late ones read from the oldest end, is its slice of the whole list (ties by id)', async () => {
+      const lists: [string, string, Json][] = [
+        [configPath(projectId, 'subscriptions'), 'subscriptions', {}],
+        [configPath(projectId, 'payments'), 'payments', {}],
+        ['/api/v1/payments/subscriptions', 'subscriptions', { status: 'canceled' }],
+        ['/api/v1/payments/transactions', 'payments', { status: 'refunded' }],
+      ];
+      // Rows of its own (more when the tests above ran), many of them created in the same second.
+      for (const n of [0, 1, 2, 3, 4]) await project(lifeCycle(`pages${n}`, userId));
+      const get = async (path: string, query: Json) =>
+        (await t.http().get(path).query(query).set(dev.auth).expect(200)).body as Json;
+      for (const [path, key, filter] of lists) {
+        const whole = await get(path, { ...filter, page_size: 100 });
+        expect(whole.total).toBe(whole[key].length);
+        expect(whole.total).toBeGreaterThanOrEqual(5);
+        const pages = Math.ceil(whole.total / 3);
+        for (let page = 1; page <= pages + 1; page++) {
+          const body = await get(path, { ...filter, page, page_size: 3 });
+          expect({ path, page, total: body.total, rows: body[key] }).toEqual({
+            path,
+            page,
+            total: whole.total,
+            rows: whole[key].slice((page - 1) * 3, page * 3),
+          });
+        }
+      }
+    });
+
     it('paginate newest first by Stripe created, filter by mode, and refuse bad parameters with a 422', async () => {
       const page = await t
         .http()

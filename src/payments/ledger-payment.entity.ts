@@ -54,6 +54,7 @@ export class LedgerPayment {
   @Column({ type: 'varchar', length: 3 })
   currency: string;
 
+  /** From the greatest (version, event id) of the events that carry one: an event without it keeps it. */
   @Column({ type: 'varchar', length: 500, nullable: true })
   description: string | null;
 
@@ -70,6 +71,13 @@ export class LedgerPayment {
 
   @Column({ name: 'status_event_id', type: 'varchar', length: 255 })
   statusEventId: string;
+
+  /** The (version, event id) of the event whose description is kept: -1 and '' while none carried one. */
+  @Column({ name: 'description_version', type: 'bigint', default: -1 })
+  descriptionVersion: string;
+
+  @Column({ name: 'description_event_id', type: 'varchar', length: 255, default: '' })
+  descriptionEventId: string;
 
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt: Date;

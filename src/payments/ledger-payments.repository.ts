@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { StripeMode } from '../stripe/stripe-keys';
-import { projectFilter, type LedgerListFilter } from './ledger-subscriptions.repository';
+import { isoTime, ledgerPageStatement, pageAndTotal, type LedgerListFilter } from './ledger-page';
 
 /** One event's word on a payment. */
 export interface PaymentCandidate {
@@ -19,6 +19,9 @@ export interface PaymentCandidate {
   createdAt: Date;
   statusVersion: number;
   eventId: string;
+  /** The description's own (version, event id) when it differs from the state's (a row folded into another). */
+  descriptionVersion?: number;
+  descriptionEventId?: string;
 }
 
 export interface PaymentRow {
@@ -33,7 +36,8 @@ export interface PaymentRow {
   currency: string;
   description: string | null;
   refunded_amount_cents: string;
-  stripe_created_at: Date;
+  /** In the response's ISO form (isoTime). */
+  stripe_created_at: string;
 }
 
 /** A payment is refunded once its refunds reach its amount; partly refunded ones stay succeeded. */
@@ -41,17 +45,22 @@ const STATUS = `CASE WHEN p.refunded_amount_cents > 0 AND p.refunded_amount_cent
                      THEN 'refunded' ELSE p.status END`;
 
 const NEWER = `(EXCLUDED.status_version, EXCLUDED.status_event_id) > (p.status_version, p.status_event_id)`;
+const DESCRIPTION_NEWER = `(EXCLUDED.description_version, EXCLUDED.description_event_id)
+  > (p.description_version, p.description_event_id)`;
 
 /**
- * The state (status, amount, currency, description) follows the greatest (version, event id)
- * (ledger-order.ts); links are kept once known (LEAST ignores NULL; should sources disagree, the
- * smallest wins); the refunded amount only grows; `created` is the earliest seen. Each is commutative,
- * so any delivery order ends in the same row. `p.` is the row before this statement.
+ * The state (status, amount, currency) follows the greatest (version, event id) (ledger-order.ts);
+ * the description follows the greatest (version, event id) among the events that carry one (a candidate
+ * without one has version -1, below any stored one), so an event that lacks it never erases it; links
+ * are kept once known (LEAST ignores NULL; should sources disagree, the smallest wins); the refunded
+ * amount only grows; `created` is the earliest seen. Each is commutative, so any delivery order ends in
+ * the same row. `p.` is the row before this statement.
  */
 const UPSERT = `
 INSERT INTO ledger_payments AS p (project_id, mode, payment_intent_id, invoice_id, stripe_subscription_id, user_id,
-  status, amount_cents, currency, description, refunded_amount_cents, stripe_created_at, status_version, status_event_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+  status, amount_cents, currency, description, refunded_amount_cents, stripe_created_at, status_version, status_event_id,
+  description_version, description_event_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 ON CONFLICT ON CONSTRAINT "UQ_ledger_payments_project_mode_payment_intent" DO UPDATE SET
   invoice_id = LEAST(p.invoice_id, EXCLUDED.invoice_id),
   stripe_subscription_id = LEAST(p.stripe_subscription_id, EXCLUDED.stripe_subscription_id),
@@ -59,7 +68,10 @@ ON CONFLICT ON CONSTRAINT "UQ_ledger_payments_project_mode_payment_intent" DO UP
   status = CASE WHEN ${NEWER} THEN EXCLUDED.status ELSE p.status END,
   amount_cents = CASE WHEN ${NEWER} THEN EXCLUDED.amount_cents ELSE p.amount_cents END,
   currency = CASE WHEN ${NEWER} THEN EXCLUDED.currency ELSE p.currency END,
-  description = CASE WHEN ${NEWER} THEN EXCLUDED.description ELSE p.description END,
+  description = CASE WHEN ${DESCRIPTION_NEWER} THEN EXCLUDED.description ELSE p.description END,
+  description_version = CASE WHEN ${DESCRIPTION_NEWER} THEN EXCLUDED.description_version ELSE p.description_version END,
+  description_event_id = CASE WHEN ${DESCRIPTION_NEWER} THEN EXCLUDED.description_event_id
+                              ELSE p.description_event_id END,
   status_version = CASE WHEN ${NEWER} THEN EXCLUDED.status_version ELSE p.status_version END,
   status_event_id = CASE WHEN ${NEWER} THEN EXCLUDED.status_event_id ELSE p.status_event_id END,
   refunded_amount_cents = GREATEST(p.refunded_amount_cents, EXCLUDED.refunded_amount_cents),
@@ -68,11 +80,13 @@ ON CONFLICT ON CONSTRAINT "UQ_ledger_payments_project_mode_payment_intent" DO UP
 
 const COLUMNS = `p.id, p.project_id, p.mode, s.id AS subscription_id, COALESCE(p.user_id, s.user_id) AS user_id,
   p.payment_intent_id, ${STATUS} AS status, p.amount_cents, p.currency, p.description, p.refunded_amount_cents,
-  p.stripe_created_at`;
+  ${isoTime('p.stripe_created_at', 'stripe_created_at')}`;
 
 /** A payment's subscription is the ledger row of its Stripe subscription, whichever was projected first. */
 const JOIN_SUBSCRIPTION = `LEFT JOIN ledger_subscriptions s
   ON s.project_id = p.project_id AND s.mode = p.mode AND s.stripe_subscription_id = p.stripe_subscription_id`;
+
+const LIST = { table: 'ledger_payments', alias: 'p', columns: COLUMNS, joins: JOIN_SUBSCRIPTION, status: STATUS };
 
 /** Every statement on ledger_payments. Writes take the caller's transaction; every query is keyed by project. */
 @Injectable()
@@ -95,6 +109,8 @@ export class LedgerPaymentsRepository {
       c.createdAt,
       c.statusVersion,
       c.eventId,
+      c.description === null ? -1 : (c.descriptionVersion ?? c.statusVersion),
+      c.description === null ? '' : (c.descriptionEventId ?? c.eventId),
     ]);
   }
 
@@ -138,7 +154,8 @@ export class LedgerPaymentsRepository {
     const rows: Record<string, unknown>[] = await tx.query(
       `DELETE FROM ledger_payments WHERE project_id = $1 AND mode = $2 AND invoice_id = $3 AND payment_intent_id <> $4
        RETURNING payment_intent_id, invoice_id, stripe_subscription_id, user_id, status, amount_cents, currency,
-                 description, refunded_amount_cents, stripe_created_at, status_version, status_event_id`,
+                 description, refunded_amount_cents, stripe_created_at, status_version, status_event_id,
+                 description_version, description_event_id`,
       [projectId, mode, invoiceId, key],
     );
     const row = (Array.isArray(rows[0]) ? (rows[0] as Record<string, unknown>[]) : rows)[0];
@@ -156,31 +173,15 @@ export class LedgerPaymentsRepository {
       createdAt: row.stripe_created_at as Date,
       statusVersion: Number(row.status_version),
       eventId: row.status_event_id as string,
+      descriptionVersion: Number(row.description_version),
+      descriptionEventId: row.description_event_id as string,
     };
   }
 
   /** One page, newest first by Stripe's `created` (ties by id), and the total matching the filter. */
   async list(filter: LedgerListFilter): Promise<[PaymentRow[], number]> {
-    const { where: byProject, param } = projectFilter('p', filter.projectIds);
-    const params: unknown[] = [param];
-    let where = byProject;
-    if (filter.mode) where += ` AND p.mode = $${params.push(filter.mode)}`;
-    if (filter.status) where += ` AND ${STATUS} = $${params.push(filter.status)}`;
-    const n = params.length;
-    // As the subscriptions' list: the page's ids from the index first, then its rows only.
-    const rows = await this.dataSource.query<PaymentRow[]>(
-      `WITH page AS (
-         SELECT p.id, p.stripe_created_at FROM ledger_payments p
-          WHERE ${where} ORDER BY p.stripe_created_at DESC, p.id DESC LIMIT $${n + 1} OFFSET $${n + 2})
-       SELECT ${COLUMNS} FROM page JOIN ledger_payments p ON p.id = page.id ${JOIN_SUBSCRIPTION}
-        ORDER BY page.stripe_created_at DESC, page.id DESC`,
-      [...params, filter.pageSize, (filter.page - 1) * filter.pageSize],
-    );
-    const totals = await this.dataSource.query<{ total: number }[]>(
-      `SELECT count(*)::int AS total FROM ledger_payments p WHERE ${where}`,
-      params,
-    );
-    return [rows, totals[0].total];
+    const { sql, params } = ledgerPageStatement(LIST, filter);
+    return pageAndTotal(await this.dataSource.query<(PaymentRow & { total: number })[]>(sql, params));
   }
 
   /**

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { StripeMode } from '../stripe/stripe-keys';
+import { isoTime, ledgerPageStatement, pageAndTotal, type LedgerListFilter } from './ledger-page';
 import type { SubscriptionDetails } from './ledger-reading';
 
 /** One event's word on a subscription: its status (always), its details (only from a subscription object). */
@@ -29,30 +30,12 @@ export interface SubscriptionRow {
   status: string;
   plan_name: string | null;
   quantity: number;
-  current_period_start: Date | null;
-  current_period_end: Date | null;
-  cancel_at: Date | null;
-  cancelled_at: Date | null;
-  stripe_created_at: Date;
-}
-
-export interface LedgerListFilter {
-  projectIds: string[];
-  mode?: StripeMode;
-  status?: string;
-  page: number;
-  pageSize: number;
-}
-
-/**
- * The project condition of a list query, parameter $1: `=` for one project, so that PostgreSQL walks the
- * (project, mode, created, id) index in order and stops after the page (with `= ANY` it sorts every row
- * of the project first); `= ANY` for several.
- */
-export function projectFilter(alias: string, projectIds: string[]): { where: string; param: unknown } {
-  return projectIds.length === 1
-    ? { where: `${alias}.project_id = $1::uuid`, param: projectIds[0] }
-    : { where: `${alias}.project_id = ANY($1::uuid[])`, param: projectIds };
+  /** Timestamps in the response's ISO form (isoTime). */
+  current_period_start: string | null;
+  current_period_end: string | null;
+  cancel_at: string | null;
+  cancelled_at: string | null;
+  stripe_created_at: string;
 }
 
 /**
@@ -99,8 +82,19 @@ function newer(group: 'status' | 'details'): string {
 }
 
 const COLUMNS = `s.id, s.project_id, s.mode, s.stripe_subscription_id, s.user_id, s.customer_id, s.status,
-  COALESCE(s.price_nickname, pn.name) AS plan_name, s.quantity, s.current_period_start, s.current_period_end,
-  s.cancel_at, s.cancelled_at, s.stripe_created_at`;
+  COALESCE(s.price_nickname, pn.name) AS plan_name, s.quantity,
+  ${['current_period_start', 'current_period_end', 'cancel_at', 'cancelled_at', 'stripe_created_at']
+    .map((column) => isoTime(`s.${column}`, column))
+    .join(', ')}`;
+
+const LIST = {
+  table: 'ledger_subscriptions',
+  alias: 's',
+  columns: COLUMNS,
+  joins: `LEFT JOIN ledger_product_names pn
+    ON pn.project_id = s.project_id AND pn.mode = s.mode AND pn.product_id = s.product_id`,
+  status: 's.status',
+};
 
 /** Every statement on ledger_subscriptions. Writes take the caller's transaction; every query is keyed by project. */
 @Injectable()
@@ -132,33 +126,10 @@ export class LedgerSubscriptionsRepository {
     return rows[0].id;
   }
 
-  /**
-   * One page, newest first by Stripe's `created` (ties by id), and the total matching the filter. The
-   * page's ids are found first (the (project, mode, created, id) index alone), then only its rows are
-   * read and joined: a late page does not read every row before it.
-   */
+  /** One page, newest first by Stripe's `created` (ties by id), and the total matching the filter. */
   async list(filter: LedgerListFilter): Promise<[SubscriptionRow[], number]> {
-    const { where: byProject, param } = projectFilter('s', filter.projectIds);
-    const params: unknown[] = [param];
-    let where = byProject;
-    if (filter.mode) where += ` AND s.mode = $${params.push(filter.mode)}`;
-    if (filter.status) where += ` AND s.status = $${params.push(filter.status)}`;
-    const n = params.length;
-    const rows = await this.dataSource.query<SubscriptionRow[]>(
-      `WITH page AS (
-         SELECT s.id, s.stripe_created_at FROM ledger_subscriptions s
-          WHERE ${where} ORDER BY s.stripe_created_at DESC, s.id DESC LIMIT $${n + 1} OFFSET $${n + 2})
-       SELECT ${COLUMNS} FROM page JOIN ledger_subscriptions s ON s.id = page.id
-         LEFT JOIN ledger_product_names pn
-           ON pn.project_id = s.project_id AND pn.mode = s.mode AND pn.product_id = s.product_id
-        ORDER BY page.stripe_created_at DESC, page.id DESC`,
-      [...params, filter.pageSize, (filter.page - 1) * filter.pageSize],
-    );
-    const totals = await this.dataSource.query<{ total: number }[]>(
-      `SELECT count(*)::int AS total FROM ledger_subscriptions s WHERE ${where}`,
-      params,
-    );
-    return [rows, totals[0].total];
+    const { sql, params } = ledgerPageStatement(LIST, filter);
+    return pageAndTotal(await this.dataSource.query<(SubscriptionRow & { total: number })[]>(sql, params));
   }
 
   /** Subscriptions of the projects in one mode: all, and active (active or trialing). */

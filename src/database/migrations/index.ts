@@ -11,6 +11,7 @@ import { AddCredentialFingerprintsAndAccounts1796900000000 } from './17969000000
 import { AddStorageBoundsAndRefusalSketch1797120000000 } from './1797120000000-AddStorageBoundsAndRefusalSketch';
 import { AddPaymentsLedger1797000000000 } from './1797000000000-AddPaymentsLedger';
 import { AddPaymentsSync1797010000000 } from './1797010000000-AddPaymentsSync';
+import { AddPaymentDescriptionVersion1797130000000 } from './1797130000000-AddPaymentDescriptionVersion';
 
 /** Every migration, in order. `npm run migration:generate` writes a file here: add its class to this list. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -27,4 +28,5 @@ export const MIGRATIONS: MixedList<Function> = [
   AddPaymentsLedger1797000000000,
   AddPaymentsSync1797010000000,
   AddStorageBoundsAndRefusalSketch1797120000000,
+  AddPaymentDescriptionVersion1797130000000,
 ];

@@ -131,16 +131,16 @@ export class StripeSubscriptionResponse {
   quantity: number;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true, title: 'Current Period Start' })
-  current_period_start: Date | null;
+  current_period_start: string | null;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true, title: 'Current Period End' })
-  current_period_end: Date | null;
+  current_period_end: string | null;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true, title: 'Cancel At' })
-  cancel_at: Date | null;
+  cancel_at: string | null;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true, title: 'Cancelled At' })
-  cancelled_at: Date | null;
+  cancelled_at: string | null;
 
   @ApiProperty({
     type: String,
@@ -149,7 +149,7 @@ export class StripeSubscriptionResponse {
     example: EXAMPLE_TIME,
     description: "Stripe's `created` of the subscription",
   })
-  created_at: Date;
+  created_at: string;
 }
 
 export class StripeSubscriptionListResponse {
@@ -218,7 +218,7 @@ export class StripePaymentResponse {
   refunded_amount_cents: number;
 
   @ApiProperty({ type: String, format: 'date-time', title: 'Created At', example: EXAMPLE_TIME })
-  created_at: Date;
+  created_at: string;
 }
 
 export class StripePaymentListResponse {
