@@ -76,7 +76,6 @@ describe('Database outage (e2e, dedicated embedded PostgreSQL)', () => {
     const writers = [writer(), writer(), writer()];
     await new Promise((r) => setTimeout(r, 300));
     await pg!.stop();
-    const stoppedAt = Date.now();
 
     // While it is down: every kind of request fails fast with the API's 503 body.
     const during: Outcome[] = [];
@@ -146,7 +145,6 @@ describe('Database outage (e2e, dedicated embedded PostgreSQL)', () => {
     expect(outcomes.filter((o) => o.status === 503 && o.ms >= failFastMs)).toEqual([]);
     expect(outcomes.some((o) => o.status === 201)).toBe(true);
     expect(outcomes.some((o) => o.status === 503)).toBe(true);
-    expect(Date.now() - stoppedAt).toBeLessThan(30_000);
 
     // The database comes back: the same app instance recovers by itself.
     await pg!.start();
