@@ -5,8 +5,7 @@
 // The attacker's connections come from ATTACKER_ADDRESSES (default 127.0.0.2: one address), the
 // victim's from 127.0.0.3: on Linux any 127.x.y.z is a local source address, so no proxy is needed.
 import { connect } from 'node:net';
-import { alive, BASE, eventText, JSON_TYPE, receiverPath, report, rss, sign, sleep, tenant } from './lib.mjs';
-import { request } from 'node:http';
+import { alive, BASE, eventText, JSON_TYPE, receiverPath, report, rss, send, sign, sleep, tenant } from './lib.mjs';
 
 const addresses = (process.env.ATTACKER_ADDRESSES ?? '127.0.0.2').split(',');
 const target = new URL(BASE);
@@ -42,24 +41,13 @@ const { payload } = eventText(JSON.stringify({ description: 'x'.repeat(100_000) 
 const attempts = [];
 const victimStarted = Date.now();
 for (;;) {
-  const r = await new Promise((resolve) => {
-    const req = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: 'POST',
-        path: receiverPath(victim.projectId),
-        localAddress: '127.0.0.3',
-        headers: { ...JSON_TYPE, Connection: 'close', 'Stripe-Signature': sign(payload, victim.webhookSecret) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode));
-      },
-    );
-    req.on('error', () => resolve(0));
-    req.end(payload);
-  });
+  const { status: r } = await send(
+    'POST',
+    receiverPath(victim.projectId),
+    { ...JSON_TYPE, 'Stripe-Signature': sign(payload, victim.webhookSecret) },
+    payload,
+    { localAddress: '127.0.0.3' },
+  );
   attempts.push(r);
   if (r === 200 || Date.now() - victimStarted > 30_000) break;
   await sleep(1000);

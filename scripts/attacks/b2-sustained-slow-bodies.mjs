@@ -4,8 +4,20 @@
 // sends a signed 100 KB delivery every second (Stripe would retry far less often): how many of them
 // are taken, and whether its first one after the attacker stops is.
 import { connect } from 'node:net';
-import { request } from 'node:http';
-import { alive, BASE, countBy, eventText, JSON_TYPE, receiverPath, report, rss, sign, sleep, tenant } from './lib.mjs';
+import {
+  alive,
+  BASE,
+  countBy,
+  eventText,
+  JSON_TYPE,
+  receiverPath,
+  report,
+  rss,
+  send,
+  sign,
+  sleep,
+  tenant,
+} from './lib.mjs';
 
 const addresses = (
   process.env.ATTACKER_ADDRESSES ?? '127.0.0.2,127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8'
@@ -42,26 +54,18 @@ function openSlow(i) {
 for (let i = 0; i < 12; i++) openSlow(i);
 await sleep(500);
 
-const deliver = () =>
-  new Promise((resolve) => {
-    const { payload } = eventText(JSON.stringify({ description: 'x'.repeat(100_000) }));
-    const req = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: 'POST',
-        path: receiverPath(victim.projectId),
-        localAddress: '127.0.0.3',
-        headers: { ...JSON_TYPE, Connection: 'close', 'Stripe-Signature': sign(payload, victim.webhookSecret) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode));
-      },
-    );
-    req.on('error', () => resolve(0));
-    req.end(payload);
-  });
+/** The victim's signed 100 KB delivery from another address: its status (0 when the connection failed). */
+const deliver = async () => {
+  const { payload } = eventText(JSON.stringify({ description: 'x'.repeat(100_000) }));
+  const { status } = await send(
+    'POST',
+    receiverPath(victim.projectId),
+    { ...JSON_TYPE, 'Stripe-Signature': sign(payload, victim.webhookSecret) },
+    payload,
+    { localAddress: '127.0.0.3' },
+  );
+  return status;
+};
 
 const during = [];
 const end = Date.now() + sustainMs;
